@@ -1,0 +1,129 @@
+// Typed parameters of each method, as the decoder (request.hpp) produces
+// them after checking types, ranges, limits and unknown fields. Handlers
+// never see raw JSON params.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model.hpp"
+
+namespace parley::params {
+
+struct Authenticate {
+  std::optional<std::string> token;
+  // --dev form (no token)
+  std::optional<std::string> user_id, role, tenant, name;
+};
+
+struct Ping {};
+
+struct Participant {
+  std::string user_id;
+  ParticipantRole role = ParticipantRole::agent;
+};
+
+struct CreateConversation {
+  std::optional<std::string> name, display_name, image_url, external_id, channel, campaign_id,
+      skill_id;
+  std::optional<std::string> metadata;  // serialized JSON object
+  std::optional<int64_t> ttl;           // seconds, > 0
+  bool post_survey = false;
+  std::vector<Participant> participants;
+  std::optional<std::string> client_request_id;
+};
+
+// exactly one of the two is set
+struct GetConversation {
+  std::optional<std::string> conversation_id;
+  std::optional<std::string> external_id;
+};
+
+struct ListFilter {
+  std::optional<ConvState> state;
+  std::optional<std::string> status, channel, skill_id, campaign_id;
+  std::optional<std::string> assigned_to;  // "me" | "none" | user id
+  bool member_of_me = false;               // memberOf: "me"
+  std::optional<Millis> since, until;      // on updatedAt
+  std::optional<bool> archived;
+};
+
+struct Paging {
+  size_t limit = 20;
+  std::optional<std::string> cursor;  // opaque, from nextCursor
+  size_t offset = 0;
+};
+
+struct ListConversations {
+  ListFilter filter;
+  bool descending = true;  // order: "desc" (default) | "asc"
+  Paging paging;
+};
+
+struct UpdateConversation {
+  std::string conversation_id;
+  // outer optional: field present; inner optional: null clears it
+  std::optional<std::optional<std::string>> name, display_name, image_url;
+  std::optional<std::string> metadata;        // replaces the whole object
+  std::optional<std::string> metadata_patch;  // merged into it (top-level keys; null removes)
+  std::optional<std::optional<int64_t>> ttl;
+};
+
+struct ConversationRef {  // deleteConversation, leave, listMembers, unsubscribe, ...
+  std::string conversation_id;
+};
+
+struct Join {
+  std::string conversation_id;
+  std::optional<ParticipantRole> role;
+};
+
+struct SendMessage {
+  std::string conversation_id;
+  std::string text;
+  std::optional<std::string> metadata;       // serialized JSON object
+  std::optional<std::string> quick_replies;  // serialized JSON array
+  std::optional<std::string> mentions;       // serialized JSON array of user ids
+  std::optional<std::string> client_message_id;
+};
+
+struct EditMessage {
+  std::string conversation_id;
+  uint64_t seq = 0;
+  std::string text;
+};
+
+struct DeleteMessage {
+  std::string conversation_id;
+  uint64_t seq = 0;
+};
+
+struct QueryMessages {
+  std::optional<std::string> conversation_id;
+  std::optional<uint64_t> from_seq, to_seq;
+  std::optional<Millis> since, until;
+  std::vector<std::string> types;
+  bool descending = false;  // order: "asc" (default) | "desc"
+  size_t limit = 20;
+};
+
+struct Subscribe {
+  std::string conversation_id;
+  std::optional<uint64_t> since_seq;
+  std::optional<std::string> epoch;
+};
+
+struct SetChatState {
+  std::string conversation_id;
+  std::string state;  // COMPOSING | PAUSE | ACTIVE | INACTIVE | GONE
+};
+
+struct MarkRead {
+  std::string conversation_id;
+  uint64_t seq = 0;
+  bool accept = false;  // status: "ACCEPT" (default "READ")
+};
+
+}  // namespace parley::params

@@ -1,0 +1,199 @@
+// The storage engine interface and its contract. Two implementations sit
+// beside it: memory_engine (embedded default) and, later, redis_engine.
+// The contract tests in tests/unit/engine_contract.hpp run against each.
+//
+// THE CONTRACT
+//  1. Atomic commit per conversation. create(), update() and append() either
+//     happen whole — sequence assignment, log append, record update, and
+//     hand-off to the EventSink (locally and, for shared engines, to the other
+//     nodes) — or not at all, and then answer an Error (503 when storage is
+//     unreachable: nothing was written, the caller may retry).
+//  2. Dense sequence numbers. Each conversation's events are numbered 1, 2, 3…
+//     with no gap and no reuse; `Conversation::last_seq` is the highest.
+//  3. Ordered hand-off. The sink receives every committed event exactly once
+//     per node that watches the conversation, in seq order per conversation
+//     (a shared engine may lose pub/sub messages: it then says so through
+//     EventSink::on_gap and the hub re-reads the log).
+//  4. Epoch. `Conversation::epoch` is set at creation and changes only when
+//     the engine lost the conversation's log; a subscriber holding an old
+//     epoch must refetch.
+//  5. Idempotency. append() with a non-empty client_message_id returns the
+//     first result for (conversation, from_user, client_message_id) with
+//     `duplicate = true` and appends nothing. create() does the same for
+//     CreateRequest::idempotency_key within the tenant.
+//  6. Optimistic state changes. update() calls `decide` with the current
+//     record and commits its Decision only if the record is still that
+//     version; otherwise it calls `decide` again with the newer record.
+//     `decide` must therefore be pure.
+//  7. Hot path. append() checks its preconditions (check_append) inside the
+//     atomic step and never rewrites the whole record.
+//  8. Engine-owned fields. The engine sets, whatever a Decision says:
+//     epoch, last_seq, last_public_seq, messages_all, messages_public,
+//     last_message, last_message_at, version, and updated_at (= the commit
+//     time when events were appended).
+//  9. Uniqueness. `name` and `external_id`, when set, are unique in the
+//     tenant among live conversations (409 on a clash, nothing written).
+// 10. Tenancy. Every lookup is by (tenant, id); a conversation of another
+//     tenant does not exist (404).
+//
+// All calls may be made from any thread; the awaitables resume on the
+// caller's executor.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "error.hpp"
+#include "model.hpp"
+
+namespace parley {
+
+namespace asio = boost::asio;
+
+struct ConvKey {
+  std::string tenant;
+  std::string id;
+  bool operator==(const ConvKey&) const = default;
+};
+struct ConvKeyHash {
+  size_t operator()(const ConvKey& k) const;
+};
+
+using EventPtr = std::shared_ptr<const Event>;
+
+// An ephemeral signal (chatState, receipt): not stored, not sequenced.
+struct Signal {
+  std::shared_ptr<const std::string> frame;  // the full JSON-RPC notification
+  std::string from_user;                     // the user who caused it
+  bool skip_sender = false;                  // not delivered to from_user's sockets
+  bool agents_only = false;                  // not delivered to consumer audiences
+};
+
+// Where committed events go (the hub). Called in seq order per conversation,
+// from whichever thread committed (memory) or read pub/sub (shared engines);
+// implementations must be thread-safe and must not call back into the engine
+// synchronously.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void on_events(const ConvKey& key, const std::string& epoch,
+                         const std::vector<EventPtr>& events) = 0;
+  virtual void on_signal(const ConvKey& key, const Signal& signal) = 0;
+  // Events may have been missed for `key` (pub/sub dropped); re-read the log.
+  virtual void on_gap(const ConvKey& key) = 0;
+};
+
+struct CreateRequest {
+  Conversation record;               // tenant, id and fields; engine-owned ones are ignored
+  std::vector<EventDraft> events;    // e.g. conversation.created, member.joined
+  std::string idempotency_key;       // "" = none; scoped to the tenant
+};
+
+// The outcome of a committed change.
+struct Commit {
+  Conversation record;               // after the change (before it, for an erase)
+  std::vector<EventPtr> events;      // what was appended, seq assigned
+  bool duplicate = false;            // an idempotent repeat: nothing appended
+  uint64_t seq = 0;                  // append/duplicate: the message's seq
+  Millis ts = 0;                     // append/duplicate: the message's time
+};
+
+// What a state change decides, given the current record.
+struct Decision {
+  Conversation next;                        // the new record
+  std::vector<EventDraft> events;           // appended in order
+  std::optional<std::string> target_body;   // new body of the target event (edit, redaction)
+  std::optional<std::string> target_text;   // its new text ("" when redacted): when the target
+                                            // is the last message, last_message.text follows it
+  bool erase = false;                       // delete the conversation after appending `events`
+  bool noop = false;                        // nothing to commit (an idempotent repeat):
+                                            // Commit.record is the current record
+};
+using Decide = std::function<Result<Decision>(const Conversation& current, const Event* target)>;
+
+struct UpdateRequest {
+  uint64_t target_seq = 0;  // > 0: load that event and pass it to decide (404 if absent)
+  Decide decide;
+};
+
+// Preconditions of the hot path, checked atomically by append().
+struct AppendRequest {
+  EventDraft event;                  // event.from_user is the sender
+  uint32_t sender_roles = 0;         // bit (1 << ParticipantRole) per allowed role; 0 = any active member
+  bool require_open = true;          // the conversation must be OPEN
+  bool mark_read = true;             // the sender's read horizon moves to this event
+};
+// The preconditions every engine applies to an AppendRequest: 409 unless
+// OPEN (when required), 403 unless the sender is an ACTIVE member in an
+// allowed role, 413 over the member limit is not checked here.
+Status check_append(const Conversation& conv, const AppendRequest& req);
+// Applies an appended event to the record's engine-owned fields (counters,
+// last_seq, last_message, updated_at) — shared by the engines.
+void apply_appended(Conversation& conv, const Event& e);
+// The sender's read horizon after appending its own message.
+void mark_read_to(Member& m, const Event& e);
+
+struct ReadRequest {
+  uint64_t from_seq = 1;                                  // inclusive
+  uint64_t to_seq = std::numeric_limits<uint64_t>::max(); // inclusive
+  Millis since = 0;                                       // ts >= since
+  Millis until = std::numeric_limits<Millis>::max();      // ts <= until
+  bool descending = false;
+  size_t limit = 200;
+  std::vector<std::string> types;                         // empty = every type
+  std::optional<Audience> audience;                       // consumers: skip agents-only events
+};
+
+struct LogPage {
+  std::string epoch;
+  uint64_t last_seq = 0;
+  std::vector<EventPtr> events;  // edits and redactions applied
+  bool has_more = false;         // more events match beyond `limit`
+};
+
+struct ListRequest {
+  std::function<bool(const Conversation&)> match;  // null = every conversation
+  bool descending = true;                          // by (updated_at, id)
+  std::optional<std::pair<Millis, std::string>> after;  // keyset cursor, exclusive
+  size_t offset = 0;
+  size_t limit = 20;
+};
+
+struct ListPage {
+  std::vector<Conversation> data;
+  bool has_next = false;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  virtual std::string_view name() const = 0;
+  // Whether storage answers now (GET /readyz).
+  virtual bool ready() const = 0;
+  // Where committed events and signals go. Set once, before serving.
+  virtual void set_sink(EventSink* sink) = 0;
+  // The hub has local subscribers for `key` (first watch) / none any more
+  // (last unwatch). Shared engines subscribe to the other nodes' events.
+  virtual void watch(const ConvKey& key) = 0;
+  virtual void unwatch(const ConvKey& key) = 0;
+
+  virtual asio::awaitable<Result<Commit>> create(CreateRequest req) = 0;
+  virtual asio::awaitable<Result<Conversation>> get(ConvKey key) = 0;
+  virtual asio::awaitable<Result<Conversation>> get_by_external_id(std::string tenant,
+                                                                   std::string external_id) = 0;
+  virtual asio::awaitable<Result<Commit>> update(ConvKey key, UpdateRequest req) = 0;
+  virtual asio::awaitable<Result<Commit>> append(ConvKey key, AppendRequest req) = 0;
+  virtual asio::awaitable<Result<LogPage>> read(ConvKey key, ReadRequest req) = 0;
+  virtual asio::awaitable<Result<ListPage>> list(std::string tenant, ListRequest req) = 0;
+  // Delivers an ephemeral signal to every node's subscribers of `key`.
+  virtual void publish_signal(const ConvKey& key, Signal signal) = 0;
+};
+
+}  // namespace parley
