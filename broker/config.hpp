@@ -1,0 +1,47 @@
+// The broker's configuration: one struct with every setting and its
+// default. Filled from (highest first) command-line flags, PARLEY_*
+// environment variables, and an optional --config file; see
+// docs/configuration.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "error.hpp"
+#include "limits.hpp"
+
+namespace parley {
+
+struct AuthConfig {
+  std::string jwt_secret;               // HS256 secret (from --jwt-secret or --jwt-secret-file)
+  std::optional<std::string> issuer;    // checked when set
+  std::optional<std::string> audience;  // checked when set
+};
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  AuthConfig auth;
+  bool dev = false;             // accept `authenticate {userId,...}` without a token
+  unsigned threads = 0;         // 0 = one per core
+  std::string node_id;          // default: hostname-pid
+  std::string log_level = "info";
+  std::vector<std::string> allowed_origins;  // empty = any Origin
+  int64_t auth_timeout_ms = 10000;   // unauthenticated sockets are closed (4001) after this
+  int64_t ping_interval_ms = 25000;  // server pings
+  int64_t idle_timeout_ms = 60000;   // a silent peer is closed after this
+  int64_t chat_state_interval_ms = 1000;  // chatState forwarded at most once per this
+  Limits limits;
+};
+
+// Parses argv and the environment into a Config. `--help` fills `help`
+// with the usage text and returns ok. Errors describe the bad setting.
+struct ParsedConfig {
+  Config config;
+  std::optional<std::string> help;
+};
+Result<ParsedConfig> parse_config(int argc, const char* const* argv, char** envp);
+
+}  // namespace parley

@@ -1,0 +1,106 @@
+// The hub: conversation -> local subscribers. It receives committed events
+// from the engine (in seq order per conversation) and hands each subscriber
+// the frame for its audience, serialized once per audience and shared.
+//
+// Each Subscription keeps a horizon (the highest seq it has processed): an
+// event at or below it is a duplicate and dropped; one beyond horizon + 1 is
+// a gap, and the subscription re-reads the missing range from the log before
+// going on. New subscriptions buffer live events until their replay is
+// written, so replay and live join with no gap and no duplicate.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "connection.hpp"
+#include "engine.hpp"
+#include "metrics.hpp"
+
+namespace parley {
+
+class Hub;
+
+class Subscription : public std::enable_shared_from_this<Subscription> {
+ public:
+  Subscription(Hub& hub, ConvKey key, std::weak_ptr<Connection> conn, Audience audience,
+               std::string user_id);
+
+  const ConvKey& key() const { return key_; }
+  const std::string& user_id() const { return user_id_; }
+  Audience audience() const { return audience_; }
+
+  // Ends buffering: writes `replay` (events after the client's position, in
+  // order), sets the horizon to `last_seq`, then flushes what was buffered.
+  void start(const std::string& epoch, uint64_t last_seq, const std::vector<EventPtr>& replay);
+  // A live event from the hub.
+  void offer(const std::string& epoch, const EventPtr& e,
+             const std::shared_ptr<const std::string>& frame);
+  // An ephemeral signal from the hub.
+  void signal(const Signal& s);
+  // Pub/sub may have lost events: re-read from the horizon.
+  void resync();
+  bool ended() const;
+
+ private:
+  friend class Hub;
+  void deliver_locked(const std::string& epoch, const EventPtr& e,
+                      std::shared_ptr<const std::string> frame);
+  void begin_refill_locked();
+  asio::awaitable<void> refill();
+
+  Hub& hub_;
+  const ConvKey key_;
+  const std::weak_ptr<Connection> conn_;
+  const Audience audience_;
+  const std::string user_id_;
+
+  mutable std::mutex mu_;
+  std::string epoch_;
+  uint64_t horizon_ = 0;
+  bool buffering_ = true;
+  bool refilling_ = false;
+  bool ended_ = false;
+  std::vector<std::pair<std::string, EventPtr>> buffer_;  // (epoch, event) while buffering
+};
+
+class Hub : public EventSink {
+ public:
+  Hub(Engine& engine, Metrics& metrics, const Limits& limits);
+
+  // Registers a buffering subscription (call start() on it once replayed).
+  std::shared_ptr<Subscription> add(const ConvKey& key, std::weak_ptr<Connection> conn,
+                                    Audience audience, std::string user_id);
+  void remove(const std::shared_ptr<Subscription>& sub);
+  size_t topics() const;
+
+  void on_events(const ConvKey& key, const std::string& epoch,
+                 const std::vector<EventPtr>& events) override;
+  void on_signal(const ConvKey& key, const Signal& signal) override;
+  void on_gap(const ConvKey& key) override;
+
+  Engine& engine() { return engine_; }
+  Metrics& metrics() { return metrics_; }
+  const Limits& limits() const { return limits_; }
+
+ private:
+  struct Topic {
+    std::vector<std::shared_ptr<Subscription>> subs;
+  };
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<ConvKey, Topic, ConvKeyHash> topics;
+  };
+  Shard& shard_for(const ConvKey& key);
+  std::vector<std::shared_ptr<Subscription>> subscribers(const ConvKey& key);
+
+  Engine& engine_;
+  Metrics& metrics_;
+  const Limits& limits_;
+  std::array<Shard, 64> shards_;
+};
+
+}  // namespace parley

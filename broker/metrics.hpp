@@ -1,0 +1,27 @@
+// Process-wide counters, rendered as Prometheus text at GET /metrics.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace parley {
+
+struct Metrics {
+  std::atomic<uint64_t> connections_open{0};
+  std::atomic<uint64_t> connections_total{0};
+  std::atomic<uint64_t> frames_in{0};
+  std::atomic<uint64_t> frames_out{0};
+  std::atomic<uint64_t> bytes_out{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> request_errors{0};
+  std::atomic<uint64_t> events_committed{0};
+  std::atomic<uint64_t> events_delivered{0};
+  std::atomic<uint64_t> slow_consumer_closes{0};
+  std::atomic<uint64_t> rate_limited{0};
+  std::atomic<uint64_t> subscriptions{0};
+
+  std::string render_prometheus() const;
+};
+
+}  // namespace parley

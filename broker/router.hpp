@@ -1,0 +1,31 @@
+// The request layer: decodes each frame, enforces authentication and the
+// rate limit, dispatches every call to its method, and answers. Methods run
+// the pure rules against the engine and hand subscriptions to the hub.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "auth.hpp"
+#include "config.hpp"
+#include "connection.hpp"
+#include "engine.hpp"
+#include "hub.hpp"
+#include "metrics.hpp"
+
+namespace parley {
+
+class Router : public Handler {
+ public:
+  Router(const Config& cfg, Engine& engine, Hub& hub, Metrics& metrics, const Authenticator& auth);
+
+  void on_open(const std::shared_ptr<Connection>& c) override;
+  asio::awaitable<std::string> on_frame(std::shared_ptr<Connection> c, std::string frame) override;
+  void on_close(const std::shared_ptr<Connection>& c) override;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace parley
