@@ -18,6 +18,7 @@
 
 #include "connection.hpp"
 #include "engine.hpp"
+#include "limits.hpp"
 #include "metrics.hpp"
 
 namespace parley {

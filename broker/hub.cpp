@@ -1,0 +1,283 @@
+#include "hub.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "json_writer.hpp"
+#include "serialize.hpp"
+
+namespace parley {
+
+namespace {
+
+// subscriptionReset {conversationId, epoch, lastSeq, reason}
+std::shared_ptr<const std::string> reset_frame(const ConvKey& key, const std::string& epoch,
+                                               uint64_t last_seq, std::string_view reason) {
+  JsonWriter w;
+  w.begin_object()
+      .field("conversationId", key.id)
+      .field("epoch", epoch)
+      .field("lastSeq", last_seq)
+      .field("reason", reason)
+      .end_object();
+  return std::make_shared<const std::string>(notification("subscriptionReset", w.str()));
+}
+
+}  // namespace
+
+Subscription::Subscription(Hub& hub, ConvKey key, std::weak_ptr<Connection> conn,
+                           Audience audience, std::string user_id)
+    : hub_(hub),
+      key_(std::move(key)),
+      conn_(std::move(conn)),
+      audience_(audience),
+      user_id_(std::move(user_id)) {}
+
+bool Subscription::ended() const {
+  std::lock_guard lock(mu_);
+  return ended_;
+}
+
+void Subscription::start(const std::string& epoch, uint64_t last_seq,
+                         const std::vector<EventPtr>& replay) {
+  std::lock_guard lock(mu_);
+  epoch_ = epoch;
+  auto conn = conn_.lock();
+  for (const auto& e : replay) {
+    if (e->seq <= horizon_ || e->seq > last_seq) continue;
+    if (conn && e->visible_to(audience_)) {
+      conn->push(event_frame(*e, key_.id, epoch_, audience_));
+      hub_.metrics().events_delivered.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  horizon_ = std::max(horizon_, last_seq);
+  buffering_ = false;
+  // Live events that arrived while the replay was read: those past the
+  // horizon continue the stream (a gap among them starts a refill).
+  auto pending = std::move(buffer_);
+  buffer_.clear();
+  for (auto& [ep, e] : pending) {
+    if (buffering_ || refilling_)
+      buffer_.emplace_back(std::move(ep), std::move(e));
+    else
+      deliver_locked(ep, e, nullptr);
+  }
+}
+
+void Subscription::offer(const std::string& epoch, const EventPtr& e,
+                         const std::shared_ptr<const std::string>& frame) {
+  std::lock_guard lock(mu_);
+  if (ended_) return;
+  if (buffering_ || refilling_) {
+    // Bounded: past the replay limit the buffer is dropped and the refill
+    // re-reads the log instead, which holds the same events.
+    if (buffer_.size() >= hub_.limits().replay_events) buffer_.clear();
+    buffer_.emplace_back(epoch, e);
+    return;
+  }
+  deliver_locked(epoch, e, frame);
+}
+
+void Subscription::deliver_locked(const std::string& epoch, const EventPtr& e,
+                                  std::shared_ptr<const std::string> frame) {
+  auto conn = conn_.lock();
+  if (!conn) return;
+  if (epoch != epoch_) {
+    // The engine lost this conversation's log: the client's position means
+    // nothing any more. Say so, then go on from this event.
+    conn->push(reset_frame(key_, epoch, e->seq - 1, "epoch changed"));
+    epoch_ = epoch;
+    horizon_ = e->seq - 1;
+  }
+  if (e->seq <= horizon_) return;  // already delivered (replay, or pub/sub echo)
+  if (e->seq != horizon_ + 1) {
+    buffer_.emplace_back(epoch, e);
+    begin_refill_locked();
+    return;
+  }
+  horizon_ = e->seq;
+  if (e->visible_to(audience_)) {
+    if (!frame) frame = event_frame(*e, key_.id, epoch_, audience_);
+    conn->push(std::move(frame));
+    hub_.metrics().events_delivered.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (e->type == "conversation.deleted") {
+    ended_ = true;
+    buffer_.clear();
+  }
+}
+
+void Subscription::signal(const Signal& s) {
+  if (s.agents_only && audience_ != Audience::agents) return;
+  if (s.skip_sender && s.from_user == user_id_) return;
+  {
+    std::lock_guard lock(mu_);
+    if (ended_ || buffering_) return;  // signals are ephemeral: not buffered
+  }
+  if (auto conn = conn_.lock()) conn->push(s.frame);
+}
+
+void Subscription::resync() {
+  std::lock_guard lock(mu_);
+  if (ended_ || buffering_ || refilling_) return;
+  begin_refill_locked();
+}
+
+void Subscription::begin_refill_locked() {
+  if (refilling_) return;
+  refilling_ = true;
+  auto conn = conn_.lock();
+  if (!conn) return;
+  asio::co_spawn(conn->executor(), [self = shared_from_this()]() { return self->refill(); },
+                 asio::detached);
+}
+
+asio::awaitable<void> Subscription::refill() {
+  int failures = 0;
+  for (;;) {
+    uint64_t from;
+    {
+      std::lock_guard lock(mu_);
+      if (ended_) co_return;
+      from = horizon_ + 1;
+    }
+    ReadRequest rq;
+    rq.from_seq = from;
+    rq.limit = hub_.limits().replay_events;
+    rq.audience = audience_;
+    auto page = co_await hub_.engine().read(key_, rq);
+    auto conn = conn_.lock();
+    if (!conn) co_return;
+    if (!page.ok()) {
+      if (page.error().code == code::not_found) {  // deleted meanwhile
+        std::lock_guard lock(mu_);
+        ended_ = true;
+        co_return;
+      }
+      // Storage unavailable: try again with back-off; events stay buffered.
+      asio::steady_timer t(co_await asio::this_coro::executor);
+      t.expires_after(std::chrono::milliseconds(std::min(5000, 100 << std::min(failures, 6))));
+      ++failures;
+      co_await t.async_wait(asio::use_awaitable);
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    if (page->epoch != epoch_) {
+      conn->push(reset_frame(key_, page->epoch, page->last_seq, "epoch changed"));
+      epoch_ = page->epoch;
+      horizon_ = page->last_seq;
+    } else if (page->has_more) {
+      conn->push(reset_frame(key_, page->epoch, page->last_seq, "too far behind"));
+      horizon_ = page->last_seq;
+    } else {
+      for (const auto& e : page->events) {
+        if (e->seq <= horizon_) continue;
+        conn->push(event_frame(*e, key_.id, epoch_, audience_));
+        hub_.metrics().events_delivered.fetch_add(1, std::memory_order_relaxed);
+        if (e->type == "conversation.deleted") ended_ = true;
+      }
+      horizon_ = std::max(horizon_, page->last_seq);
+    }
+    refilling_ = false;
+    auto pending = std::move(buffer_);
+    buffer_.clear();
+    for (auto& [ep, e] : pending) {
+      if (refilling_)
+        buffer_.emplace_back(std::move(ep), std::move(e));
+      else
+        deliver_locked(ep, e, nullptr);
+    }
+    if (!refilling_) co_return;
+    refilling_ = true;  // deliver_locked found another hole: read again
+  }
+}
+
+Hub::Hub(Engine& engine, Metrics& metrics, const Limits& limits)
+    : engine_(engine), metrics_(metrics), limits_(limits) {}
+
+Hub::Shard& Hub::shard_for(const ConvKey& key) {
+  return shards_[ConvKeyHash{}(key) % shards_.size()];
+}
+
+std::shared_ptr<Subscription> Hub::add(const ConvKey& key, std::weak_ptr<Connection> conn,
+                                       Audience audience, std::string user_id) {
+  auto sub = std::make_shared<Subscription>(*this, key, std::move(conn), audience,
+                                            std::move(user_id));
+  auto& shard = shard_for(key);
+  bool first;
+  {
+    std::lock_guard lock(shard.mu);
+    auto& topic = shard.topics[key];
+    first = topic.subs.empty();
+    topic.subs.push_back(sub);
+  }
+  if (first) engine_.watch(key);
+  metrics_.subscriptions.fetch_add(1, std::memory_order_relaxed);
+  return sub;
+}
+
+void Hub::remove(const std::shared_ptr<Subscription>& sub) {
+  auto& shard = shard_for(sub->key());
+  bool last = false;
+  {
+    std::lock_guard lock(shard.mu);
+    auto it = shard.topics.find(sub->key());
+    if (it == shard.topics.end()) return;
+    auto& subs = it->second.subs;
+    auto pos = std::find(subs.begin(), subs.end(), sub);
+    if (pos == subs.end()) return;
+    subs.erase(pos);
+    if (subs.empty()) {
+      shard.topics.erase(it);
+      last = true;
+    }
+  }
+  if (last) engine_.unwatch(sub->key());
+  metrics_.subscriptions.fetch_sub(1, std::memory_order_relaxed);
+}
+
+size_t Hub::topics() const {
+  size_t n = 0;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s.mu);
+    n += s.topics.size();
+  }
+  return n;
+}
+
+std::vector<std::shared_ptr<Subscription>> Hub::subscribers(const ConvKey& key) {
+  auto& shard = shard_for(key);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.topics.find(key);
+  if (it == shard.topics.end()) return {};
+  return it->second.subs;
+}
+
+void Hub::on_events(const ConvKey& key, const std::string& epoch,
+                    const std::vector<EventPtr>& events) {
+  metrics_.events_committed.fetch_add(events.size(), std::memory_order_relaxed);
+  auto subs = subscribers(key);
+  if (subs.empty()) return;
+  for (const auto& e : events) {
+    // One serialization per audience, shared by every receiver of it.
+    std::shared_ptr<const std::string> frames[2];
+    for (const auto& sub : subs) {
+      auto a = sub->audience();
+      auto& f = frames[static_cast<int>(a)];
+      if (!f && e->visible_to(a)) f = event_frame(*e, key.id, epoch, a);
+      sub->offer(epoch, e, f);
+    }
+  }
+}
+
+void Hub::on_signal(const ConvKey& key, const Signal& signal) {
+  for (const auto& sub : subscribers(key)) sub->signal(signal);
+}
+
+void Hub::on_gap(const ConvKey& key) {
+  for (const auto& sub : subscribers(key)) sub->resync();
+}
+
+}  // namespace parley

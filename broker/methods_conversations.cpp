@@ -1,0 +1,164 @@
+// Conversation and member methods: create, get, list, update, delete, join,
+// leave, listMembers.
+#include <charconv>
+
+#include "json_writer.hpp"
+#include "router_impl.hpp"
+#include "rules.hpp"
+#include "serialize.hpp"
+
+namespace parley {
+
+namespace {
+
+// listConversations cursors are "<updatedAt>:<id>" of the last row served.
+std::string make_cursor(const Conversation& c) {
+  return std::to_string(c.updated_at) + ":" + c.id;
+}
+
+std::optional<std::pair<Millis, std::string>> parse_cursor(std::string_view s) {
+  auto colon = s.find(':');
+  if (colon == std::string_view::npos || colon + 1 == s.size()) return std::nullopt;
+  Millis t = 0;
+  auto r = std::from_chars(s.data(), s.data() + colon, t);
+  if (r.ec != std::errc() || r.ptr != s.data() + colon) return std::nullopt;
+  return std::make_pair(t, std::string(s.substr(colon + 1)));
+}
+
+// The list filter as a predicate over records (PROTOCOL §5 listConversations).
+std::function<bool(const Conversation&)> list_filter(const params::ListFilter& f,
+                                                     const Identity& who) {
+  bool only_mine = f.member_of_me || !is_agent_side(who.role);
+  return [f, only_mine, user = who.user_id](const Conversation& c) {
+    if (only_mine && !c.active_member(user)) return false;
+    if (f.state && c.state != *f.state) return false;
+    if (f.status && c.status != *f.status) return false;
+    if (f.channel && c.channel != *f.channel) return false;
+    if (f.skill_id && c.skill_id != f.skill_id) return false;
+    if (f.campaign_id && c.campaign_id != f.campaign_id) return false;
+    if (f.assigned_to) {
+      const Member* a = c.assigned_agent();
+      if (*f.assigned_to == "none") {
+        if (a) return false;
+      } else {
+        const std::string& want = *f.assigned_to == "me" ? user : *f.assigned_to;
+        if (!a || a->user_id != want) return false;
+      }
+    }
+    if (f.since && c.updated_at < *f.since) return false;
+    if (f.until && c.updated_at > *f.until) return false;
+    // Archiving is a per-user flag that no conversation carries yet.
+    if (f.archived && *f.archived) return false;
+    return true;
+  };
+}
+
+}  // namespace
+
+asio::awaitable<Reply> Router::Impl::create_conversation(Ctx& ctx,
+                                                         const params::CreateConversation& p) {
+  auto req = rules::create(ctx.who, p, new_conversation_id(), ctx.now, cfg.limits);
+  if (!req.ok()) co_return req.error();
+  auto commit = co_await engine.create(std::move(req.value()));
+  if (!commit.ok()) co_return commit.error();
+  co_return conversation_json(commit->record, ctx.who);
+}
+
+asio::awaitable<Reply> Router::Impl::get_conversation(Ctx& ctx,
+                                                      const params::GetConversation& p) {
+  auto conv = p.conversation_id ? co_await engine.get(ctx.key(*p.conversation_id))
+                                : co_await engine.get_by_external_id(ctx.who.tenant,
+                                                                     *p.external_id);
+  if (!conv.ok()) co_return conv.error();
+  if (auto st = rules::may_read(*conv, ctx.who); !st.ok()) co_return st.error();
+  co_return conversation_json(*conv, ctx.who);
+}
+
+asio::awaitable<Reply> Router::Impl::list_conversations(Ctx& ctx,
+                                                        const params::ListConversations& p) {
+  ListRequest rq;
+  rq.match = list_filter(p.filter, ctx.who);
+  rq.descending = p.descending;
+  rq.offset = p.paging.offset;
+  rq.limit = p.paging.limit;
+  if (p.paging.cursor) {
+    rq.after = parse_cursor(*p.paging.cursor);
+    if (!rq.after) co_return invalid_params("cursor", "invalid cursor");
+  }
+  auto page = co_await engine.list(ctx.who.tenant, std::move(rq));
+  if (!page.ok()) co_return page.error();
+  JsonWriter w;
+  w.begin_object().key("data").begin_array();
+  for (const auto& c : page->data) w.raw(conversation_json(c, ctx.who));
+  w.end_array();
+  w.field("hasNext", page->has_next)
+      .field("hasPrev", p.paging.cursor.has_value() || p.paging.offset > 0);
+  if (page->has_next && !page->data.empty())
+    w.field("nextCursor", make_cursor(page->data.back()));
+  else
+    w.field_null("nextCursor");
+  w.end_object();
+  co_return w.take();
+}
+
+asio::awaitable<Reply> Router::Impl::update_conversation(Ctx& ctx,
+                                                         const params::UpdateConversation& p) {
+  UpdateRequest rq;
+  rq.decide = [&](const Conversation& cur, const Event*) {
+    return rules::update(cur, ctx.who, p, ctx.now, cfg.limits);
+  };
+  auto commit = co_await engine.update(ctx.key(p.conversation_id), std::move(rq));
+  if (!commit.ok()) co_return commit.error();
+  co_return conversation_json(commit->record, ctx.who);
+}
+
+asio::awaitable<Reply> Router::Impl::delete_conversation(Ctx& ctx,
+                                                         const params::ConversationRef& p) {
+  UpdateRequest rq;
+  rq.decide = [&](const Conversation& cur, const Event*) {
+    return rules::remove(cur, ctx.who, ctx.now);
+  };
+  auto commit = co_await engine.update(ctx.key(p.conversation_id), std::move(rq));
+  if (!commit.ok()) co_return commit.error();
+  co_return std::string("{}");
+}
+
+asio::awaitable<Reply> Router::Impl::join(Ctx& ctx, const params::Join& p) {
+  UpdateRequest rq;
+  rq.decide = [&](const Conversation& cur, const Event*) {
+    return rules::join(cur, ctx.who, p.role, ctx.now, cfg.limits);
+  };
+  auto commit = co_await engine.update(ctx.key(p.conversation_id), std::move(rq));
+  if (!commit.ok()) co_return commit.error();
+  const Member* m = commit->record.member(ctx.who.user_id);
+  if (!m) co_return internal_error("join committed without the member");
+  JsonWriter w;
+  write_member(w, *m, commit->record);
+  co_return w.take();
+}
+
+asio::awaitable<Reply> Router::Impl::leave(Ctx& ctx, const params::ConversationRef& p) {
+  UpdateRequest rq;
+  rq.decide = [&](const Conversation& cur, const Event*) {
+    return rules::leave(cur, ctx.who, ctx.now);
+  };
+  auto commit = co_await engine.update(ctx.key(p.conversation_id), std::move(rq));
+  if (!commit.ok()) co_return commit.error();
+  // A member that left no longer reads the conversation: this socket's
+  // subscription ends (an agent-side account may subscribe again).
+  co_await unsubscribe(ctx, p);
+  co_return std::string("{}");
+}
+
+asio::awaitable<Reply> Router::Impl::list_members(Ctx& ctx, const params::ConversationRef& p) {
+  auto conv = co_await readable(ctx, p.conversation_id);
+  if (!conv.ok()) co_return conv.error();
+  JsonWriter w;
+  w.begin_object().key("data").begin_array();
+  for (const auto& m : conv->members) write_member(w, m, *conv);
+  w.end_array();
+  w.field("hasNext", false).field("hasPrev", false).field_null("nextCursor").end_object();
+  co_return w.take();
+}
+
+}  // namespace parley

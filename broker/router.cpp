@@ -1,0 +1,201 @@
+#include "router.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <random>
+
+#include "json_writer.hpp"
+#include "router_impl.hpp"
+#include "rules.hpp"
+#include "serialize.hpp"
+
+namespace parley {
+
+Millis now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string new_conversation_id() {
+  // UUID v4 from a per-thread generator seeded by the OS.
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  uint64_t hi = gen(), lo = gen();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;
+  lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(36);
+  auto put = [&](uint64_t v, int from_nibble, int count) {
+    for (int i = from_nibble; i < from_nibble + count; ++i) s.push_back(hex[(v >> (60 - 4 * i)) & 0xF]);
+  };
+  put(hi, 0, 8);
+  s.push_back('-');
+  put(hi, 8, 4);
+  s.push_back('-');
+  put(hi, 12, 4);
+  s.push_back('-');
+  put(lo, 0, 4);
+  s.push_back('-');
+  put(lo, 4, 12);
+  return s;
+}
+
+std::string conversation_json(const Conversation& c, const Identity& who) {
+  ViewerState viewer;
+  if (const Member* m = c.active_member(who.user_id)) viewer.unread = unread_of(*m, c);
+  JsonWriter w;
+  write_conversation(w, c, viewer);
+  return w.take();
+}
+
+Router::Router(const Config& cfg, Engine& engine, Hub& hub, Metrics& metrics,
+               const Authenticator& auth)
+    : impl_(std::make_shared<Impl>(cfg, engine, hub, metrics, auth)) {}
+
+void Router::on_open(const std::shared_ptr<Connection>& c) {
+  c->context = std::make_shared<ClientState>();
+}
+
+void Router::on_close(const std::shared_ptr<Connection>& c) {
+  if (auto state = std::static_pointer_cast<ClientState>(c->context))
+    impl_->drop_subscriptions(*state);
+}
+
+asio::awaitable<std::string> Router::on_frame(std::shared_ptr<Connection> c, std::string frame) {
+  auto decoded = decode_frame(frame, impl_->cfg.limits);
+  if (!decoded.ok()) {
+    impl_->metrics.request_errors.fetch_add(1, std::memory_order_relaxed);
+    co_return response_error("null", decoded.error());
+  }
+  auto& calls = decoded->calls;
+  if (!decoded->batch) co_return co_await impl_->run_call(c, calls.front());
+  // A batch runs in order and answers one array, notifications left out
+  // (and nothing at all when every call was a notification).
+  std::string out = "[";
+  bool any = false;
+  for (auto& call : calls) {
+    std::string r = co_await impl_->run_call(c, call);
+    if (r.empty()) continue;
+    if (any) out.push_back(',');
+    out += r;
+    any = true;
+  }
+  if (!any) co_return std::string();
+  out.push_back(']');
+  co_return out;
+}
+
+asio::awaitable<std::string> Router::Impl::run_call(std::shared_ptr<Connection> conn,
+                                                    Call& call) {
+  metrics.requests.fetch_add(1, std::memory_order_relaxed);
+  auto state = std::static_pointer_cast<ClientState>(conn->context);
+  Ctx ctx{conn, *state, conn->identity() ? *conn->identity() : Identity{}, now_ms()};
+  Reply reply = Error{};
+  if (!call.params.ok()) {
+    reply = call.params.error();
+  } else if (auto admitted = conn->admit_request(); !admitted.ok()) {
+    reply = admitted.error();
+  } else if (!conn->identity() && call.method != "authenticate") {
+    reply = unauthenticated("authenticate first");
+  } else {
+    try {
+      reply = co_await dispatch(ctx, call.method, call.params.value());
+    } catch (const std::exception& ex) {
+      auto id = new_conversation_id();
+      spdlog::error("internal error {} in {}: {}", id, call.method, ex.what());
+      reply = internal_error(id);
+    }
+  }
+  if (!reply.ok()) metrics.request_errors.fetch_add(1, std::memory_order_relaxed);
+  if (call.notification) co_return std::string();
+  co_return reply.ok() ? response_result(call.id, reply.value())
+                       : response_error(call.id, reply.error());
+}
+
+asio::awaitable<Reply> Router::Impl::dispatch(Ctx& ctx, const std::string& method, Params& p) {
+  if (auto* a = std::get_if<params::Authenticate>(&p)) co_return co_await authenticate(ctx, *a);
+  if (std::holds_alternative<params::Ping>(p)) {
+    JsonWriter w;
+    w.begin_object().field("serverTime", ctx.now).end_object();
+    co_return w.take();
+  }
+  if (auto* x = std::get_if<params::CreateConversation>(&p))
+    co_return co_await create_conversation(ctx, *x);
+  if (auto* x = std::get_if<params::GetConversation>(&p))
+    co_return co_await get_conversation(ctx, *x);
+  if (auto* x = std::get_if<params::ListConversations>(&p))
+    co_return co_await list_conversations(ctx, *x);
+  if (auto* x = std::get_if<params::UpdateConversation>(&p))
+    co_return co_await update_conversation(ctx, *x);
+  if (auto* x = std::get_if<params::Join>(&p)) co_return co_await join(ctx, *x);
+  if (auto* x = std::get_if<params::SendMessage>(&p)) co_return co_await send_message(ctx, *x);
+  if (auto* x = std::get_if<params::EditMessage>(&p)) co_return co_await edit_message(ctx, *x);
+  if (auto* x = std::get_if<params::DeleteMessage>(&p))
+    co_return co_await delete_message(ctx, *x);
+  if (auto* x = std::get_if<params::QueryMessages>(&p))
+    co_return co_await query_messages(ctx, *x);
+  if (auto* x = std::get_if<params::Subscribe>(&p)) co_return co_await subscribe(ctx, *x);
+  if (auto* x = std::get_if<params::SetChatState>(&p))
+    co_return co_await set_chat_state(ctx, *x);
+  if (auto* x = std::get_if<params::MarkRead>(&p)) co_return co_await mark_read(ctx, *x);
+  if (auto* x = std::get_if<params::ConversationRef>(&p)) {
+    if (method == "deleteConversation") co_return co_await delete_conversation(ctx, *x);
+    if (method == "leave") co_return co_await leave(ctx, *x);
+    if (method == "listMembers") co_return co_await list_members(ctx, *x);
+    if (method == "unsubscribe") co_return co_await unsubscribe(ctx, *x);
+  }
+  co_return method_not_found(method);
+}
+
+asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authenticate& p) {
+  Identity who;
+  if (p.token) {
+    auto verified = auth.verify(*p.token, ctx.now);
+    if (!verified.ok()) co_return verified.error();
+    who = std::move(verified.value());
+  } else {
+    if (!cfg.dev) co_return unauthenticated("token required (the dev form needs --dev)");
+    who.user_id = *p.user_id;
+    if (p.role) who.role = *account_role_from(*p.role);
+    if (p.tenant) who.tenant = *p.tenant;
+    who.name = p.name ? *p.name : who.user_id;
+  }
+  // A socket carries one identity: a token refresh must name the same user.
+  if (const auto& current = ctx.conn->identity();
+      current && (current->user_id != who.user_id || current->tenant != who.tenant))
+    co_return conflict("", "already authenticated as another user");
+  ctx.conn->set_identity(who);
+  const Limits& l = cfg.limits;
+  JsonWriter w;
+  w.begin_object()
+      .field("userId", who.user_id)
+      .field("tenant", who.tenant)
+      .field("role", to_string(who.role))
+      .field("sessionId", ctx.conn->session_id())
+      .field("nodeId", cfg.node_id)
+      .field("serverTime", ctx.now);
+  w.key("limits")
+      .begin_object()
+      .field("frameBytes", static_cast<uint64_t>(l.frame_bytes))
+      .field("textChars", static_cast<uint64_t>(l.text_chars))
+      .field("metadataBytes", static_cast<uint64_t>(l.metadata_bytes))
+      .field("batch", static_cast<uint64_t>(l.batch))
+      .field("subscriptions", static_cast<uint64_t>(l.subscriptions))
+      .field("ratePerSec", l.rate_per_sec)
+      .field("rateBurst", l.rate_burst)
+      .field("replayEvents", l.replay_events)
+      .field("outboundBytes", static_cast<uint64_t>(l.outbound_bytes))
+      .end_object();
+  w.end_object();
+  co_return w.take();
+}
+
+asio::awaitable<Result<Conversation>> Router::Impl::readable(Ctx& ctx, const std::string& id) {
+  auto conv = co_await engine.get(ctx.key(id));
+  if (!conv.ok()) co_return conv;
+  if (auto st = rules::may_read(*conv, ctx.who); !st.ok()) co_return st.error();
+  co_return conv;
+}
+
+}  // namespace parley

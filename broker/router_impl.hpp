@@ -1,0 +1,87 @@
+// Internals of the Router shared by its method files (router.cpp: envelope,
+// dispatch and session methods; methods_*.cpp: one family of methods each).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "router.hpp"
+#include "request.hpp"
+
+namespace parley {
+
+// chatState coalescing for one (socket, conversation).
+struct ChatStateSlot {
+  Millis last_sent = 0;
+  std::string pending;  // state waiting for the window to pass; "" = none
+  bool timer_armed = false;
+};
+
+// Request-layer state of one socket, kept in Connection::context.
+struct ClientState {
+  std::mutex mu;
+  std::unordered_map<std::string, std::shared_ptr<Subscription>> subs;  // by conversation id
+  std::unordered_map<std::string, ChatStateSlot> chat;
+};
+
+// The result JSON of a method, or its error.
+using Reply = Result<std::string>;
+
+struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
+  Impl(const Config& c, Engine& e, Hub& h, Metrics& m, const Authenticator& a)
+      : cfg(c), engine(e), hub(h), metrics(m), auth(a) {}
+
+  const Config& cfg;
+  Engine& engine;
+  Hub& hub;
+  Metrics& metrics;
+  const Authenticator& auth;
+
+  // What a method gets besides its params.
+  struct Ctx {
+    std::shared_ptr<Connection> conn;
+    ClientState& state;
+    Identity who;  // empty user_id before authentication
+    Millis now;
+    ConvKey key(const std::string& id) const { return {who.tenant, id}; }
+  };
+
+  asio::awaitable<std::string> run_call(std::shared_ptr<Connection> conn, Call& call);
+  asio::awaitable<Reply> dispatch(Ctx& ctx, const std::string& method, Params& p);
+
+  // router.cpp
+  asio::awaitable<Reply> authenticate(Ctx& ctx, const params::Authenticate& p);
+  // methods_conversations.cpp
+  asio::awaitable<Reply> create_conversation(Ctx& ctx, const params::CreateConversation& p);
+  asio::awaitable<Reply> get_conversation(Ctx& ctx, const params::GetConversation& p);
+  asio::awaitable<Reply> list_conversations(Ctx& ctx, const params::ListConversations& p);
+  asio::awaitable<Reply> update_conversation(Ctx& ctx, const params::UpdateConversation& p);
+  asio::awaitable<Reply> delete_conversation(Ctx& ctx, const params::ConversationRef& p);
+  asio::awaitable<Reply> join(Ctx& ctx, const params::Join& p);
+  asio::awaitable<Reply> leave(Ctx& ctx, const params::ConversationRef& p);
+  asio::awaitable<Reply> list_members(Ctx& ctx, const params::ConversationRef& p);
+  // methods_messages.cpp
+  asio::awaitable<Reply> send_message(Ctx& ctx, const params::SendMessage& p);
+  asio::awaitable<Reply> edit_message(Ctx& ctx, const params::EditMessage& p);
+  asio::awaitable<Reply> delete_message(Ctx& ctx, const params::DeleteMessage& p);
+  asio::awaitable<Reply> query_messages(Ctx& ctx, const params::QueryMessages& p);
+  asio::awaitable<Reply> mark_read(Ctx& ctx, const params::MarkRead& p);
+  asio::awaitable<Reply> set_chat_state(Ctx& ctx, const params::SetChatState& p);
+  // methods_subscriptions.cpp
+  asio::awaitable<Reply> subscribe(Ctx& ctx, const params::Subscribe& p);
+  asio::awaitable<Reply> unsubscribe(Ctx& ctx, const params::ConversationRef& p);
+  void drop_subscriptions(ClientState& state);
+
+  // Loads a conversation the caller may read (404 / 403 otherwise).
+  asio::awaitable<Result<Conversation>> readable(Ctx& ctx, const std::string& id);
+};
+
+Millis now_ms();
+std::string new_conversation_id();
+// The Conversation object as `who` sees it.
+std::string conversation_json(const Conversation& c, const Identity& who);
+
+}  // namespace parley
