@@ -1,0 +1,550 @@
+// decode_frame: the typed params of every method and every params error
+// (PROTOCOL.md §2 error data, §5 methods, §6 limits).
+#include <doctest/doctest.h>
+#include <simdjson.h>
+
+#include <string>
+
+#include "request.hpp"
+
+using namespace parley;
+
+namespace {
+
+std::string request(std::string_view method, std::string_view params) {
+  std::string s = R"({"jsonrpc":"2.0","id":1,"method":")";
+  s.append(method).append(R"(","params":)").append(params).append("}");
+  return s;
+}
+
+Result<Params> decode_params(std::string_view method, std::string_view params,
+                             const Limits& limits = {}) {
+  auto f = decode_frame(request(method, params), limits);
+  REQUIRE(f.ok());
+  REQUIRE(f->calls.size() == 1);
+  return f->calls[0].params;
+}
+
+template <class T>
+T ok(std::string_view method, std::string_view params, const Limits& limits = {}) {
+  auto p = decode_params(method, params, limits);
+  if (!p.ok()) FAIL_CHECK("unexpected error: " << p.error().message);
+  REQUIRE(p.ok());
+  REQUIRE(std::holds_alternative<T>(p.value()));
+  return std::get<T>(p.value());
+}
+
+simdjson::dom::element data_of(simdjson::dom::parser& parser, const Error& e) {
+  simdjson::dom::element root;
+  REQUIRE(parser.parse(e.data).get(root) == simdjson::SUCCESS);
+  return root;
+}
+
+// Expects -32602 with {"field":field,"reason":reason}.
+void invalid(std::string_view method, std::string_view params, std::string_view field,
+             std::string_view reason, const Limits& limits = {}) {
+  CAPTURE(method);
+  CAPTURE(params);
+  auto p = decode_params(method, params, limits);
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.error().code == code::invalid_params);
+  simdjson::dom::parser parser;
+  auto data = data_of(parser, p.error());
+  CHECK(std::string_view(data["field"]) == field);
+  CHECK(std::string_view(data["reason"]) == reason);
+}
+
+// Expects 413 with {"field":field,"limit":limit}.
+void too_big(std::string_view method, std::string_view params, std::string_view field,
+             uint64_t limit, const Limits& limits = {}) {
+  CAPTURE(method);
+  auto p = decode_params(method, params, limits);
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.error().code == code::too_large);
+  simdjson::dom::parser parser;
+  auto data = data_of(parser, p.error());
+  CHECK(std::string_view(data["field"]) == field);
+  CHECK(uint64_t(data["limit"]) == limit);
+}
+
+std::string repeat(std::string_view s, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out.append(s);
+  return out;
+}
+
+std::string jstr(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+}  // namespace
+
+TEST_CASE("a valid call of every method") {
+  SUBCASE("authenticate with a token") {
+    auto p = ok<params::Authenticate>("authenticate", R"({"token":"a.b.c"})");
+    CHECK(*p.token == "a.b.c");
+    CHECK_FALSE(p.user_id);
+  }
+  SUBCASE("authenticate, the dev form") {
+    auto p = ok<params::Authenticate>(
+        "authenticate", R"({"userId":"u1","role":"agent","tenant":"acme","name":"Ann"})");
+    CHECK_FALSE(p.token);
+    CHECK(*p.user_id == "u1");
+    CHECK(*p.role == "agent");
+    CHECK(*p.tenant == "acme");
+    CHECK(*p.name == "Ann");
+    auto minimal = ok<params::Authenticate>("authenticate", R"({"userId":"u1"})");
+    CHECK_FALSE(minimal.role);
+  }
+  SUBCASE("ping") { ok<params::Ping>("ping", "{}"); }
+  SUBCASE("createConversation, everything") {
+    auto p = ok<params::CreateConversation>("createConversation", R"({
+      "name":"n","displayName":"D","imageUrl":"https://x/y.png","externalId":"e-1",
+      "channel":"sms","campaignId":"camp","skillId":"billing","metadata":{ "a" : [1, 2] },
+      "ttl":60,"postSurvey":true,
+      "participants":[{"userId":"a1","role":"ASSIGNED_AGENT"},{"userId":"r","role":"READER"}],
+      "clientRequestId":"req-1"})");
+    CHECK(*p.name == "n");
+    CHECK(*p.display_name == "D");
+    CHECK(*p.image_url == "https://x/y.png");
+    CHECK(*p.external_id == "e-1");
+    CHECK(*p.channel == "sms");
+    CHECK(*p.campaign_id == "camp");
+    CHECK(*p.skill_id == "billing");
+    CHECK(*p.metadata == R"({"a":[1,2]})");  // minified
+    CHECK(*p.ttl == 60);
+    CHECK(p.post_survey);
+    REQUIRE(p.participants.size() == 2);
+    CHECK(p.participants[0].user_id == "a1");
+    CHECK(p.participants[0].role == ParticipantRole::assigned_agent);
+    CHECK(p.participants[1].role == ParticipantRole::reader);
+    CHECK(*p.client_request_id == "req-1");
+  }
+  SUBCASE("createConversation, nothing") {
+    auto p = ok<params::CreateConversation>("createConversation", "{}");
+    CHECK_FALSE(p.name);
+    CHECK_FALSE(p.metadata);
+    CHECK_FALSE(p.post_survey);
+    CHECK(p.participants.empty());
+    // No params at all reads as {}.
+    auto f = decode_frame(R"({"jsonrpc":"2.0","id":1,"method":"createConversation"})", {});
+    REQUIRE(f.ok());
+    CHECK(f->calls[0].params.ok());
+  }
+  SUBCASE("getConversation by id or by externalId") {
+    auto by_id = ok<params::GetConversation>("getConversation", R"({"conversationId":"c1"})");
+    CHECK(*by_id.conversation_id == "c1");
+    CHECK_FALSE(by_id.external_id);
+    auto by_ext = ok<params::GetConversation>("getConversation", R"({"externalId":"x"})");
+    CHECK(*by_ext.external_id == "x");
+  }
+  SUBCASE("listConversations, defaults") {
+    auto p = ok<params::ListConversations>("listConversations", "{}");
+    CHECK(p.descending);
+    CHECK(p.paging.limit == 20);
+    CHECK(p.paging.offset == 0);
+    CHECK_FALSE(p.paging.cursor);
+    CHECK_FALSE(p.filter.state);
+    CHECK_FALSE(p.filter.member_of_me);
+  }
+  SUBCASE("listConversations, everything") {
+    auto p = ok<params::ListConversations>("listConversations", R"({
+      "filter":{"state":"CLOSE","status":"pending","channel":"web","skillId":"s",
+                "campaignId":"c","assignedTo":"me","memberOf":"me","since":5,"until":10,
+                "archived":false},
+      "order":"asc","limit":100,"cursor":"abc","offset":40})");
+    CHECK(*p.filter.state == ConvState::close);
+    CHECK(*p.filter.status == "pending");
+    CHECK(*p.filter.channel == "web");
+    CHECK(*p.filter.skill_id == "s");
+    CHECK(*p.filter.campaign_id == "c");
+    CHECK(*p.filter.assigned_to == "me");
+    CHECK(p.filter.member_of_me);
+    CHECK(*p.filter.since == 5);
+    CHECK(*p.filter.until == 10);
+    CHECK(*p.filter.archived == false);
+    CHECK_FALSE(p.descending);
+    CHECK(p.paging.limit == 100);
+    CHECK(*p.paging.cursor == "abc");
+    CHECK(p.paging.offset == 40);
+  }
+  SUBCASE("updateConversation") {
+    auto p = ok<params::UpdateConversation>(
+        "updateConversation",
+        R"({"conversationId":"c","name":"n","displayName":"d","imageUrl":"u","metadata":{},"ttl":5})");
+    CHECK(p.conversation_id == "c");
+    CHECK(**p.name == "n");
+    CHECK(**p.display_name == "d");
+    CHECK(**p.image_url == "u");
+    CHECK(*p.metadata == "{}");
+    CHECK_FALSE(p.metadata_patch);
+    CHECK(**p.ttl == 5);
+  }
+  SUBCASE("the conversation-reference methods") {
+    for (std::string_view m : {"deleteConversation", "leave", "listMembers", "unsubscribe"}) {
+      CAPTURE(m);
+      auto p = ok<params::ConversationRef>(m, R"({"conversationId":"c9"})");
+      CHECK(p.conversation_id == "c9");
+    }
+  }
+  SUBCASE("join") {
+    auto p = ok<params::Join>("join", R"({"conversationId":"c"})");
+    CHECK_FALSE(p.role);
+    p = ok<params::Join>("join", R"({"conversationId":"c","role":"MANAGER"})");
+    CHECK(*p.role == ParticipantRole::manager);
+  }
+  SUBCASE("sendMessage") {
+    auto p = ok<params::SendMessage>("sendMessage", R"({"conversationId":"c","text":"hi",
+      "metadata":{"k":"v"},"quickReplies":[{"title":"Yes"}],"mentions":["u1","u2"],
+      "clientMessageId":"m-1"})");
+    CHECK(p.conversation_id == "c");
+    CHECK(p.text == "hi");
+    CHECK(*p.metadata == R"({"k":"v"})");
+    CHECK(*p.quick_replies == R"([{"title":"Yes"}])");
+    CHECK(*p.mentions == R"(["u1","u2"])");
+    CHECK(*p.client_message_id == "m-1");
+    auto bare = ok<params::SendMessage>("sendMessage", R"({"conversationId":"c","text":"x"})");
+    CHECK_FALSE(bare.metadata);
+    CHECK_FALSE(bare.quick_replies);
+    CHECK_FALSE(bare.mentions);
+    CHECK_FALSE(bare.client_message_id);
+    auto no_mentions = ok<params::SendMessage>(
+        "sendMessage", R"({"conversationId":"c","text":"x","mentions":[]})");
+    CHECK(*no_mentions.mentions == "[]");
+  }
+  SUBCASE("editMessage and deleteMessage") {
+    auto e = ok<params::EditMessage>("editMessage", R"({"conversationId":"c","seq":4,"text":"t"})");
+    CHECK(e.seq == 4);
+    CHECK(e.text == "t");
+    auto d = ok<params::DeleteMessage>("deleteMessage", R"({"conversationId":"c","seq":0})");
+    CHECK(d.seq == 0);
+  }
+  SUBCASE("queryMessages") {
+    auto p = ok<params::QueryMessages>("queryMessages", "{}");
+    CHECK_FALSE(p.conversation_id);
+    CHECK(p.limit == 20);
+    CHECK_FALSE(p.descending);
+    p = ok<params::QueryMessages>("queryMessages", R"({"conversationId":"c","fromSeq":1,
+      "toSeq":9,"since":0,"until":99,"types":["message","message.rich"],"order":"desc",
+      "limit":200})");
+    CHECK(*p.conversation_id == "c");
+    CHECK(*p.from_seq == 1);
+    CHECK(*p.to_seq == 9);
+    CHECK(*p.since == 0);
+    CHECK(*p.until == 99);
+    REQUIRE(p.types.size() == 2);
+    CHECK(p.types[1] == "message.rich");
+    CHECK(p.descending);
+    CHECK(p.limit == 200);
+  }
+  SUBCASE("subscribe") {
+    auto p = ok<params::Subscribe>("subscribe", R"({"conversationId":"c"})");
+    CHECK_FALSE(p.since_seq);
+    p = ok<params::Subscribe>("subscribe", R"({"conversationId":"c","sinceSeq":0,"epoch":"e1"})");
+    CHECK(*p.since_seq == 0);
+    CHECK(*p.epoch == "e1");
+  }
+  SUBCASE("setChatState") {
+    for (std::string_view s : {"COMPOSING", "PAUSE", "ACTIVE", "INACTIVE", "GONE"}) {
+      auto p = ok<params::SetChatState>("setChatState",
+                                        R"({"conversationId":"c","state":)" + jstr(s) + "}");
+      CHECK(p.state == s);
+    }
+  }
+  SUBCASE("markRead") {
+    auto p = ok<params::MarkRead>("markRead", R"({"conversationId":"c","seq":7})");
+    CHECK(p.seq == 7);
+    CHECK_FALSE(p.accept);
+    p = ok<params::MarkRead>("markRead", R"({"conversationId":"c","seq":7,"status":"ACCEPT"})");
+    CHECK(p.accept);
+    p = ok<params::MarkRead>("markRead", R"({"conversationId":"c","seq":7,"status":"READ"})");
+    CHECK_FALSE(p.accept);
+  }
+}
+
+TEST_CASE("unknown and repeated params fields") {
+  invalid("ping", R"({"x":1})", "x", "unknown field");
+  invalid("join", R"({"conversationId":"c","colour":"red"})", "colour", "unknown field");
+  invalid("join", R"({"conversationId":"c","conversationId":"d"})", "conversationId",
+          "duplicate field");
+  // Nested objects report the path.
+  invalid("listConversations", R"({"filter":{"state":"OPEN","shape":1}})", "filter.shape",
+          "unknown field");
+  invalid("createConversation", R"({"participants":[{"userId":"u","role":"BOT","x":0}]})",
+          "participants[0].x", "unknown field");
+  // An unknown field with a null value is still unknown.
+  invalid("ping", R"({"x":null})", "x", "unknown field");
+}
+
+TEST_CASE("missing required fields") {
+  invalid("join", "{}", "conversationId", "required");
+  invalid("sendMessage", R"({"conversationId":"c"})", "text", "required");
+  invalid("sendMessage", R"({"text":"x"})", "conversationId", "required");
+  invalid("editMessage", R"({"conversationId":"c","text":"t"})", "seq", "required");
+  invalid("deleteMessage", R"({"conversationId":"c"})", "seq", "required");
+  invalid("markRead", R"({"conversationId":"c"})", "seq", "required");
+  invalid("setChatState", R"({"conversationId":"c"})", "state", "required");
+  invalid("createConversation", R"({"participants":[{"userId":"u"}]})", "participants[0].role",
+          "required");
+  invalid("createConversation", R"({"participants":[{"role":"BOT"}]})", "participants[0].userId",
+          "required");
+  // null for a required field is the same as leaving it out.
+  invalid("join", R"({"conversationId":null})", "conversationId", "required");
+  invalid("markRead", R"({"conversationId":"c","seq":null})", "seq", "required");
+}
+
+TEST_CASE("null for an optional field reads as absent") {
+  auto p = ok<params::ListConversations>("listConversations",
+                                         R"({"cursor":null,"limit":null,"filter":null})");
+  CHECK_FALSE(p.paging.cursor);
+  CHECK(p.paging.limit == 20);
+  auto s = ok<params::SendMessage>(
+      "sendMessage", R"({"conversationId":"c","text":"t","mentions":null,"metadata":null})");
+  CHECK_FALSE(s.mentions);
+  CHECK_FALSE(s.metadata);
+}
+
+TEST_CASE("wrong JSON types") {
+  invalid("join", R"({"conversationId":5})", "conversationId", "expected string");
+  invalid("sendMessage", R"({"conversationId":"c","text":["x"]})", "text", "expected string");
+  invalid("editMessage", R"({"conversationId":"c","seq":"4","text":"t"})", "seq",
+          "expected integer");
+  invalid("editMessage", R"({"conversationId":"c","seq":4.0,"text":"t"})", "seq",
+          "expected integer");
+  invalid("editMessage", R"({"conversationId":"c","seq":1e2,"text":"t"})", "seq",
+          "expected integer");
+  invalid("createConversation", R"({"postSurvey":"yes"})", "postSurvey", "expected boolean");
+  invalid("createConversation", R"({"metadata":[1]})", "metadata", "expected object");
+  invalid("createConversation", R"({"metadata":"{}"})", "metadata", "expected object");
+  invalid("createConversation", R"({"participants":{}})", "participants", "expected array");
+  invalid("createConversation", R"({"participants":["u1"]})", "participants[0]", "expected object");
+  invalid("listConversations", R"({"filter":[]})", "filter", "expected object");
+  invalid("listConversations", R"({"filter":{"archived":1}})", "filter.archived",
+          "expected boolean");
+  invalid("sendMessage", R"({"conversationId":"c","text":"t","quickReplies":{}})", "quickReplies",
+          "expected array");
+  invalid("sendMessage", R"({"conversationId":"c","text":"t","mentions":"u1"})", "mentions",
+          "expected array");
+  invalid("sendMessage", R"({"conversationId":"c","text":"t","mentions":["u1",2]})", "mentions[1]",
+          "expected string");
+  invalid("queryMessages", R"({"types":[true]})", "types[0]", "expected string");
+  invalid("setChatState", R"({"conversationId":"c","state":1})", "state", "expected string");
+}
+
+TEST_CASE("integer ranges") {
+  invalid("editMessage", R"({"conversationId":"c","seq":-1,"text":"t"})", "seq", "out of range");
+  invalid("queryMessages", R"({"fromSeq":-5})", "fromSeq", "out of range");
+  invalid("subscribe", R"({"conversationId":"c","sinceSeq":-1})", "sinceSeq", "out of range");
+  invalid("queryMessages", R"({"since":-1})", "since", "out of range");
+  invalid("listConversations", R"({"filter":{"until":-1}})", "filter.until", "out of range");
+  invalid("createConversation", R"({"ttl":0})", "ttl", "out of range");
+  invalid("createConversation", R"({"ttl":-10})", "ttl", "out of range");
+  invalid("createConversation", R"({"ttl":18446744073709551615})", "ttl", "out of range");
+  invalid("listConversations", R"({"offset":-1})", "offset", "out of range");
+  // A seq beyond int64 is still a valid unsigned.
+  auto e = ok<params::DeleteMessage>("deleteMessage",
+                                     R"({"conversationId":"c","seq":18446744073709551615})");
+  CHECK(e.seq == 18446744073709551615ull);
+}
+
+TEST_CASE("limit ranges") {
+  invalid("listConversations", R"({"limit":0})", "limit", "out of range");
+  invalid("listConversations", R"({"limit":101})", "limit", "out of range");
+  invalid("listConversations", R"({"limit":-3})", "limit", "out of range");
+  CHECK(ok<params::ListConversations>("listConversations", R"({"limit":1})").paging.limit == 1);
+  invalid("queryMessages", R"({"limit":0})", "limit", "out of range");
+  invalid("queryMessages", R"({"limit":201})", "limit", "out of range");
+  CHECK(ok<params::QueryMessages>("queryMessages", R"({"limit":101})").limit == 101);
+  // The maxima follow the configured limits.
+  Limits l;
+  l.page_max = 10;
+  l.query_max = 15;
+  invalid("listConversations", R"({"limit":11})", "limit", "out of range", l);
+  invalid("queryMessages", R"({"limit":16})", "limit", "out of range", l);
+  CHECK(ok<params::QueryMessages>("queryMessages", R"({"limit":15})", l).limit == 15);
+}
+
+TEST_CASE("enum values") {
+  invalid("authenticate", R"({"userId":"u","role":"root"})", "role",
+          "must be one of consumer|agent|manager|bot|admin");
+  invalid("authenticate", R"({"userId":"u","role":"AGENT"})", "role",
+          "must be one of consumer|agent|manager|bot|admin");
+  invalid("join", R"({"conversationId":"c","role":"agent"})", "role",
+          "must be one of CONSUMER|ASSIGNED_AGENT|AGENT|MANAGER|READER|BOT");
+  invalid("createConversation", R"({"participants":[{"userId":"u","role":"OWNER"}]})",
+          "participants[0].role",
+          "must be one of CONSUMER|ASSIGNED_AGENT|AGENT|MANAGER|READER|BOT");
+  invalid("listConversations", R"({"filter":{"state":"open"}})", "filter.state",
+          "must be one of OPEN|CLOSE|LOCKED");
+  invalid("listConversations", R"({"filter":{"status":"OPEN"}})", "filter.status",
+          "must be one of open|pending|snoozed|resolved");
+  invalid("listConversations", R"({"filter":{"memberOf":"u1"}})", "filter.memberOf",
+          "must be one of me");
+  invalid("listConversations", R"({"order":"up"})", "order", "must be one of asc|desc");
+  invalid("queryMessages", R"({"order":"DESC"})", "order", "must be one of asc|desc");
+  invalid("setChatState", R"({"conversationId":"c","state":"TYPING"})", "state",
+          "must be one of COMPOSING|PAUSE|ACTIVE|INACTIVE|GONE");
+  invalid("markRead", R"({"conversationId":"c","seq":1,"status":"SEEN"})", "status",
+          "must be one of READ|ACCEPT");
+  for (std::string_view role : {"consumer", "agent", "manager", "bot", "admin"}) {
+    auto p =
+        ok<params::Authenticate>("authenticate", R"({"userId":"u","role":)" + jstr(role) + "}");
+    CHECK(*p.role == role);
+  }
+  for (std::string_view s : {"open", "pending", "snoozed", "resolved"}) {
+    auto p = ok<params::ListConversations>("listConversations",
+                                           R"({"filter":{"status":)" + jstr(s) + "}}");
+    CHECK(*p.filter.status == s);
+  }
+}
+
+TEST_CASE("ids and names: empty and over limits.name_chars code points") {
+  invalid("join", R"({"conversationId":""})", "conversationId", "empty");
+  invalid("createConversation", R"({"name":""})", "name", "empty");
+  invalid("queryMessages", R"({"types":["message",""]})", "types[1]", "empty");
+  // 200 two-byte characters fit; 201 do not.
+  std::string at_limit = repeat("é", 200), over = repeat("é", 201);
+  CHECK(ok<params::Join>("join", R"({"conversationId":)" + jstr(at_limit) + "}").conversation_id ==
+        at_limit);
+  too_big("join", R"({"conversationId":)" + jstr(over) + "}", "conversationId", 200);
+  too_big("createConversation", R"({"displayName":)" + jstr(over) + "}", "displayName", 200);
+  too_big("subscribe", R"({"conversationId":"c","epoch":)" + jstr(over) + "}", "epoch", 200);
+  too_big("listConversations", R"({"cursor":)" + jstr(over) + "}", "cursor", 200);
+  too_big("listConversations", R"({"filter":{"skillId":)" + jstr(over) + "}}", "filter.skillId",
+          200);
+  too_big("sendMessage",
+          R"({"conversationId":"c","text":"t","clientMessageId":)" + jstr(over) + "}",
+          "clientMessageId", 200);
+  too_big("queryMessages", R"({"types":[)" + jstr(over) + "]}", "types[0]", 200);
+  too_big("authenticate", R"({"userId":)" + jstr(over) + "}", "userId", 200);
+  Limits l;
+  l.name_chars = 3;
+  too_big("join", R"({"conversationId":"abcd"})", "conversationId", 3, l);
+}
+
+TEST_CASE("text is counted in code points, not bytes") {
+  std::string e8000 = repeat("é", 8000);  // 16000 bytes
+  REQUIRE(e8000.size() == 16000);
+  auto p = ok<params::SendMessage>("sendMessage",
+                                   R"({"conversationId":"c","text":)" + jstr(e8000) + "}");
+  CHECK(p.text == e8000);
+  too_big("sendMessage", R"({"conversationId":"c","text":)" + jstr(repeat("é", 8001)) + "}", "text",
+          8000);
+  too_big("sendMessage", R"({"conversationId":"c","text":)" + jstr(repeat("a", 8001)) + "}", "text",
+          8000);
+  // Four-byte characters too.
+  auto emoji = ok<params::EditMessage>(
+      "editMessage", R"({"conversationId":"c","seq":1,"text":)" + jstr(repeat("😀", 8000)) + "}");
+  CHECK(emoji.text.size() == 32000);
+  too_big("editMessage", R"({"conversationId":"c","seq":1,"text":)" + jstr(repeat("😀", 8001)) + "}",
+          "text", 8000);
+  // Escapes count once decoded: \u00e9 is one character.
+  auto escaped = ok<params::SendMessage>(
+      "sendMessage", R"({"conversationId":"c","text":")" + repeat("\\u00e9", 8000) + "\"}");
+  CHECK(escaped.text == e8000);
+  invalid("sendMessage", R"({"conversationId":"c","text":""})", "text", "empty");
+  invalid("editMessage", R"({"conversationId":"c","seq":1,"text":""})", "text", "empty");
+}
+
+TEST_CASE("metadata, quickReplies, mentions, imageUrl and token limits") {
+  // {"k":"..."} minified is 8 bytes plus the value.
+  std::string fits = R"({"k":")" + std::string(4096 - 8, 'x') + "\"}";
+  std::string over = R"({"k":")" + std::string(4096 - 7, 'x') + "\"}";
+  REQUIRE(fits.size() == 4096);
+  auto p = ok<params::SendMessage>("sendMessage",
+                                   R"({"conversationId":"c","text":"t","metadata":)" + fits + "}");
+  CHECK(p.metadata->size() == 4096);
+  too_big("sendMessage", R"({"conversationId":"c","text":"t","metadata":)" + over + "}", "metadata",
+          4096);
+  too_big("createConversation", R"({"metadata":)" + over + "}", "metadata", 4096);
+  too_big("updateConversation", R"({"conversationId":"c","metadataPatch":)" + over + "}",
+          "metadataPatch", 4096);
+  // Whitespace does not count: the limit is on the minified form.
+  std::string spaced = R"({ "k" :    ")" + std::string(4096 - 8, 'x') + "\"   }";
+  CHECK(ok<params::CreateConversation>("createConversation", R"({"metadata":)" + spaced + "}")
+            .metadata->size() == 4096);
+
+  too_big(
+      "sendMessage",
+      R"({"conversationId":"c","text":"t","quickReplies":[")" + std::string(15000, 'q') + "\"]}",
+      "quickReplies", 15000);
+
+  Limits l;
+  l.members = 2;
+  too_big("sendMessage", R"({"conversationId":"c","text":"t","mentions":["a","b","c"]})",
+          "mentions", 2, l);
+
+  too_big("createConversation", R"({"imageUrl":")" + std::string(2049, 'u') + "\"}", "imageUrl",
+          2048);
+  CHECK(ok<params::CreateConversation>("createConversation",
+                                       R"({"imageUrl":")" + std::string(2048, 'u') + "\"}")
+            .image_url->size() == 2048);
+  too_big("authenticate", R"({"token":")" + std::string(8193, 't') + "\"}", "token", 8192);
+  invalid("authenticate", R"({"token":""})", "token", "empty");
+}
+
+TEST_CASE("createConversation participants are bounded by limits.members") {
+  Limits l;
+  l.members = 2;
+  too_big("createConversation",
+          R"({"participants":[{"userId":"a","role":"BOT"},{"userId":"b","role":"BOT"},)"
+          R"({"userId":"c","role":"BOT"}]})",
+          "participants", 2, l);
+}
+
+TEST_CASE("getConversation takes exactly one of conversationId and externalId") {
+  invalid("getConversation", "{}", "conversationId", "exactly one of conversationId, externalId");
+  invalid("getConversation", R"({"conversationId":"c","externalId":"e"})", "conversationId",
+          "exactly one of conversationId, externalId");
+  invalid("getConversation", R"({"conversationId":null,"externalId":null})", "conversationId",
+          "exactly one of conversationId, externalId");
+  // A field's own error comes first.
+  invalid("getConversation", R"({"externalId":7})", "externalId", "expected string");
+}
+
+TEST_CASE("updateConversation: null clears, absent leaves alone") {
+  auto p = ok<params::UpdateConversation>(
+      "updateConversation",
+      R"({"conversationId":"c","name":null,"displayName":null,"imageUrl":null,"ttl":null})");
+  REQUIRE(p.name.has_value());
+  CHECK_FALSE(p.name->has_value());
+  REQUIRE(p.display_name.has_value());
+  CHECK_FALSE(p.display_name->has_value());
+  REQUIRE(p.image_url.has_value());
+  CHECK_FALSE(p.image_url->has_value());
+  REQUIRE(p.ttl.has_value());
+  CHECK_FALSE(p.ttl->has_value());
+
+  auto untouched =
+      ok<params::UpdateConversation>("updateConversation", R"({"conversationId":"c"})");
+  CHECK_FALSE(untouched.name);
+  CHECK_FALSE(untouched.display_name);
+  CHECK_FALSE(untouched.image_url);
+  CHECK_FALSE(untouched.ttl);
+  CHECK_FALSE(untouched.metadata);
+
+  auto patch = ok<params::UpdateConversation>(
+      "updateConversation", R"({"conversationId":"c","metadataPatch":{"a":null,"b":1}})");
+  CHECK(*patch.metadata_patch == R"({"a":null,"b":1})");
+
+  invalid("updateConversation", R"({"conversationId":"c","metadata":{},"metadataPatch":{}})",
+          "metadataPatch", "not allowed with metadata");
+  invalid("updateConversation", R"({"conversationId":"c","name":""})", "name", "empty");
+  invalid("updateConversation", R"({"conversationId":"c","ttl":0})", "ttl", "out of range");
+  invalid("updateConversation", R"({"conversationId":"c","name":1})", "name", "expected string");
+  invalid("updateConversation", R"({"name":"n"})", "conversationId", "required");
+}
+
+TEST_CASE("authenticate: a token or the dev form, not both, not neither") {
+  invalid("authenticate", "{}", "token", "required");
+  invalid("authenticate", R"({"role":"agent"})", "token", "required");
+  invalid("authenticate", R"({"token":"t","userId":"u"})", "userId", "not allowed with token");
+  invalid("authenticate", R"({"token":"t","tenant":"x"})", "tenant", "not allowed with token");
+  invalid("authenticate", R"({"token":5})", "token", "expected string");
+}
+
+TEST_CASE("the first error wins") {
+  // Fields are checked in the decoder's order; unknown fields come last.
+  invalid("sendMessage", R"({"zzz":1,"conversationId":5,"text":""})", "conversationId",
+          "expected string");
+  invalid("sendMessage", R"({"zzz":1,"conversationId":"c","text":""})", "text", "empty");
+  invalid("sendMessage", R"({"zzz":1,"conversationId":"c","text":"t"})", "zzz", "unknown field");
+}
