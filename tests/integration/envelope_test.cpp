@@ -1,0 +1,155 @@
+// The JSON-RPC envelope: bad input is answered, never fatal to the socket;
+// batches are answered by one array.
+#include "harness.hpp"
+
+using namespace parley::it;
+
+namespace {
+
+std::string ping_request(JVal id) {
+  return obj({{"jsonrpc", "2.0"}, {"id", id}, {"method", "ping"}, {"params", raw("{}")}});
+}
+std::string ping_notification() {
+  return obj({{"jsonrpc", "2.0"}, {"method", "ping"}, {"params", raw("{}")}});
+}
+
+// The socket still serves: a ping is answered.
+void check_still_serves(WsClient& client) {
+  Json pong = client.call("ping");
+  CHECK(pong.is_int("/serverTime"));
+}
+
+}  // namespace
+
+TEST_CASE("bad input is answered with the right error and the socket goes on") {
+  BrokerProcess broker({"--dev"});
+  auto ann = login_dev(broker.port(), "ann");
+
+  SUBCASE("malformed JSON: -32700 with id null") {
+    for (const char* garbage :
+         {"{not json", "[1,", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"} x", ""}) {
+      CAPTURE(garbage);
+      Json r = ann->exchange_raw(garbage);
+      INFO(r.frame());
+      CHECK(error_code(r) == -32700);
+      CHECK(r.is_null("/id"));
+      CHECK(r.get_string("/jsonrpc") == "2.0");
+      check_still_serves(*ann);
+    }
+  }
+
+  SUBCASE("not a JSON-RPC request: -32600") {
+    for (const char* bad :
+         {R"({"jsonrpc":"1.0","id":1,"method":"ping"})", R"({"jsonrpc":"2.0","id":2})",
+          R"({"jsonrpc":"2.0","id":3,"method":"ping","params":[1]})", "42"}) {
+      CAPTURE(bad);
+      Json r = ann->exchange_raw(bad);
+      INFO(r.frame());
+      CHECK(error_code(r) == -32600);
+      check_still_serves(*ann);
+    }
+  }
+
+  SUBCASE("unknown method: -32601 naming it") {
+    Json r = expect_error(*ann, "noSuchMethod", "{}", -32601);
+    CHECK(r.get_int("/id") == ann->last_id());
+    CHECK(r.get_string("/error/data/method") == "noSuchMethod");
+    check_still_serves(*ann);
+  }
+
+  SUBCASE("bad params: -32602 naming the field") {
+    const std::string id = create_conversation(*ann).get_string("/id");
+    Json wrong_type =
+        expect_error(*ann, "sendMessage", obj({{"conversationId", 42}, {"text", "x"}}), -32602);
+    CHECK(wrong_type.get_string("/error/data/field") == "conversationId");
+    Json missing = expect_error(*ann, "sendMessage", obj({{"conversationId", id}}), -32602);
+    CHECK(missing.get_string("/error/data/field") == "text");
+    Json unknown = expect_error(*ann, "sendMessage",
+                                obj({{"conversationId", id}, {"text", "x"}, {"bogus", 1}}), -32602);
+    CHECK(unknown.get_string("/error/data/field") == "bogus");
+    Json range = expect_error(*ann, "queryMessages",
+                              obj({{"conversationId", id}, {"limit", 100000}}), -32602);
+    CHECK(range.get_string("/error/data/field") == "limit");
+    CHECK(range.is_string("/error/data/reason"));
+    check_still_serves(*ann);
+  }
+
+  SUBCASE("string ids are echoed") {
+    Json r = ann->exchange_raw(ping_request("req-α"));
+    CHECK(r.get_string("/id") == "req-α");
+    CHECK(r.is_int("/result/serverTime"));
+  }
+}
+
+TEST_CASE("batches: one array of answers, in order, without the notifications") {
+  BrokerProcess broker({"--dev"});
+  auto ann = login_dev(broker.port(), "ann");
+
+  SUBCASE("mixed batch") {
+    Json r = ann->exchange_raw(arr(
+        {raw(ping_request(1)), raw(ping_notification()),
+         raw(obj(
+             {{"jsonrpc", "2.0"}, {"id", "b"}, {"method", "noSuchMethod"}, {"params", raw("{}")}})),
+         raw(ping_request(3))}));
+    INFO(r.frame());
+    REQUIRE(r.is_array());
+    REQUIRE(r.size() == 3);
+    CHECK(r.get_int("/0/id") == 1);
+    CHECK(r.is_int("/0/result/serverTime"));
+    CHECK(r.get_string("/1/id") == "b");
+    CHECK(r.get_int("/1/error/code") == -32601);
+    CHECK(r.get_int("/2/id") == 3);
+    CHECK(r.is_int("/2/result/serverTime"));
+  }
+
+  SUBCASE("executed in order") {
+    Json conversation = create_conversation(*ann);
+    const std::string id = conversation.get_string("/id");
+    std::vector<std::string> requests;
+    for (int i = 0; i < 5; ++i) {
+      requests.push_back(obj({{"jsonrpc", "2.0"},
+                              {"id", i},
+                              {"method", "sendMessage"},
+                              {"params", raw(obj({{"conversationId", id},
+                                                  {"text", "batched " + std::to_string(i)}}))}}));
+    }
+    Json r = ann->exchange_raw(arr(requests));
+    INFO(r.frame());
+    REQUIRE(r.is_array());
+    REQUIRE(r.size() == 5);
+    for (int i = 0; i < 5; ++i) {
+      const std::string at = "/" + std::to_string(i);
+      CHECK(r.get_int(at + "/id") == i);
+      CHECK(r.get_int(at + "/result/seq") == conversation.get_int("/lastSeq") + 1 + i);
+    }
+  }
+
+  SUBCASE("an empty batch is an invalid request") {
+    Json r = ann->exchange_raw("[]");
+    INFO(r.frame());
+    REQUIRE(r.is_object());
+    CHECK(error_code(r) == -32600);
+    CHECK(r.is_null("/id"));
+  }
+
+  SUBCASE("a batch over 50 is an invalid request") {
+    std::vector<std::string> requests;
+    for (int i = 0; i < 51; ++i) requests.push_back(ping_request(i));
+    Json r = ann->exchange_raw(arr(requests));
+    INFO(r.frame());
+    REQUIRE(r.is_object());
+    CHECK(error_code(r) == -32600);
+  }
+
+  SUBCASE("a batch of notifications gets no answer at all") {
+    ann->send_raw(arr({raw(ping_notification()), raw(ping_notification())}));
+    // request() fails on any frame that is not its own response.
+    check_still_serves(*ann);
+  }
+
+  SUBCASE("a notification is never answered, not even its error") {
+    ann->notify("noSuchMethod");
+    ann->notify("sendMessage", obj({{"bogus", true}}));
+    check_still_serves(*ann);
+  }
+}
