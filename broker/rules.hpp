@@ -2,6 +2,11 @@
 // the caller and a command, each function returns the decision (new record
 // and events to append, which the engine commits atomically) or the exact
 // JSON-RPC error. No I/O, no clock, no randomness: `now` and ids come in.
+//
+// Order of checks, everywhere: who may act (403/404), then idempotent
+// repeats (noop), then the conversation's state (409), then clashes and
+// limits (409/413). So an ACTIVE member joining a LOCKED conversation is a
+// noop, not a 409.
 #pragma once
 
 #include <optional>
@@ -27,20 +32,24 @@ Status may_read(const Conversation& c, const Identity& who);
 Result<CreateRequest> create(const Identity& who, const params::CreateConversation& p,
                              std::string id, Millis now, const Limits& limits);
 
-// updateConversation: members on the agent side, and the consumer of the
-// conversation; emits conversation.updated {"changes":{...}} with the
+// updateConversation: agent/manager/admin accounts, active members on the
+// agent side except READERs, and the conversation's consumer; emits conversation.updated {"changes":{...}} with the
 // changed fields only (no change: noop). 409 when LOCKED.
 Result<Decision> update(const Conversation& c, const Identity& who,
                         const params::UpdateConversation& p, Millis now, const Limits& limits);
 
-// deleteConversation: manager and admin accounts only (403); emits
-// conversation.deleted and erases.
+// deleteConversation: manager and admin accounts only (403), in every state
+// (LOCKED included: erasure for retention); emits conversation.deleted and
+// erases.
 Result<Decision> remove(const Conversation& c, const Identity& who, Millis now);
 
 // join: idempotent (already ACTIVE: noop). The role defaults to the
-// account's; a consumer may only be CONSUMER, and only when the
-// conversation has no other active consumer (409). 409 when LOCKED, 413
-// over limits.members active members. Emits member.joined.
+// account's; a role the account may not take is 403. A consumer may only be
+// CONSUMER, and only when no other consumer ever held the seat (ACTIVE or
+// LEFT: 409), so a departed consumer's history never passes to another.
+// Consumers may join only OPEN conversations; the agent side may join a
+// CLOSE one. 409 when LOCKED or for a second ASSIGNED_AGENT, 413 over
+// limits.members active members. Emits member.joined.
 Result<Decision> join(const Conversation& c, const Identity& who,
                       std::optional<ParticipantRole> role, Millis now, const Limits& limits);
 
@@ -66,7 +75,9 @@ Result<Decision> delete_message(const Conversation& c, const Identity& who, cons
                                 Millis now);
 
 // markRead: an ACTIVE member only (403); moves last_read_seq (or, with
-// accept, last_accept_seq) forward to the target; never back (noop).
+// accept, last_accept_seq) forward to the target; never back (noop). In
+// every state; no event, and updated_at is left alone so receipts do not
+// reorder conversation lists.
 Result<Decision> mark_read(const Conversation& c, const Identity& who, const Event& target,
                            bool accept);
 
