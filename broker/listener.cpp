@@ -1,0 +1,229 @@
+#include "listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <cctype>
+
+#include "http.hpp"
+#include "session.hpp"
+
+namespace parley {
+
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// A client gets this long to send its request headers (slowloris guard).
+constexpr auto http_read_timeout = 10s;
+constexpr size_t http_header_limit = 16 * 1024;
+// Nothing served here takes a body; a small one is tolerated and ignored.
+constexpr size_t http_body_limit = 16 * 1024;
+
+Millis system_now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Origins compare case-insensitively (scheme and host are), and a trailing
+// slash in the configuration is forgiven.
+bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed) {
+  std::string o = lower(origin);
+  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
+    std::string x = lower(a);
+    if (x.size() > 1 && x.back() == '/') x.pop_back();
+    return x == o;
+  });
+}
+
+}  // namespace
+
+Listener::Listener(asio::any_io_executor accept_executor,
+                   std::vector<asio::any_io_executor> session_executors, Deps deps)
+    : deps_(deps), acceptor_(accept_executor), executors_(std::move(session_executors)) {
+  shared_ = std::make_unique<SessionShared>(
+      SessionShared{deps_.cfg, deps_.handler, deps_.metrics,
+                    [this](const std::shared_ptr<Session>& s) { add(s); },
+                    [this](const Session* s) { remove(s); }});
+}
+
+Listener::~Listener() = default;
+
+boost::system::error_code Listener::open(const asio::ip::tcp::endpoint& endpoint) {
+  boost::system::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  }
+  return ec;
+}
+
+asio::ip::tcp::endpoint Listener::local_endpoint() const {
+  boost::system::error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+void Listener::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached); }
+
+void Listener::stop() {
+  // The acceptor is not thread-safe: close it on its own executor.
+  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ec;
+    self->acceptor_.close(ec);
+  });
+}
+
+void Listener::close_all(uint16_t code, std::string_view reason) {
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard lk(mu_);
+    closing_all_ = true;
+    close_code_ = code;
+    close_reason_ = std::string(reason);
+    for (auto& [_, weak] : sessions_)
+      if (auto s = weak.lock()) open.push_back(std::move(s));
+  }
+  for (auto& s : open) s->close(code, reason);
+}
+
+size_t Listener::sessions() const {
+  std::lock_guard lk(mu_);
+  return sessions_.size();
+}
+
+void Listener::add(const std::shared_ptr<Session>& s) {
+  std::unique_lock lk(mu_);
+  sessions_.emplace(s.get(), s);
+  if (!closing_all_) return;
+  // Opened while shutting down: it joins the others on their way out.
+  uint16_t code = close_code_;
+  std::string reason = close_reason_;
+  lk.unlock();
+  s->close(code, reason);
+}
+
+void Listener::remove(const Session* s) {
+  std::lock_guard lk(mu_);
+  sessions_.erase(s);
+}
+
+const asio::any_io_executor& Listener::next_executor() {
+  const auto& ex = executors_[next_];
+  next_ = (next_ + 1) % executors_.size();
+  return ex;
+}
+
+asio::awaitable<void> Listener::accept_loop() {
+  auto self = shared_from_this();
+  asio::steady_timer backoff(acceptor_.get_executor());
+  for (;;) {
+    // The socket is born on the executor that will serve it.
+    auto [ec, socket] = co_await acceptor_.async_accept(next_executor(), use_tuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      // Out of file descriptors and the like: back off instead of spinning.
+      spdlog::warn("accept: {}", ec.message());
+      backoff.expires_after(100ms);
+      co_await backoff.async_wait(use_tuple);
+      continue;
+    }
+    // Frames are small and latency matters more than packet count.
+    boost::system::error_code ignored;
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve_http(std::move(socket)), asio::detached);
+  }
+}
+
+// One request per connection: plain requests are answered and the
+// connection is closed; an upgrade hands the stream to a Session.
+asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket) {
+  auto self = shared_from_this();
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(http_header_limit);
+  parser.body_limit(http_body_limit);
+
+  stream.expires_after(http_read_timeout);
+  auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+  bool head = false;
+  HttpReply reply;
+  if (ec) {
+    // A malformed request gets a 400; a peer that went away or stalled
+    // gets nothing.
+    if (ec.category() != http::make_error_code(http::error::end_of_stream).category() ||
+        ec == http::error::end_of_stream || ec == http::error::partial_message)
+      co_return;
+    reply.status = 400;
+    reply.body = "bad request\n";
+  } else {
+    auto req = parser.release();
+    std::string_view target = req.target();
+    if (websocket::is_upgrade(req) && target_path(target) == "/ws") {
+      const Config& cfg = deps_.cfg;
+      std::optional<Identity> who;
+      std::optional<Refusal> refusal;
+      auto origin = req[http::field::origin];
+      if (!origin.empty() && !cfg.allowed_origins.empty() &&
+          !origin_allowed(origin, cfg.allowed_origins)) {
+        refusal = Refusal{4003, "origin not allowed"};
+      } else {
+        auto token = query_param(target, "token");
+        if (!token) token = bearer_token(req[http::field::authorization]);
+        if (token) {
+          auto verified = deps_.auth.verify(*token, system_now_ms());
+          if (verified.ok())
+            who = std::move(verified.value());
+          else
+            refusal = Refusal{4001, verified.error().message};
+        }
+      }
+      auto session = std::make_shared<Session>(std::move(stream), *shared_);
+      session->run(std::move(req), std::move(who), std::move(refusal));
+      co_return;
+    }
+    reply = http_reply(req.method_string(), target, deps_.engine, deps_.metrics);
+    head = req.method() == http::verb::head;
+  }
+
+  http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
+  res.set(http::field::server, "parley/" PARLEY_VERSION);
+  res.set(http::field::content_type, reply.content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(false);
+  res.body() = std::move(reply.body);
+  res.prepare_payload();
+  // HEAD: the headers of the GET answer (Content-Length included), no body.
+  if (head) res.body().clear();
+  stream.expires_after(http_read_timeout);
+  // A write error only means the client left; there is nothing to undo.
+  co_await http::async_write(stream, res, use_tuple);
+  boost::system::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace parley

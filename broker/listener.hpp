@@ -1,0 +1,82 @@
+// Accepts TCP connections and reads one HTTP request from each: health,
+// readiness and metrics are answered here; an upgrade at /ws becomes a
+// Session (with its token and Origin checked first); the rest is 404.
+//
+// It also keeps the set of open sessions, so a shutdown can close them all.
+// Beast stays in listener.cpp and session.hpp.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "auth.hpp"
+#include "config.hpp"
+#include "connection.hpp"
+#include "engine.hpp"
+#include "metrics.hpp"
+
+namespace parley {
+
+class Session;
+struct SessionShared;
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  struct Deps {
+    const Config& cfg;
+    Handler& handler;
+    const Authenticator& auth;
+    const Engine& engine;
+    Metrics& metrics;
+  };
+
+  // Accepts on `accept_executor`; each connection is served on the next of
+  // `session_executors`, round-robin.
+  Listener(asio::any_io_executor accept_executor,
+           std::vector<asio::any_io_executor> session_executors, Deps deps);
+  ~Listener();
+
+  // Binds and listens (SO_REUSEADDR, the system's largest backlog).
+  boost::system::error_code open(const asio::ip::tcp::endpoint& endpoint);
+  // The bound address (the real port when the configured one was 0).
+  asio::ip::tcp::endpoint local_endpoint() const;
+
+  // Starts the accept loop.
+  void start();
+  // Stops accepting. Thread-safe; sessions still open stay open.
+  void stop();
+  // Closes every open session (and any that opens from now on) with this
+  // code. Thread-safe.
+  void close_all(uint16_t code, std::string_view reason);
+  // Sessions open now.
+  size_t sessions() const;
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> serve_http(asio::ip::tcp::socket socket);
+  const asio::any_io_executor& next_executor();
+  void add(const std::shared_ptr<Session>& s);
+  void remove(const Session* s);
+
+  Deps deps_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::vector<asio::any_io_executor> executors_;
+  size_t next_ = 0;  // accept-executor only
+  std::unique_ptr<SessionShared> shared_;
+
+  mutable std::mutex mu_;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
+  bool closing_all_ = false;
+  uint16_t close_code_ = 1001;
+  std::string close_reason_;
+};
+
+}  // namespace parley

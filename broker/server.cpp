@@ -1,0 +1,205 @@
+#include "server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include "auth.hpp"
+#include "hub.hpp"
+#include "listener.hpp"
+#include "memory_engine.hpp"
+#include "metrics.hpp"
+#include "router.hpp"
+
+namespace parley {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// How long a shutdown waits for sessions to finish their close handshakes
+// (each gives up after its own one-second grace) before stopping anyway.
+constexpr auto drain_timeout = 3s;
+
+// The one place the storage engine is chosen. Only the embedded memory
+// engine exists today; a shared engine (Redis) will be selected here from
+// the configuration.
+std::unique_ptr<Engine> make_engine(const Config&) { return std::make_unique<MemoryEngine>(); }
+
+std::string url_host(const asio::ip::address& a) {
+  return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+}
+
+}  // namespace
+
+struct Server::Impl {
+  using Guard = asio::executor_work_guard<asio::io_context::executor_type>;
+
+  explicit Impl(Config c) : cfg(std::move(c)) {}
+  ~Impl();
+
+  void on_signal(const boost::system::error_code& ec, int signo);
+  void drain(std::chrono::steady_clock::time_point deadline);
+  void stop_all();
+
+  Config cfg;
+  Metrics metrics;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<Hub> hub;
+  std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<Router> router;
+  // One io_context per thread: a session lives on one of them, so its
+  // handlers never run concurrently and need no strand.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<Guard> guards;
+  std::vector<std::thread> threads;
+  std::shared_ptr<Listener> listener;
+  std::unique_ptr<asio::signal_set> signals;
+  std::unique_ptr<asio::steady_timer> drain_timer;
+  bool shutting_down = false;
+};
+
+// Order matters: the threads are gone first; the listener (whose acceptor
+// belongs to contexts[0]) goes before the contexts; the contexts (which may
+// still hold sessions that never finished, and with them the router's
+// per-socket state) go before the router, hub and engine.
+Server::Impl::~Impl() {
+  stop_all();
+  for (auto& t : threads)
+    if (t.joinable()) t.join();
+  signals.reset();
+  drain_timer.reset();
+  listener.reset();
+  guards.clear();
+  contexts.clear();
+  router.reset();
+  hub.reset();
+  auth.reset();
+  engine.reset();
+}
+
+void Server::Impl::stop_all() {
+  guards.clear();
+  for (auto& c : contexts) c->stop();
+}
+
+// First signal: stop accepting, close every socket 1001, wait for them to
+// go (bounded), then stop. A second signal stops at once.
+void Server::Impl::on_signal(const boost::system::error_code& ec, int signo) {
+  if (ec) return;
+  if (shutting_down) {
+    spdlog::warn("signal {} again: stopping now", signo);
+    stop_all();
+    return;
+  }
+  shutting_down = true;
+  spdlog::info("signal {}: shutting down", signo);
+  listener->stop();
+  listener->close_all(1001, "shutting down");
+  signals->async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+  drain(std::chrono::steady_clock::now() + drain_timeout);
+}
+
+void Server::Impl::drain(std::chrono::steady_clock::time_point deadline) {
+  if (listener->sessions() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    if (size_t left = listener->sessions())
+      spdlog::warn("{} sessions still open after {}s; stopping anyway", left,
+                   std::chrono::duration_cast<std::chrono::seconds>(drain_timeout).count());
+    stop_all();
+    return;
+  }
+  drain_timer->expires_after(20ms);
+  drain_timer->async_wait([this, deadline](const boost::system::error_code& ec) {
+    if (!ec) drain(deadline);
+  });
+}
+
+Server::Server(Config cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) {}
+
+Server::~Server() = default;
+
+int Server::run() {
+  Impl& s = *impl_;
+  const Config& cfg = s.cfg;
+  auto level = spdlog::level::from_str(cfg.log_level);
+
+  unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) {
+    // Concurrency hint 1: each context is run by exactly one thread.
+    s.contexts.push_back(std::make_unique<asio::io_context>(1));
+    s.guards.emplace_back(s.contexts.back()->get_executor());
+  }
+  asio::io_context& main = *s.contexts.front();
+
+  s.engine = make_engine(cfg);
+  s.hub = std::make_unique<Hub>(*s.engine, s.metrics, s.cfg.limits);
+  s.engine->set_sink(s.hub.get());
+  s.auth = std::make_unique<Authenticator>(cfg.auth);
+  s.router = std::make_unique<Router>(cfg, *s.engine, *s.hub, s.metrics, *s.auth);
+
+  // Where to listen: an address, or a name resolved once now.
+  boost::system::error_code ec;
+  asio::ip::tcp::resolver resolver(main);
+  auto results = resolver.resolve(cfg.listen_host, std::to_string(cfg.listen_port),
+                                  asio::ip::tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    spdlog::error("cannot resolve listen host \"{}\": {}", cfg.listen_host,
+                  ec ? ec.message() : "no address");
+    return 1;
+  }
+  std::vector<asio::any_io_executor> executors;
+  for (auto& c : s.contexts) executors.push_back(c->get_executor());
+  s.listener =
+      std::make_shared<Listener>(main.get_executor(), std::move(executors),
+                                 Listener::Deps{cfg, *s.router, *s.auth, *s.engine, s.metrics});
+  auto endpoint = results.begin()->endpoint();
+  if (ec = s.listener->open(endpoint); ec) {
+    spdlog::error("cannot listen on {}:{}: {}", url_host(endpoint.address()), endpoint.port(),
+                  ec.message());
+    return 1;
+  }
+
+  // The start line is printed whatever the log level (tests and operators
+  // read the bound port from it); the configured level applies after it.
+  spdlog::set_level(std::min(level, spdlog::level::info));
+  auto bound = s.listener->local_endpoint();
+  spdlog::info("parley {} listening on ws://{}:{}/ws engine={} mode={} threads={} node={}",
+               PARLEY_VERSION, url_host(bound.address()), bound.port(), s.engine->name(),
+               cfg.dev ? "dev" : "jwt", n, cfg.node_id);
+  spdlog::default_logger()->flush();
+  spdlog::set_level(level);
+
+  s.signals = std::make_unique<asio::signal_set>(main, SIGINT, SIGTERM);
+  s.signals->async_wait(
+      [&s](const boost::system::error_code& e, int signo) { s.on_signal(e, signo); });
+  s.drain_timer = std::make_unique<asio::steady_timer>(main);
+  s.listener->start();
+
+  for (auto& c : s.contexts) {
+    s.threads.emplace_back([ctx = c.get()] {
+      // A handler that throws must not take the whole process down with
+      // std::terminate: log it and keep serving.
+      for (;;) {
+        try {
+          ctx->run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("uncaught exception in an I/O thread: {}", e.what());
+        }
+      }
+    });
+  }
+  for (auto& t : s.threads) t.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace parley
