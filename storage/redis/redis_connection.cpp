@@ -1,0 +1,186 @@
+#include "redis_connection.hpp"
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include <boost/asio/any_completion_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <optional>
+
+namespace parley::redis {
+
+// A batch of commands and whoever waits for it. Each slot is filled once:
+// by its reply, by the deadline, or by the link going down, whichever comes
+// first; the last slot filled completes the handler.
+struct RedisConnection::Request {
+  // Handlers are move-constructed, never move-assigned: Boost 1.81's
+  // any_completion_handler::operator=(&&) copies itself into itself.
+  Request(Handler&& o, BatchHandler&& m) : one(std::move(o)), many(std::move(m)) {}
+
+  std::vector<std::vector<std::string>> argv;
+  std::vector<std::optional<Reply>> results;
+  size_t remaining = 0;
+  Handler one;
+  BatchHandler many;
+  asio::any_io_executor io;            // the connection's executor
+  asio::any_completion_executor work;  // the caller's executor, its work tracked until done
+
+  bool done(size_t i) const { return results[i].has_value(); }
+
+  void set(size_t i, Reply r) {
+    if (results[i]) return;  // timed out already: a late reply is dropped
+    results[i].emplace(std::move(r));
+    if (--remaining == 0) complete();
+  }
+
+  // Hands the results to the caller: posted through the engine's own
+  // executor, then run on the handler's associated executor (never inline
+  // inside hiredis), which Asio keeps from running out of work meanwhile.
+  void complete() {
+    auto ex = std::move(work);
+    if (one) {
+      asio::post(
+          io, asio::bind_executor(ex, [h = std::move(one), r = std::move(*results[0])]() mutable {
+            std::move(h)(std::move(r));
+          }));
+    } else {
+      Replies all;
+      all.reserve(results.size());
+      for (auto& r : results) all.push_back(std::move(*r));
+      asio::post(io, asio::bind_executor(ex, [h = std::move(many), all = std::move(all)]() mutable {
+                   std::move(h)(std::move(all));
+                 }));
+    }
+  }
+};
+
+RedisConnection::RedisConnection(asio::any_io_executor ex, RedisAddress address,
+                                 ConnectionOptions options, std::string name)
+    : RedisLink(ex, std::move(address), options.link, std::move(name)),
+      options_(options),
+      io_ex_(ex),
+      deadline_timer_(strand()) {}
+
+RedisConnection::~RedisConnection() { close_now(); }
+
+void RedisConnection::submit(std::vector<std::vector<std::string>> cmds, Handler one,
+                             BatchHandler many) {
+  asio::any_completion_executor ex = one ? asio::get_associated_executor(one, io_ex_)
+                                         : asio::get_associated_executor(many, io_ex_);
+  auto req = std::make_shared<Request>(std::move(one), std::move(many));
+  req->remaining = cmds.size();
+  req->results.resize(cmds.size());
+  req->argv = std::move(cmds);
+  req->work = asio::prefer(ex, asio::execution::outstanding_work.tracked);
+  req->io = io_ex_;
+  if (req->remaining == 0) {
+    req->complete();
+    return;
+  }
+  auto self = std::static_pointer_cast<RedisConnection>(shared_from_this());
+  asio::dispatch(strand(), [self, req] { self->send(req); });
+}
+
+void RedisConnection::send(const std::shared_ptr<Request>& req) {
+  redisAsyncContext* ac = up() ? context() : nullptr;
+  if (!ac) {
+    // Fail fast: nothing is queued behind a dead link.
+    for (size_t i = 0; i < req->argv.size(); ++i)
+      req->set(i, unavailable("redis " + address().id() + " is unreachable"));
+    return;
+  }
+  const auto now = Clock::now();
+  const auto deadline = now + options_.command_timeout;
+  std::vector<const char*> ptrs;
+  std::vector<size_t> lens;
+  for (size_t i = 0; i < req->argv.size(); ++i) {
+    const auto& argv = req->argv[i];
+    ptrs.clear();
+    lens.clear();
+    for (const auto& a : argv) {
+      ptrs.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    if (redisAsyncCommandArgv(ac, &RedisConnection::on_reply, this, static_cast<int>(argv.size()),
+                              ptrs.data(), lens.data()) != REDIS_OK) {
+      req->set(i, unavailable("redis " + address().id() + " is disconnecting"));
+      continue;
+    }
+    inflight_.push_back({req, i, now, deadline});
+  }
+  req->argv.clear();
+  req->argv.shrink_to_fit();
+  arm_deadline();
+}
+
+void RedisConnection::on_reply(redisAsyncContext*, void* reply, void* privdata) {
+  auto* self = static_cast<RedisConnection*>(privdata);
+  if (self->inflight_.empty()) return;  // cannot happen: one entry per command sent
+  Inflight f = std::move(self->inflight_.front());
+  self->inflight_.pop_front();
+  if (!reply) {
+    f.req->set(f.index, unavailable("redis " + self->address().id() + ": connection lost"));
+    return;
+  }
+  self->last_reply_at_ = Clock::now();
+  if (f.req->done(f.index)) return;  // timed out: the late reply is dropped
+  f.req->set(f.index, RedisReply::copy_of(static_cast<const redisReply*>(reply)));
+}
+
+// One timer serves the whole queue: every command gets the same time-out and
+// they are answered in order, so deadlines only grow along the queue.
+void RedisConnection::arm_deadline() {
+  if (timer_armed_ || inflight_.empty()) return;
+  const auto now = Clock::now();
+  std::optional<Clock::time_point> at;
+  for (const auto& f : inflight_) {
+    if (f.deadline > now) {
+      at = f.deadline;
+      break;
+    }
+  }
+  // Everything left has timed out and awaits its (ignored) reply: look again
+  // when the oldest would count as a stall.
+  if (!at) at = std::max(inflight_.front().sent, last_reply_at_) + options_.stall_timeout;
+  timer_armed_ = true;
+  deadline_timer_.expires_at(*at);
+  auto self = std::static_pointer_cast<RedisConnection>(shared_from_this());
+  deadline_timer_.async_wait([self](boost::system::error_code ec) {
+    self->timer_armed_ = false;
+    if (!ec) self->on_deadline();
+  });
+}
+
+void RedisConnection::on_deadline() {
+  const auto now = Clock::now();
+  for (auto& f : inflight_) {
+    if (f.deadline > now) break;
+    if (!f.req->done(f.index))
+      f.req->set(f.index, unavailable("redis " + address().id() + ": command timed out"));
+  }
+  if (!inflight_.empty()) {
+    const auto quiet_since = std::max(inflight_.front().sent, last_reply_at_);
+    if (now - quiet_since >= options_.stall_timeout) {
+      reset("no reply for " + std::to_string(options_.stall_timeout.count()) + " ms");
+      return;
+    }
+  }
+  arm_deadline();
+}
+
+void RedisConnection::on_up() { last_reply_at_ = Clock::now(); }
+
+void RedisConnection::on_down() {
+  // hiredis answered every pending callback with a null reply before the
+  // context went; anything left here was never sent.
+  for (auto& f : inflight_) f.req->set(f.index, unavailable("redis connection lost"));
+  inflight_.clear();
+  deadline_timer_.cancel();
+}
+
+}  // namespace parley::redis

@@ -1,0 +1,74 @@
+#include "redis_reply.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <charconv>
+
+namespace parley::redis {
+
+RedisReply RedisReply::copy_of(const redisReply* r) {
+  RedisReply out;
+  if (!r) return out;
+  switch (r->type) {
+    case REDIS_REPLY_STRING: out.type_ = Type::string; break;
+    case REDIS_REPLY_STATUS: out.type_ = Type::status; break;
+    case REDIS_REPLY_ERROR: out.type_ = Type::error; break;
+    case REDIS_REPLY_INTEGER: out.type_ = Type::integer; break;
+    case REDIS_REPLY_ARRAY: out.type_ = Type::array; break;
+    default: out.type_ = Type::nil; break;
+  }
+  if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS ||
+      r->type == REDIS_REPLY_ERROR)
+    out.str_.assign(r->str, r->len);
+  if (r->type == REDIS_REPLY_INTEGER) out.integer_ = r->integer;
+  if (r->type == REDIS_REPLY_ARRAY) {
+    out.elements_.reserve(r->elements);
+    for (size_t i = 0; i < r->elements; ++i) out.elements_.push_back(copy_of(r->element[i]));
+  }
+  return out;
+}
+
+RedisReply RedisReply::make_string(std::string s) {
+  RedisReply r;
+  r.type_ = Type::string;
+  r.str_ = std::move(s);
+  return r;
+}
+
+RedisReply RedisReply::make_error(std::string s) {
+  RedisReply r;
+  r.type_ = Type::error;
+  r.str_ = std::move(s);
+  return r;
+}
+
+RedisReply RedisReply::make_integer(int64_t n) {
+  RedisReply r;
+  r.type_ = Type::integer;
+  r.integer_ = n;
+  return r;
+}
+
+RedisReply RedisReply::make_array(std::vector<RedisReply> elements) {
+  RedisReply r;
+  r.type_ = Type::array;
+  r.elements_ = std::move(elements);
+  return r;
+}
+
+std::optional<int64_t> RedisReply::as_int() const {
+  if (type_ == Type::integer) return integer_;
+  if (type_ != Type::string && type_ != Type::status) return std::nullopt;
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(str_.data(), str_.data() + str_.size(), v);
+  if (str_.empty() || ec != std::errc{} || end != str_.data() + str_.size()) return std::nullopt;
+  return v;
+}
+
+bool RedisReply::error_is(std::string_view prefix) const {
+  if (type_ != Type::error || str_.size() < prefix.size()) return false;
+  if (str_.compare(0, prefix.size(), prefix) != 0) return false;
+  return str_.size() == prefix.size() || str_[prefix.size()] == ' ';
+}
+
+}  // namespace parley::redis
