@@ -11,7 +11,6 @@
 #include <set>
 #include <thread>
 
-#include "engine_contract.hpp"
 #include "redis/redis_connection.hpp"
 #include "redis/redis_subscriber.hpp"
 #include "redis/redis_url.hpp"
@@ -22,15 +21,15 @@ namespace {
 using namespace parley;
 using namespace parley::redis;
 using namespace std::chrono_literals;
-using parley::contract::run;
 using parley::testing::eventually;
 using parley::testing::RedisServer;
+using parley::testing::run_sync;
 
 // An io_context with one thread, like the engine's own.
 struct IoThread {
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  std::thread thread{[this] { io.run(); }};
+  std::thread thread{[this] { io.run_sync(); }};
   ~IoThread() {
     work.reset();
     io.stop();
@@ -83,19 +82,19 @@ TEST_CASE("redis adapter: commands, errors and replies that own their data") {
   auto& server = RedisServer::shared();
   IoThread t;
   auto c = connect(t, server);
-  auto pong = run(c->command({"PING"}));
+  auto pong = run_sync(c->command({"PING"}));
   REQUIRE(pong.ok());
   CHECK(pong->str() == "PONG");
-  auto set = run(c->command({"SET", "adapter:k", std::string("a\0b", 3)}));
+  auto set = run_sync(c->command({"SET", "adapter:k", std::string("a\0b", 3)}));
   REQUIRE(set.ok());
-  auto got = run(c->command({"GET", "adapter:k"}));
+  auto got = run_sync(c->command({"GET", "adapter:k"}));
   REQUIRE(got.ok());
   CHECK(got->str() == std::string("a\0b", 3));  // binary-safe both ways
-  auto err = run(c->command({"NO-SUCH-COMMAND"}));
+  auto err = run_sync(c->command({"NO-SUCH-COMMAND"}));
   REQUIRE(err.ok());  // an error reply is a reply
   CHECK(err->is_error());
   CHECK(err->error_is("ERR"));
-  auto arr = run(c->command({"MGET", "adapter:k", "adapter:none"}));
+  auto arr = run_sync(c->command({"MGET", "adapter:k", "adapter:none"}));
   REQUIRE(arr.ok());
   REQUIRE(arr->size() == 2);
   CHECK(arr->elements()[1].is_nil());
@@ -110,7 +109,7 @@ TEST_CASE("redis adapter: 10k commands pipelined on one connection keep their or
   constexpr int kCommands = 10000;
   const std::vector<std::string> incr{"INCR", "adapter:n"};
   std::vector<std::vector<std::string>> cmds(kCommands, incr);
-  auto replies = run(c->pipeline(cmds));
+  auto replies = run_sync(c->pipeline(cmds));
   REQUIRE(replies.size() == kCommands);
   for (int i = 0; i < kCommands; ++i) {
     REQUIRE(replies[i].ok());
@@ -135,8 +134,8 @@ TEST_CASE("redis adapter: 10k commands pipelined on one connection keep their or
           seen.insert(r->integer());
         },
         asio::detached);
-  std::thread helper([&] { callers.run(); });
-  callers.run();
+  std::thread helper([&] { callers.run_sync(); });
+  callers.run_sync();
   helper.join();
   CHECK(failed == 0);
   CHECK(seen.size() == kCommands);
@@ -152,21 +151,21 @@ TEST_CASE("redis adapter: a command past its time-out answers 503, its late repl
   o.command_timeout = 100ms;
   auto c = connect(t, server, o);
   const auto start = std::chrono::steady_clock::now();
-  auto slow = run(c->command({"BLPOP", "adapter:never", "1"}));  // blocks 1 s
+  auto slow = run_sync(c->command({"BLPOP", "adapter:never", "1"}));  // blocks 1 s
   const auto took = std::chrono::steady_clock::now() - start;
   REQUIRE_FALSE(slow.ok());
   CHECK(slow.error().code == code::unavailable);
   CHECK(took < 600ms);
   // The next command waits behind the blocked one, then gets its own reply,
   // not BLPOP's nil.
-  auto pong = run(c->command({"ECHO", "mine"}));
+  auto pong = run_sync(c->command({"ECHO", "mine"}));
   if (pong.ok()) {
     CHECK(pong->str() == "mine");
   } else {
     CHECK(pong.error().code == code::unavailable);  // it also timed out behind BLPOP
   }
   std::this_thread::sleep_for(1100ms);
-  auto after = run(c->command({"ECHO", "after"}));
+  auto after = run_sync(c->command({"ECHO", "after"}));
   REQUIRE(after.ok());
   CHECK(after->str() == "after");
   CHECK(c->up());  // a slow command is not a dead server
@@ -178,17 +177,17 @@ TEST_CASE(
   auto& server = RedisServer::shared();
   IoThread t;
   auto c = connect(t, server);
-  REQUIRE(run(c->command({"PING"})).ok());
+  REQUIRE(run_sync(c->command({"PING"})).ok());
   server.stop();
   REQUIRE(eventually([&] { return !c->up(); }, 2s));
   const auto start = std::chrono::steady_clock::now();
-  auto r = run(c->command({"PING"}));
+  auto r = run_sync(c->command({"PING"}));
   CHECK(std::chrono::steady_clock::now() - start < 50ms);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == code::unavailable);
   server.start();
   CHECK(eventually([&] { return c->up(); }, 5s));  // back-off is at most 2 s
-  auto again = run(c->command({"PING"}));
+  auto again = run_sync(c->command({"PING"}));
   REQUIRE(again.ok());
   CHECK(again->str() == "PONG");
   CHECK(c->connects() >= 2);
@@ -230,7 +229,7 @@ TEST_CASE("redis adapter: pub/sub delivers in order and resubscribes after CLIEN
   sub->start();
   REQUIRE(eventually([&] { return rec.count(false) == 1; }));
   for (int i = 0; i < 100; ++i)
-    REQUIRE(run(c->command({"PUBLISH", "adapter:ch", std::to_string(i)})).ok());
+    REQUIRE(run_sync(c->command({"PUBLISH", "adapter:ch", std::to_string(i)})).ok());
   REQUIRE(eventually([&] { return rec.count(true) == 100; }));
   {
     std::lock_guard lk(rec.mu);
@@ -240,7 +239,7 @@ TEST_CASE("redis adapter: pub/sub delivers in order and resubscribes after CLIEN
   CHECK(server.command({"CLIENT", "KILL", "TYPE", "pubsub"}) == "1");
   REQUIRE(eventually([&] { return rec.count(false) == 2; }));  // renewed after reconnect
   CHECK(rec.downs == 1);
-  REQUIRE(run(c->command({"PUBLISH", "adapter:ch", "after"})).ok());
+  REQUIRE(run_sync(c->command({"PUBLISH", "adapter:ch", "after"})).ok());
   REQUIRE(eventually([&] { return rec.count(true) == 101; }));
 
   sub->unsubscribe("adapter:ch");

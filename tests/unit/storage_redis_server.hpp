@@ -18,10 +18,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -173,6 +178,21 @@ class RedisServer {
   std::string dir_;
   pid_t pid_ = -1;
 };
+
+// Runs an awaitable to completion on a fresh io_context of its own, as a
+// caller outside the engine's threads would.
+template <class T>
+T run_sync(boost::asio::awaitable<T> a) {
+  boost::asio::io_context ctx;
+  std::optional<T> out;
+  std::exception_ptr failure;
+  boost::asio::co_spawn(
+      ctx, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(a)); },
+      [&](std::exception_ptr e) { failure = e; });
+  ctx.run();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*out);
+}
 
 // Polls `pred` every 10 ms until it holds or `limit` passes.
 template <class Pred>
