@@ -29,7 +29,7 @@ using parley::testing::run_sync;
 struct IoThread {
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  std::thread thread{[this] { io.run_sync(); }};
+  std::thread thread{[this] { io.run(); }};
   ~IoThread() {
     work.reset();
     io.stop();
@@ -134,8 +134,8 @@ TEST_CASE("redis adapter: 10k commands pipelined on one connection keep their or
           seen.insert(r->integer());
         },
         asio::detached);
-  std::thread helper([&] { callers.run_sync(); });
-  callers.run_sync();
+  std::thread helper([&] { callers.run(); });
+  callers.run();
   helper.join();
   CHECK(failed == 0);
   CHECK(seen.size() == kCommands);
