@@ -97,7 +97,9 @@ struct CreateRequest {
 
 // The outcome of a committed change.
 struct Commit {
-  Conversation record;               // after the change (before it, for an erase)
+  Conversation record;               // after the change (for an erase: its last state,
+                                     // final events applied); append() returns a lean
+                                     // record: see AppendRequest
   std::vector<EventPtr> events;      // what was appended, seq assigned
   bool duplicate = false;            // an idempotent repeat: nothing appended
   uint64_t seq = 0;                  // append/duplicate: the message's seq
@@ -123,6 +125,12 @@ struct UpdateRequest {
 };
 
 // Preconditions of the hot path, checked atomically by append().
+// append()'s Commit.record is lean, so the hot path never copies members or
+// metadata: it holds tenant, id, state, status, created_at, epoch and the
+// engine-owned fields after the append (last_seq, last_public_seq, counters,
+// last_message, last_message_at, updated_at, version); every other field is
+// default.
+// Call get() for the whole record.
 struct AppendRequest {
   EventDraft event;                  // event.from_user is the sender
   uint32_t sender_roles = 0;         // bit (1 << ParticipantRole) per allowed role; 0 = any active member
@@ -136,6 +144,11 @@ Status check_append(const Conversation& conv, const AppendRequest& req);
 // Applies an appended event to the record's engine-owned fields (counters,
 // last_seq, last_message, updated_at) — shared by the engines.
 void apply_appended(Conversation& conv, const Event& e);
+// Turns a drafted event (ts already set) into the next log entry of `conv`:
+// seq = last_seq + 1, prev_public_seq, then apply_appended, then the event's
+// messages_all/public = the record's counters after it. The one place an
+// engine numbers an event.
+void stamp_appended(Conversation& conv, Event& e);
 // The sender's read horizon after appending its own message.
 void mark_read_to(Member& m, const Event& e);
 

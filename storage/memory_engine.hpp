@@ -1,0 +1,103 @@
+// The embedded engine: every conversation lives in this process's memory and
+// dies with it (a restarted broker mints new epochs, so clients refetch).
+//
+// Locking. Each conversation has its own mutex, held for the whole of a
+// commit — numbering, log append, record update and the hand-off to the
+// sink — which gives contract 1 (atomic), 2 (dense) and 3 (ordered) at once.
+// The per-tenant indexes (id, name, externalId, (updated_at, id), create
+// idempotency keys) have one mutex per tenant. The order is always
+// conversation, then tenant index: a commit holds its conversation while it
+// updates the indexes, so nothing takes a conversation lock while holding a
+// tenant's (list() snapshots keys first, then locks conversations one by one).
+//
+// Every method completes without suspending.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "engine.hpp"
+
+namespace parley {
+
+class MemoryEngine : public Engine {
+ public:
+  MemoryEngine() = default;
+  MemoryEngine(const MemoryEngine&) = delete;
+  MemoryEngine& operator=(const MemoryEngine&) = delete;
+
+  std::string_view name() const override { return "memory"; }
+  bool ready() const override { return true; }
+  void set_sink(EventSink* sink) override { sink_.store(sink); }
+  // One process holds every subscriber: nothing to subscribe to.
+  void watch(const ConvKey&) override {}
+  void unwatch(const ConvKey&) override {}
+
+  asio::awaitable<Result<Commit>> create(CreateRequest req) override;
+  asio::awaitable<Result<Conversation>> get(ConvKey key) override;
+  asio::awaitable<Result<Conversation>> get_by_external_id(std::string tenant,
+                                                           std::string external_id) override;
+  asio::awaitable<Result<Commit>> update(ConvKey key, UpdateRequest req) override;
+  asio::awaitable<Result<Commit>> append(ConvKey key, AppendRequest req) override;
+  asio::awaitable<Result<LogPage>> read(ConvKey key, ReadRequest req) override;
+  asio::awaitable<Result<ListPage>> list(std::string tenant, ListRequest req) override;
+  void publish_signal(const ConvKey& key, Signal signal) override;
+
+  // Live conversations in `tenant` (for tests and metrics).
+  size_t size(const std::string& tenant) const;
+
+ private:
+  struct Entry {
+    std::mutex mu;
+    Conversation record;
+    std::vector<EventPtr> log;  // log[seq - 1]
+    // from_user + '\x1f' + client_message_id -> (seq, ts) of the first append.
+    std::unordered_map<std::string, std::pair<uint64_t, Millis>> sent;
+    std::string create_key;  // the create() idempotency key that made it, if any
+    bool erased = false;     // set under `mu` once the indexes no longer list it
+  };
+  using EntryPtr = std::shared_ptr<Entry>;
+  using UpdatedKey = std::pair<Millis, std::string>;  // (updated_at, id)
+
+  struct Tenant {
+    mutable std::mutex mu;
+    std::unordered_map<std::string, EntryPtr> by_id;
+    std::unordered_map<std::string, std::string> by_name;  // name -> id
+    std::unordered_map<std::string, std::string> by_external_id;
+    std::set<UpdatedKey> by_updated;
+    std::unordered_map<std::string, std::string> create_keys;  // idempotency key -> id
+  };
+
+  Result<Commit> create_now(CreateRequest req);
+  Result<Commit> update_now(const ConvKey& key, UpdateRequest req);
+  Result<Commit> append_now(const ConvKey& key, AppendRequest req);
+  Result<Conversation> get_now(const ConvKey& key);
+  Result<Conversation> get_by_external_id_now(const std::string& tenant,
+                                              const std::string& external_id);
+  Result<LogPage> read_now(const ConvKey& key, const ReadRequest& req);
+  Result<ListPage> list_now(const std::string& tenant, const ListRequest& req);
+
+  Tenant* find_tenant(const std::string& tenant) const;
+  Tenant& tenant_of(const std::string& tenant);
+  EntryPtr find(const ConvKey& key) const;
+  // Moves the entry's (updated_at, id) index key when a commit changed it.
+  static void reindex_updated(Tenant& t, const std::string& id, Millis before, Millis after);
+  // Removes an erased conversation's index entries (`indexed`: the id, name,
+  // external_id and updated_at the indexes hold for it).
+  static void unindex(Tenant& t, const Conversation& indexed, const std::string& create_key);
+  void publish(const ConvKey& key, const Entry& e, const std::vector<EventPtr>& events) const;
+
+  std::atomic<EventSink*> sink_{nullptr};
+  mutable std::shared_mutex tenants_mu_;  // guards the map, not the Tenants
+  std::unordered_map<std::string, std::unique_ptr<Tenant>> tenants_;
+};
+
+}  // namespace parley
