@@ -26,7 +26,8 @@
 //     version; otherwise it calls `decide` again with the newer record.
 //     `decide` must therefore be pure.
 //  7. Hot path. append() checks its preconditions (check_append) inside the
-//     atomic step and never rewrites the whole record.
+//     atomic step and never rewrites the whole record. It labels the event's
+//     from_role with the sender's participant role in the conversation.
 //  8. Engine-owned fields. The engine sets, whatever a Decision says:
 //     epoch, last_seq, last_public_seq, messages_all, messages_public,
 //     last_message, last_message_at, version, and updated_at (= the commit

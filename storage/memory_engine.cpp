@@ -330,6 +330,8 @@ Result<Commit> MemoryEngine::append_now(const ConvKey& key, AppendRequest req) {
     }
   }
   if (Status ok = check_append(rec, req); !ok) return std::move(ok).error();
+  // The sender's seat, not its account's default role, labels the event.
+  req.event.from_role = to_string(rec.active_member(req.event.from_user)->role);
 
   const Millis before = rec.updated_at;
   Event ev;
