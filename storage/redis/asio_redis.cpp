@@ -53,6 +53,7 @@ void RedisLink::close() {
     self->retry_timer_.cancel();
     self->connect_timer_.cancel();
     self->resolver_.cancel();
+    self->on_close();
   });
 }
 

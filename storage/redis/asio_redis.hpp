@@ -78,6 +78,8 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   // The context is gone (its pending callbacks already ran with a null
   // reply). Runs as a posted handler, never inside hiredis.
   virtual void on_down() = 0;
+  // close() was called: cancel the subclass's own timers (on the strand).
+  virtual void on_close() {}
   // Drops the connection now and reconnects after the back-off. Never call
   // it from inside a hiredis callback: post it.
   void reset(std::string why);

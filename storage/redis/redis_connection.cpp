@@ -184,3 +184,13 @@ void RedisConnection::on_down() {
 }
 
 }  // namespace parley::redis
+
+namespace parley::redis {
+
+void RedisConnection::on_close() {
+  for (auto& f : inflight_) f.req->set(f.index, unavailable("redis connection closed"));
+  inflight_.clear();
+  deadline_timer_.cancel();
+}
+
+}  // namespace parley::redis

@@ -78,6 +78,7 @@ class RedisConnection : public RedisLink {
  protected:
   void on_up() override;
   void on_down() override;
+  void on_close() override;
 
  private:
   struct Request;

@@ -1,0 +1,34 @@
+// The Lua scripts of the Redis engine. Each runs atomically inside Redis;
+// redis_engine.hpp says which keys each one touches and why.
+//
+// Write scripts check everything before their first write and order their
+// writes so that only the first one (an XADD) could fail: Redis does not
+// roll a script back, so a script that stopped half-way would leave half a
+// commit. They carry a `#!lua` shebang, which makes Redis 7 refuse them up
+// front under maxmemory pressure (OOM) instead of failing mid-way; read
+// scripts carry `flags=no-writes`.
+#pragma once
+
+#include <string_view>
+
+namespace parley::redis {
+
+enum class ScriptId : int {
+  append,   // the hot path: idempotency, preconditions, seq, XADD, counters, PUBLISH
+  commit,   // update(): compare-and-set on `version`, then write (or erase) and PUBLISH
+  create,   // create(): the conversation's keys, first events, PUBLISH
+  load,     // a whole record (+ one event) in one round trip
+  read,     // a page of the log, overrides applied, filtered
+  claim,    // tenant: reserve name / externalId / create key
+  release,  // tenant: drop index entries that point at a conversation
+};
+inline constexpr int kScriptCount = 7;
+
+struct Script {
+  std::string_view name;
+  std::string_view source;
+};
+
+const Script& script(ScriptId id);
+
+}  // namespace parley::redis

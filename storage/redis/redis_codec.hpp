@@ -1,0 +1,86 @@
+// How the Redis engine writes records, members and events as Redis values,
+// and reads them back. The formats are shared with the Lua scripts
+// (lua_scripts.cpp), which build and patch some of them in place.
+//
+// Token list: each value as <decimal byte length>:<bytes>, back to back, no
+// separator. Lua builds one with string concatenation and reads one with
+// string.find; binary-safe, nothing to escape.
+//
+// Event encoding (stream entry field `e`, override values, pub/sub), tokens:
+//   seq, prev_public_seq, ts, messages_all, messages_public,   <- numbers: the script's
+//   type, dialog_id, from_user, from_role, visibility ("all"|"agents"),
+//   client_message_id, body                                    <- the tail: C++'s
+// Pub/sub message, tokens: "E", epoch, event encoding...  (committed events)
+//                          "S", from_user, flags, frame   (a signal; flags:
+//                          1 skip_sender, 2 agents_only)
+// Member encoding: role|state|joined_at|left_at|last_read_seq|last_accept_seq|
+//   read_messages_all|read_messages_public|ordinal|name   (enums as their
+//   numbers; ordinal = the member's place in Conversation::members, since a
+//   hash keeps no order; the name last, so it may hold '|').
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine.hpp"
+#include "redis_reply.hpp"
+
+namespace parley::redis {
+
+void append_token(std::string& out, std::string_view value);
+
+// Reads a token list front to back.
+class TokenReader {
+ public:
+  explicit TokenReader(std::string_view s) : rest_(s) {}
+  bool next(std::string_view& out);
+  bool next_uint(uint64_t& out);
+  bool next_int(int64_t& out);
+  bool done() const { return rest_.empty(); }
+
+ private:
+  std::string_view rest_;
+};
+
+std::string encode_event(const Event& e);
+// The part of an event encoding known before the script numbers it.
+std::string encode_event_tail(const EventDraft& d);
+std::optional<Event> decode_event(std::string_view enc);
+
+std::string encode_member(const Member& m, size_t ordinal);
+// The member and its ordinal.
+std::optional<std::pair<Member, uint64_t>> decode_member(std::string_view user_id,
+                                                         std::string_view enc);
+
+// The meta hash of a record: engine-owned fields one by one (the hot path
+// patches them), everything else as JSON under `rec`.
+using FieldList = std::vector<std::pair<std::string, std::string>>;
+FieldList encode_meta(const Conversation& c);
+// The JSON under `rec`.
+std::string encode_rec(const Conversation& c);
+bool decode_rec(std::string_view json, Conversation& c);
+
+// The fields append() reads back for its lean record, in this order.
+extern const std::vector<std::string> kLeanFields;
+// Fills the engine-owned fields from HMGET kLeanFields values.
+bool decode_lean(const RedisReply& values, Conversation& c);
+// A whole record from HGETALL meta and HGETALL members. `creq` receives the
+// create() idempotency key that made it ("" for none).
+bool decode_record(const RedisReply& meta, const RedisReply& members, Conversation& c,
+                   std::string* creq = nullptr);
+
+std::string events_message(std::string_view epoch, const std::vector<std::string>& encodings);
+std::string signal_message(const Signal& s);
+
+struct PubsubMessage {
+  bool is_signal = false;
+  std::string epoch;
+  std::vector<EventPtr> events;
+  Signal signal;
+};
+std::optional<PubsubMessage> decode_message(std::string_view payload);
+
+}  // namespace parley::redis

@@ -1,0 +1,414 @@
+// The Redis engine: construction, pub/sub dispatch, scripts, and the read
+// side (get, read, list). The commits are in redis_engine_commit.cpp.
+#include "redis_engine.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
+
+#include "redis_codec.hpp"
+#include "redis_engine_support.hpp"
+
+namespace parley::redis {
+
+namespace {
+
+constexpr size_t kListBatch = 64;  // ids list() takes from the index per round
+
+std::vector<RedisAddress> parse_urls(const std::vector<std::string>& urls) {
+  if (urls.empty()) throw std::invalid_argument("redis engine: no redis:// URL given");
+  std::vector<RedisAddress> out;
+  for (const auto& u : urls) {
+    auto a = parse_redis_url(u);
+    if (!a) throw std::invalid_argument("redis engine: not a redis://HOST[:PORT][/DB] URL: " + u);
+    out.push_back(std::move(*a));
+  }
+  return out;
+}
+
+std::vector<std::string> shard_ids(const std::vector<std::string>& urls) {
+  std::vector<std::string> ids;
+  for (const auto& a : parse_urls(urls)) ids.push_back(a.id());
+  return ids;
+}
+
+// A sorted-set score as whole milliseconds.
+Millis score_of(const RedisReply& r) {
+  if (auto n = r.as_int()) return *n;
+  return static_cast<Millis>(std::llround(std::strtod(r.str().c_str(), nullptr)));
+}
+
+}  // namespace
+
+// Turns pub/sub traffic into EventSink calls, on the subscriber's strand, in
+// the order Redis delivered it.
+class RedisEngine::Dispatcher : public RedisSubscriber::Listener {
+ public:
+  explicit Dispatcher(RedisEngine& engine) : engine_(engine) {}
+
+  void on_message(std::string_view channel, std::string_view payload) override {
+    EventSink* sink = engine_.sink_.load();
+    auto key = conv_of_channel(channel);
+    if (!sink || !key) return;
+    auto msg = decode_message(payload);
+    if (!msg) {
+      sink->on_gap(*key);  // unreadable: let the hub read the log instead
+      return;
+    }
+    if (msg->is_signal)
+      sink->on_signal(*key, msg->signal);
+    else if (!msg->events.empty())
+      sink->on_events(*key, msg->epoch, msg->events);
+  }
+
+  void on_subscribed(std::string_view channel) override {
+    engine_.gate_.open(std::string(channel));
+    // Whatever was published before this point (while the link was down, or
+    // before a first SUBSCRIBE took effect) did not reach us.
+    EventSink* sink = engine_.sink_.load();
+    if (auto key = conv_of_channel(channel); sink && key) sink->on_gap(*key);
+  }
+
+  void on_link_down() override { engine_.gate_.open_all(); }
+
+ private:
+  RedisEngine& engine_;
+};
+
+RedisEngine::RedisEngine(RedisEngineOptions options)
+    : options_(std::move(options)),
+      work_(io_.get_executor()),
+      ring_(shard_ids(options_.urls), options_.vnodes),
+      gate_(io_.get_executor(), options_.connection.command_timeout),
+      dispatcher_(std::make_unique<Dispatcher>(*this)) {
+  for (auto& address : parse_urls(options_.urls)) {
+    Shard s;
+    s.address = address;
+    s.cmd = std::make_shared<RedisConnection>(io_.get_executor(), address, options_.connection,
+                                              "parley");
+    s.sub = std::make_shared<RedisSubscriber>(io_.get_executor(), address, options_.connection.link,
+                                              "parley-sub");
+    s.sub->set_listener(dispatcher_.get());
+    shards_.push_back(std::move(s));
+  }
+  for (auto& s : shards_) {
+    s.cmd->start();
+    s.sub->start();
+  }
+  for (size_t i = 0; i < std::max<size_t>(options_.io_threads, 1); ++i)
+    threads_.emplace_back([this] { io_.run(); });
+}
+
+RedisEngine::~RedisEngine() {
+  // No sink call may start after this returns (set_listener waits out one
+  // in progress); closing the links fails whatever is still in flight.
+  for (auto& s : shards_) {
+    s.sub->set_listener(nullptr);
+    s.sub->close();
+    s.cmd->close();
+  }
+  gate_.open_all();
+  work_.reset();
+  for (auto& t : threads_) t.join();
+}
+
+bool RedisEngine::ready() const {
+  for (const auto& s : shards_)
+    if (!s.cmd->up()) return false;
+  return true;
+}
+
+bool RedisEngine::wait_until_ready(std::chrono::milliseconds limit) const {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    bool all = true;
+    for (const auto& s : shards_) all = all && s.cmd->up() && s.sub->up();
+    if (all) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+RedisEngine::Shard& RedisEngine::shard_of(const ConvKeys& k) {
+  return shards_[ring_.shard_for(k.tag)];
+}
+
+RedisEngine::Shard& RedisEngine::shard_of(const TenantKeys& k) {
+  return shards_[ring_.shard_for(k.tag)];
+}
+
+void RedisEngine::watch(const ConvKey& key) {
+  ConvKeys k(key);
+  Shard& s = shard_of(k);
+  // Hold operations on it until Redis confirms; a link that is down
+  // confirms nothing, and its resubscription reports the gap anyway.
+  if (s.sub->up()) gate_.close(k.channel);
+  s.sub->subscribe(k.channel);
+}
+
+void RedisEngine::unwatch(const ConvKey& key) {
+  ConvKeys k(key);
+  shard_of(k).sub->unsubscribe(k.channel);
+  gate_.open(k.channel);
+}
+
+void RedisEngine::publish_signal(const ConvKey& key, Signal signal) {
+  // Like events, signals reach this node's sink through pub/sub.
+  ConvKeys k(key);
+  shard_of(k).cmd->async_command(strs("PUBLISH", k.channel, signal_message(signal)),
+                                 [](Result<RedisReply>) {});
+}
+
+// ---- scripts ---------------------------------------------------------------
+
+asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
+                                                      std::vector<std::string> keys,
+                                                      std::vector<std::string> args) {
+  const Script& sc = script(id);
+  const auto slot = static_cast<size_t>(id);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string sha;
+    {
+      std::lock_guard lk(sha_mu_);
+      sha = shas_[slot];
+    }
+    if (sha.empty()) {
+      auto loaded = co_await s.cmd->command(strs("SCRIPT", "LOAD", sc.source));
+      if (!loaded) co_return std::move(loaded).error();
+      if (loaded->is_error())
+        co_return unavailable("redis: SCRIPT LOAD " + std::string(sc.name) + ": " + loaded->str());
+      sha = loaded->str();
+      std::lock_guard lk(sha_mu_);
+      shas_[slot] = sha;
+    }
+    std::vector<std::string> cmd;
+    cmd.reserve(3 + keys.size() + args.size());
+    cmd.emplace_back("EVALSHA");
+    cmd.push_back(sha);
+    cmd.push_back(std::to_string(keys.size()));
+    cmd.insert(cmd.end(), keys.begin(), keys.end());
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    auto r = co_await s.cmd->command(std::move(cmd));
+    if (!r) co_return r;
+    if (r->error_is("NOSCRIPT")) {
+      // This shard never saw it, or SCRIPT FLUSH ran: load it again.
+      std::lock_guard lk(sha_mu_);
+      if (shas_[slot] == sha) shas_[slot].clear();
+      continue;
+    }
+    if (r->is_error())
+      co_return unavailable("redis " + s.address.id() + " " + std::string(sc.name) + ": " +
+                            r->str());
+    co_return r;
+  }
+  co_return unavailable("redis: script " + std::string(sc.name) + " would not load");
+}
+
+// ---- reads -----------------------------------------------------------------
+
+asio::awaitable<Result<RedisEngine::Loaded>> RedisEngine::load(const ConvKey& key,
+                                                               uint64_t target_seq) {
+  ConvKeys k(key);
+  if (gate_.any_closed()) co_await gate_.wait(k.channel);
+  auto r = co_await eval(shard_of(k), ScriptId::load, strs(k.meta, k.members, k.log, k.ovr),
+                         strs(std::to_string(target_seq)));
+  if (!r) co_return std::move(r).error();
+  if (r->is_nil()) co_return not_found("no such conversation");
+  if (!r->is_array() || r->size() != 3) co_return unavailable("redis: malformed record reply");
+  Loaded out;
+  if (!decode_record((*r)[0], (*r)[1], out.record, &out.creq))
+    co_return unavailable("redis: unreadable record of " + key.id);
+  out.record.tenant = key.tenant;
+  out.record.id = key.id;
+  if (target_seq > 0 && !(*r)[2].is_nil()) out.target = decode_event((*r)[2].str());
+  co_return out;
+}
+
+asio::awaitable<Result<Conversation>> RedisEngine::get(ConvKey key) {
+  auto loaded = co_await load(key, 0);
+  if (!loaded) co_return std::move(loaded).error();
+  co_return std::move(loaded->record);
+}
+
+asio::awaitable<Result<Conversation>> RedisEngine::get_by_external_id(std::string tenant,
+                                                                      std::string external_id) {
+  if (external_id.empty()) co_return not_found("no such conversation");
+  TenantKeys t(tenant);
+  auto r = co_await shard_of(t).cmd->command(strs("HGET", t.ext, external_id));
+  if (!r) co_return std::move(r).error();
+  if (r->is_error()) co_return unavailable("redis: " + r->str());
+  if (r->is_nil()) co_return not_found("no such conversation");
+  ConvKey found{tenant, r->str()};  // not a temporary inside co_await (GCC 12)
+  auto c = co_await get(found);
+  if (!c) co_return c;
+  // Renamed or erased between the index and the record.
+  if (index_value(c->external_id) != external_id) co_return not_found("no such conversation");
+  co_return c;
+}
+
+asio::awaitable<Result<LogPage>> RedisEngine::read(ConvKey key, ReadRequest req) {
+  ConvKeys k(key);
+  if (gate_.any_closed()) co_await gate_.wait(k.channel);
+  Shard& s = shard_of(k);
+  LogPage page;
+  uint64_t from = req.from_seq, to = req.to_seq;
+  bool first = true;
+  for (;;) {
+    // Each call scans a bounded number of events and says where to resume.
+    std::vector<std::string> args =
+        strs(std::to_string(from), std::to_string(to), req.descending ? "1" : "0",
+             std::to_string(req.limit - page.events.size()), std::to_string(req.since),
+             std::to_string(req.until), req.audience == Audience::consumers ? "1" : "0",
+             std::to_string(options_.read_budget));
+    args.insert(args.end(), req.types.begin(), req.types.end());
+    auto r = co_await eval(s, ScriptId::read, strs(k.meta, k.log, k.ovr), std::move(args));
+    if (!r) co_return std::move(r).error();
+    if (r->is_nil()) co_return not_found("no such conversation");
+    if (!r->is_array() || r->size() != 5) co_return unavailable("redis: malformed read reply");
+    const auto last = (*r)[1].as_int(), more = (*r)[2].as_int(), resume = (*r)[3].as_int();
+    if (!last || !more || !resume) co_return unavailable("redis: malformed read reply");
+    if (first) {
+      page.epoch = (*r)[0].str();
+      page.last_seq = static_cast<uint64_t>(*last);
+      first = false;
+    }
+    for (const auto& enc : (*r)[4].elements()) {
+      auto e = decode_event(enc.str());
+      if (!e) co_return unavailable("redis: unreadable event in " + key.id);
+      page.events.push_back(std::make_shared<const Event>(std::move(*e)));
+    }
+    if (*more) page.has_more = true;
+    if (*more || *resume == 0) co_return page;
+    (req.descending ? to : from) = static_cast<uint64_t>(*resume);
+  }
+}
+
+asio::awaitable<Result<std::vector<std::optional<Conversation>>>> RedisEngine::load_many(
+    const std::vector<ConvKey>& keys) {
+  std::vector<std::optional<Conversation>> out(keys.size());
+  // One pipeline per shard: a page of records costs a round trip per shard.
+  std::map<size_t, std::vector<size_t>> by_shard;
+  for (size_t i = 0; i < keys.size(); ++i)
+    by_shard[ring_.shard_for(ConvKeys(keys[i]).tag)].push_back(i);
+  for (auto& [shard, idx] : by_shard) {
+    Shard& s = shards_[shard];
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      std::string sha;
+      {
+        std::lock_guard lk(sha_mu_);
+        sha = shas_[static_cast<size_t>(ScriptId::load)];
+      }
+      if (sha.empty() || attempt > 0) {
+        // Loads it (or learns it is gone) through the ordinary path.
+        auto probe = co_await load(keys[idx.front()], 0);
+        if (!probe && probe.error().code != code::not_found) co_return std::move(probe).error();
+        std::lock_guard lk(sha_mu_);
+        sha = shas_[static_cast<size_t>(ScriptId::load)];
+      }
+      std::vector<std::vector<std::string>> cmds;
+      for (size_t i : idx) {
+        ConvKeys k(keys[i]);
+        cmds.push_back(strs("EVALSHA", sha, "4", k.meta, k.members, k.log, k.ovr, "0"));
+      }
+      auto replies = co_await s.cmd->pipeline(std::move(cmds));
+      bool reload = false;
+      for (size_t j = 0; j < idx.size(); ++j) {
+        auto& r = replies[j];
+        if (!r) co_return std::move(r).error();
+        if (r->error_is("NOSCRIPT")) {
+          reload = true;
+          break;
+        }
+        if (r->is_error()) co_return unavailable("redis: " + r->str());
+        if (r->is_nil() || r->size() != 3) continue;  // erased since it was listed
+        Conversation c;
+        if (!decode_record((*r)[0], (*r)[1], c)) continue;
+        c.tenant = keys[idx[j]].tenant;
+        c.id = keys[idx[j]].id;
+        out[idx[j]] = std::move(c);
+      }
+      if (!reload) break;
+      std::lock_guard lk(sha_mu_);
+      shas_[static_cast<size_t>(ScriptId::load)].clear();
+    }
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<ListPage>> RedisEngine::list(std::string tenant, ListRequest req) {
+  TenantKeys t(tenant);
+  Shard& ts = shard_of(t);
+  ListPage page;
+  size_t skipped = 0;
+  // Where the next index query starts: a score (inclusive) and how many
+  // entries at exactly that score were already passed, so runs of equal
+  // scores longer than a batch still make progress.
+  std::optional<Millis> score;
+  size_t same = 0;
+  if (req.after) score = req.after->first;
+  for (;;) {
+    const std::string start = score ? std::to_string(*score) : (req.descending ? "+inf" : "-inf");
+    std::vector<std::string> cmd =
+        strs("ZRANGE", t.updated, start, req.descending ? "-inf" : "+inf", "BYSCORE");
+    if (req.descending) cmd.emplace_back("REV");
+    for (auto& a : strs("LIMIT", std::to_string(same), std::to_string(kListBatch), "WITHSCORES"))
+      cmd.push_back(std::move(a));
+    auto r = co_await ts.cmd->command(std::move(cmd));
+    if (!r) co_return std::move(r).error();
+    if (r->is_error()) co_return unavailable("redis: " + r->str());
+    const auto& e = r->elements();
+    std::vector<ConvKey> keys;
+    std::vector<Millis> scores;
+    for (size_t i = 0; i + 1 < e.size(); i += 2) {
+      const Millis sc = score_of(e[i + 1]);
+      if (score && sc == *score) {
+        ++same;
+      } else {
+        score = sc;
+        same = 1;
+      }
+      // Keyset cursor: strictly after (updated_at, id) in the listing order.
+      if (req.after && sc == req.after->first &&
+          (req.descending ? e[i].str() >= req.after->second : e[i].str() <= req.after->second))
+        continue;
+      keys.push_back(ConvKey{tenant, e[i].str()});
+      scores.push_back(sc);
+    }
+    auto records = co_await load_many(keys);
+    if (!records) co_return std::move(records).error();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto& c = (*records)[i];
+      if (!c) continue;  // erased, or a stale index entry
+      if (c->updated_at > scores[i]) {
+        // The index lags the record (its update on another shard failed):
+        // repair it; the conversation is listed at its real place.
+        asio::co_spawn(io_, index_updated(tenant, c->id, c->updated_at), asio::detached);
+        continue;
+      }
+      if (req.match && !req.match(*c)) continue;
+      if (skipped < req.offset) {
+        ++skipped;
+        continue;
+      }
+      if (page.data.size() == req.limit) {
+        page.has_next = true;
+        co_return page;
+      }
+      page.data.push_back(std::move(*c));
+    }
+    if (e.size() < 2 * kListBatch) co_return page;
+  }
+}
+
+asio::awaitable<void> RedisEngine::index_updated(std::string tenant, std::string id,
+                                                 Millis updated_at) {
+  TenantKeys t(tenant);
+  co_await shard_of(t).cmd->command(strs("ZADD", t.updated, "GT", std::to_string(updated_at), id));
+}
+
+}  // namespace parley::redis

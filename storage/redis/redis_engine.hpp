@@ -1,0 +1,202 @@
+// The Redis engine: conversations in Redis, shared by every broker node that
+// points at the same Redis shards. Events reach every node's hub through
+// pub/sub, this node's included.
+//
+// KEY LAYOUT (every key starts with "pl:"; TENANT, ID, USER, CMID and KEY are
+// percent-escaped, see redis_keys.hpp)
+//
+//  Per conversation, under the hash tag {c:TENANT:ID}, on the shard the hash
+//  ring gives for "c:TENANT:ID":
+//   pl:{c:T:ID}:meta     hash  epoch, version, state (OPEN|CLOSE|LOCKED), status,
+//                              last_seq, last_public_seq, messages_all,
+//                              messages_public, updated_at, created_at,
+//                              last_message_at, lm_seq, lm_from, lm_text, lm_ts
+//                              (lastMessage), creq (the create() idempotency key
+//                              that made it), and rec: the rest of the record as
+//                              JSON (names, ids, channel, metadata, dialogs, ttl,
+//                              postSurvey). The hot path patches the single
+//                              fields and never decodes rec.
+//   pl:{c:T:ID}:members  hash  user -> role|state|joined|left|lastRead|lastAccept|
+//                              readAll|readPublic|ordinal|name (redis_codec.hpp)
+//   pl:{c:T:ID}:log      stream, one entry per event, entry id 0-<seq> (so the
+//                              id IS the seq), field e = the event encoding
+//   pl:{c:T:ID}:ovr      hash  seq -> the rewritten event (edit, redaction); its
+//                              stream entry is XDELed, so the original content is
+//                              erased and a read fills the hole from here
+//   pl:{c:T:ID}:idem:USER:CMID  string "seq:ts:epoch", expires after
+//                              RedisEngineOptions::message_id_ttl (24 h): a
+//                              clientMessageId is idempotent for that long
+//   pl:{c:T:ID}:ch       the pub/sub channel of the conversation
+//  Per tenant, under {t:TENANT}, on the shard the ring gives for "t:TENANT":
+//   pl:{t:T}:names       hash  name -> id         (uniqueness of name)
+//   pl:{t:T}:ext         hash  externalId -> id   (uniqueness, getConversation)
+//   pl:{t:T}:updated     zset  id scored by updated_at (list(), keyset paging)
+//   pl:{t:T}:pending     hash  id -> ms: a create() that claimed names and has
+//                              not finished; tells a stale claim from a live one
+//   pl:{t:T}:creq:KEY    string id, expires after create_key_ttl (24 h)
+//
+// WHAT IS ATOMIC
+//  - append(): one Lua script on the conversation's shard — idempotency
+//    check, preconditions (check_append's), seq = last_seq + 1, XADD 0-<seq>,
+//    counters, lastMessage, updated_at, version, the sender's read horizon,
+//    the idempotency key, PUBLISH. When the tenant lives on the same shard,
+//    the updated-at index moves in the same script; otherwise a ZADD GT on
+//    the tenant's shard follows (a crash between the two leaves list() order
+//    stale for that conversation until its next commit; list() repairs it
+//    when it notices).
+//  - update(): read (load script), decide in C++, then one compare-and-set
+//    script that commits only if `version` is unchanged — record, members,
+//    events, override, PUBLISH, or the erase of every key. On a lost race it
+//    reads and decides again (update_attempts times, then 503).
+//  - create(): (1) claim script on the tenant's shard: idempotency key, name
+//    and externalId reserved together, or nothing; (2) create script on the
+//    conversation's shard: record, members, first events, PUBLISH — the
+//    conversation exists from here; (3) tenant shard: index and pending mark.
+//    If (2) fails the claims are released; if that fails too, they stay
+//    behind pointing at an id that does not exist, and the next claim of the
+//    same name sees that (no meta, no recent pending mark) and takes it over.
+//  - Uniqueness across a rename: the new name is claimed before the
+//    compare-and-set and the old one released after it, so at no time do two
+//    live conversations hold one name. A rename that answered 503 may leave
+//    the new name reserved for its conversation.
+//  - An erase: the compare-and-set script publishes conversation.deleted and
+//    unlinks the conversation's keys; its tenant index entries go after.
+//
+// PUB/SUB. Every committed event is PUBLISHed by the script that committed
+// it, on the conversation's channel, as "E", epoch, events (redis_codec.hpp).
+// Each shard has one pub/sub connection; watch()/unwatch() (the hub's first
+// and last local subscriber) SUBSCRIBE/UNSUBSCRIBE the channel. Until Redis
+// confirms a SUBSCRIBE, operations on that conversation wait (SubscribeGate),
+// so a read or commit after watch() is never missed. When the pub/sub link
+// drops (Redis restarted, or it cut the client for lagging past
+// client-output-buffer-limit), it reconnects, subscribes again and calls
+// EventSink::on_gap for every watched conversation: the hub re-reads the log.
+//
+// EPOCH: 48 random bits per conversation, set at creation. If the record is
+// gone (FLUSHALL, a Redis restarted without persistence) the conversation
+// does not exist: every call answers 404.
+//
+// AVAILABILITY: ready() is true while every shard's command connection is up.
+// While a shard is down, calls touching it answer 503 at once (nothing was
+// written: each step is one script), and it is reconnected with back-off
+// (100 ms doubling to 2 s); no restart is needed.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine.hpp"
+#include "hash_ring.hpp"
+#include "lua_scripts.hpp"
+#include "redis_connection.hpp"
+#include "redis_keys.hpp"
+#include "redis_subscriber.hpp"
+#include "subscribe_gate.hpp"
+
+namespace parley::redis {
+
+struct RedisEngineOptions {
+  std::vector<std::string> urls{"redis://127.0.0.1:6379"};  // one per shard
+  size_t io_threads = 1;                                    // the engine's own Redis I/O threads
+  ConnectionOptions connection;                             // connect/command time-outs, back-off
+  std::chrono::seconds message_id_ttl{24 * 3600};           // clientMessageId idempotency
+  std::chrono::seconds create_key_ttl{24 * 3600};           // createConversation clientRequestId
+  int update_attempts = 16;                                 // compare-and-set rounds before 503
+  int vnodes = 160;                                         // hash ring points per shard
+  size_t read_budget = 2000;                                // events one read script may scan
+};
+
+class RedisEngine : public Engine {
+ public:
+  // Throws std::invalid_argument for a malformed URL or no URL. Starts
+  // connecting at once; ready() tells when every shard answers.
+  explicit RedisEngine(RedisEngineOptions options);
+  ~RedisEngine() override;
+  RedisEngine(const RedisEngine&) = delete;
+  RedisEngine& operator=(const RedisEngine&) = delete;
+
+  std::string_view name() const override { return "redis"; }
+  bool ready() const override;
+  void set_sink(EventSink* sink) override { sink_.store(sink); }
+  void watch(const ConvKey& key) override;
+  void unwatch(const ConvKey& key) override;
+
+  asio::awaitable<Result<Commit>> create(CreateRequest req) override;
+  asio::awaitable<Result<Conversation>> get(ConvKey key) override;
+  asio::awaitable<Result<Conversation>> get_by_external_id(std::string tenant,
+                                                           std::string external_id) override;
+  asio::awaitable<Result<Commit>> update(ConvKey key, UpdateRequest req) override;
+  asio::awaitable<Result<Commit>> append(ConvKey key, AppendRequest req) override;
+  asio::awaitable<Result<LogPage>> read(ConvKey key, ReadRequest req) override;
+  asio::awaitable<Result<ListPage>> list(std::string tenant, ListRequest req) override;
+  void publish_signal(const ConvKey& key, Signal signal) override;
+
+  // Blocks the calling thread (never an event-loop thread: for start-up and
+  // tests) until every command and pub/sub connection is up, or `limit`.
+  bool wait_until_ready(std::chrono::milliseconds limit) const;
+  size_t shards() const { return shards_.size(); }
+
+ private:
+  struct Shard {
+    RedisAddress address;
+    std::shared_ptr<RedisConnection> cmd;
+    std::shared_ptr<RedisSubscriber> sub;
+  };
+  class Dispatcher;  // the subscribers' listener: pub/sub -> EventSink
+  struct Loaded {
+    Conversation record;
+    std::string creq;
+    std::optional<Event> target;
+  };
+
+  Shard& shard_of(const ConvKeys& k);
+  Shard& shard_of(const TenantKeys& k);
+  // EVALSHA with SCRIPT LOAD on NOSCRIPT; an error reply becomes 503.
+  asio::awaitable<Result<RedisReply>> eval(Shard& s, ScriptId id, std::vector<std::string> keys,
+                                           std::vector<std::string> args);
+  asio::awaitable<Result<Loaded>> load(const ConvKey& key, uint64_t target_seq);
+  // Whole records of `keys` (nullopt: no such conversation), pipelined per shard.
+  asio::awaitable<Result<std::vector<std::optional<Conversation>>>> load_many(
+      const std::vector<ConvKey>& keys);
+  // Whether a claim held by `holder` is stale: its conversation does not
+  // exist and no create of it is in progress (a pending mark under a minute).
+  asio::awaitable<Result<bool>> claim_is_stale(const std::string& tenant, const std::string& holder,
+                                               const RedisReply& pending_ms);
+  struct Claimed {
+    bool name = false, ext = false;  // newly written by this claim (to undo)
+    std::string duplicate_of;        // create: an earlier create with this key
+  };
+  // Reserves `name`/`ext` (and, for create, `create_key`) for `id` on the
+  // tenant's shard, all or nothing; 409 on a clash with a live conversation.
+  asio::awaitable<Result<Claimed>> claim(const std::string& tenant, const std::string& id,
+                                         const std::string& name, const std::string& ext,
+                                         const std::string& create_key, bool mark_pending);
+  // Drops the tenant index entries that still point at `id` (best effort).
+  asio::awaitable<void> release(const std::string& tenant, const std::string& id,
+                                const std::string& name, const std::string& ext,
+                                const std::string& create_key, bool drop_listing);
+  // Moves `id` in the tenant's updated-at index (never backwards).
+  asio::awaitable<void> index_updated(std::string tenant, std::string id, Millis updated_at);
+
+  const RedisEngineOptions options_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::vector<Shard> shards_;
+  HashRing ring_;
+  SubscribeGate gate_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::atomic<EventSink*> sink_{nullptr};
+  mutable std::mutex sha_mu_;
+  std::array<std::string, kScriptCount> shas_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace parley::redis

@@ -1,0 +1,182 @@
+// The Redis engine: the shared storage contract, then what only a shared
+// engine has to get right — two nodes on one Redis, Redis going away and
+// coming back, a dropped pub/sub link, scripts flushed, data wiped.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "engine_contract.hpp"
+#include "redis/redis_engine.hpp"
+#include "storage_redis_server.hpp"
+
+namespace {
+
+using namespace parley;
+using namespace parley::contract;
+using namespace std::chrono_literals;
+using parley::redis::RedisEngine;
+using parley::redis::RedisEngineOptions;
+using parley::testing::eventually;
+using parley::testing::RedisServer;
+
+std::unique_ptr<RedisEngine> make_engine(RedisEngineOptions o = {}) {
+  o.urls = {RedisServer::shared().url()};
+  auto e = std::make_unique<RedisEngine>(std::move(o));
+  if (!e->wait_until_ready(5s)) throw std::runtime_error("redis engine not ready within 5 s");
+  return e;
+}
+
+struct RedisFactory {
+  static std::unique_ptr<Engine> make() { return make_engine(); }
+  static void reset() { RedisServer::shared().command({"FLUSHALL"}); }
+};
+
+}  // namespace
+
+PARLEY_ENGINE_CONTRACT(RedisFactory)
+
+TEST_CASE("redis engine: two nodes on one Redis see each other's events in order") {
+  RedisFactory::reset();
+  Harness a(make_engine()), b(make_engine());
+  const ConvKey k{"t", "two-nodes"};
+  b.engine().watch(k);
+  REQUIRE(a.create(k).ok());
+  for (int i = 0; i < 50; ++i) REQUIRE(a.append(k, message("c1", "m" + std::to_string(i))).ok());
+  for (int i = 0; i < 50; ++i) REQUIRE(b.append(k, message("a1", "r" + std::to_string(i))).ok());
+  REQUIRE(a.sink.wait_for(k, 102));
+  REQUIRE(b.sink.wait_for(k, 102));
+  CHECK(a.sink.seqs(k) == iota(1, 102));
+  CHECK(b.sink.seqs(k) == iota(1, 102));
+  // Signals reach every node too, this one included.
+  Signal s;
+  s.frame = std::make_shared<const std::string>(R"({"typing":true})");
+  s.from_user = "c1";
+  s.skip_sender = true;
+  a.engine().publish_signal(k, s);
+  CHECK(eventually([&] { return a.sink.signals() == 1 && b.sink.signals() == 1; }));
+}
+
+TEST_CASE("redis engine: append returns a lean record") {
+  RedisFactory::reset();
+  Harness h(make_engine());
+  const ConvKey k{"t", "lean"};
+  CreateRequest rq = conversation(k.tenant, k.id);
+  rq.record.metadata = R"({"big":true})";
+  REQUIRE(h.create(std::move(rq)).ok());
+  auto a = h.append(k, message("c1", "hi"));
+  REQUIRE(a.ok());
+  CHECK(a->record.id == "lean");
+  CHECK(a->record.tenant == "t");
+  CHECK(a->record.epoch == h.get(k)->epoch);
+  CHECK(a->record.last_seq == 3);
+  CHECK(a->record.last_message.text == "hi");
+  CHECK(a->record.version == h.get(k)->version);
+  CHECK(a->record.members.empty());
+  CHECK(a->record.metadata == "{}");
+  auto g = h.get(k);
+  CHECK(g->metadata == R"({"big":true})");
+  CHECK(g->members.front().user_id == "c1");  // the record's member order survives
+}
+
+TEST_CASE("redis engine: Redis down answers 503 fast, and it recovers without a restart") {
+  RedisFactory::reset();
+  auto& server = RedisServer::shared();
+  Harness h(make_engine());
+  const ConvKey k{"t", "outage"};
+  REQUIRE(h.create(k).ok());
+  REQUIRE(h.append(k, message("c1", "before")).ok());
+  server.stop();
+  REQUIRE(eventually([&] { return !h.engine().ready(); }, 2s));
+  const auto start = std::chrono::steady_clock::now();
+  auto down = h.append(k, message("c1", "during", "m-during"));
+  CHECK(std::chrono::steady_clock::now() - start < 100ms);
+  REQUIRE_FALSE(down.ok());
+  CHECK(down.error().code == code::unavailable);
+  CHECK(h.get(k).error().code == code::unavailable);
+  CHECK(h.create(ConvKey{"t", "outage-2"}).error().code == code::unavailable);
+  // No persistence in the test server: its data is gone when it comes back.
+  server.start();
+  REQUIRE(eventually([&] { return h.engine().ready(); }, 5s));
+  CHECK(h.get(k).error().code == code::not_found);  // the conversation is gone: 404
+  auto again = h.create(ConvKey{"t", "outage-2"});
+  REQUIRE(again.ok());
+  CHECK(h.append(ConvKey{"t", "outage-2"}, message("c1", "after")).ok());
+}
+
+TEST_CASE("redis engine: a dropped pub/sub link resubscribes and reports the gap") {
+  RedisFactory::reset();
+  auto& server = RedisServer::shared();
+  Harness h(make_engine());
+  const ConvKey k{"t", "gap"};
+  REQUIRE(h.create(k).ok());
+  REQUIRE(h.sink.wait_for(k, 2));
+  const size_t gaps = h.sink.gaps();
+  CHECK(server.command({"CLIENT", "KILL", "TYPE", "pubsub"}) == "1");
+  REQUIRE(eventually([&] { return h.sink.gaps() > gaps; }));
+  // Subscribed again: live events flow as before.
+  REQUIRE(h.append(k, message("c1", "after the gap")).ok());
+  CHECK(h.sink.wait_for(k, 3));
+}
+
+TEST_CASE("redis engine: scripts reload after SCRIPT FLUSH") {
+  RedisFactory::reset();
+  auto& server = RedisServer::shared();
+  Harness h(make_engine());
+  const ConvKey k{"t", "noscript"};
+  REQUIRE(h.create(k).ok());
+  REQUIRE(h.append(k, message("c1", "one")).ok());
+  CHECK(server.command({"SCRIPT", "FLUSH"}) == "OK");
+  auto two = h.append(k, message("c1", "two"));
+  REQUIRE(two.ok());
+  CHECK(two->seq == 4);
+  CHECK(h.read_seqs(k) == iota(1, 4));
+}
+
+TEST_CASE("redis engine: FLUSHALL makes the conversation 404 for everyone") {
+  RedisFactory::reset();
+  auto& server = RedisServer::shared();
+  Harness h(make_engine());
+  const ConvKey k{"t", "wiped"};
+  REQUIRE(h.create(k).ok());
+  CHECK(server.command({"FLUSHALL"}) == "OK");
+  CHECK(h.get(k).error().code == code::not_found);
+  CHECK(h.read(k).error().code == code::not_found);
+  CHECK(h.append(k, message("c1", "hi")).error().code == code::not_found);
+  CHECK(h.update(k, close_conversation()).error().code == code::not_found);
+}
+
+TEST_CASE("redis engine: conversations spread over several shards") {
+  auto& server = RedisServer::shared();
+  RedisFactory::reset();
+  RedisEngineOptions o;
+  // Two databases of one server act as two shards.
+  o.urls = {server.url() + "/0", server.url() + "/1"};
+  auto engine = std::make_unique<RedisEngine>(o);
+  REQUIRE(engine->wait_until_ready(5s));
+  CHECK(engine->shards() == 2);
+  Harness h(std::move(engine));
+  for (int i = 0; i < 20; ++i) {
+    const ConvKey k{"t", "s" + std::to_string(i)};
+    CreateRequest rq = conversation(k.tenant, k.id);
+    rq.record.name = "name-" + std::to_string(i);
+    REQUIRE(h.create(std::move(rq)).ok());
+    REQUIRE(h.append(k, message("c1", "hello")).ok());
+    REQUIRE(h.sink.wait_for(k, 3));
+  }
+  // Both shards hold conversations (160 ring points each spread 20 ids).
+  CHECK(std::stoi(server.command({"DBSIZE"})) > 0);
+  CHECK(std::stoi(server.command(
+            {"EVAL", "redis.call('SELECT', 1) return redis.call('DBSIZE')", "0"})) > 0);
+  ListRequest rq;
+  rq.limit = 100;
+  auto all = h.list("t", rq);
+  REQUIRE(all.ok());
+  CHECK(all->data.size() == 20);
+  auto clash = h.create([] {
+    CreateRequest c = conversation("t", "s-clash");
+    c.record.name = "name-7";
+    return c;
+  }());
+  REQUIRE_FALSE(clash.ok());
+  CHECK(clash.error().code == code::conflict);
+}
