@@ -55,9 +55,9 @@ TEST_CASE("two users converse live: dense seq, prevSeq, and each response before
 
   struct Turn {
     WsClient* sender;
-    const char* user;
+    std::string user;
     std::string role;
-    const char* text;
+    std::string text;
   };
   const std::vector<Turn> turns = {
       {ann.get(), "ann", "CONSUMER", "Hi, my invoice is wrong"},

@@ -81,11 +81,14 @@ int WsClient::try_connect(uint16_t port, std::string target, Headers headers, in
     beast::get_lowest_layer(ws_).async_connect(
         endpoint, [this, port, target, headers, done, response](beast::error_code ec) {
           if (ec) return done->set_value(ec);
+          // As browsers do: no Nagle delay between the pieces of a frame.
+          beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ec);
           ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
             for (const auto& [field, value] : headers) req.set(field, value);
           }));
           ws_.text(true);
           ws_.auto_fragment(false);
+          ws_.write_buffer_bytes(64 * 1024);
           ws_.async_handshake(*response, "127.0.0.1:" + std::to_string(port), target,
                               [done](beast::error_code ec) { done->set_value(ec); });
         });
