@@ -66,9 +66,13 @@ asio::awaitable<Reply> Router::Impl::create_conversation(Ctx& ctx,
 
 asio::awaitable<Reply> Router::Impl::get_conversation(Ctx& ctx,
                                                       const params::GetConversation& p) {
-  auto conv = p.conversation_id ? co_await engine.get(ctx.key(*p.conversation_id))
-                                : co_await engine.get_by_external_id(ctx.who.tenant,
-                                                                     *p.external_id);
+  // Two statements, not a conditional expression: GCC 12 miscompiles
+  // co_await inside ?: (temporaries destroyed twice).
+  Result<Conversation> conv = Error{};
+  if (p.conversation_id)
+    conv = co_await engine.get(ctx.key(*p.conversation_id));
+  else
+    conv = co_await engine.get_by_external_id(ctx.who.tenant, *p.external_id);
   if (!conv.ok()) co_return conv.error();
   if (auto st = rules::may_read(*conv, ctx.who); !st.ok()) co_return st.error();
   co_return conversation_json(*conv, ctx.who);
