@@ -393,7 +393,11 @@ Result<ParsedConfig> parse_config(int argc, const char* const* argv, char** envp
   try {
     // No abbreviations: `--list` must not silently mean `--listen`.
     auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-    po::store(po::command_line_parser(argc, argv).options(desc).style(style).run(), vm);
+    // No positional arguments either: an empty positional description
+    // makes a stray word an error instead of being silently dropped.
+    po::positional_options_description none;
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(none).style(style).run(),
+              vm);
     if (vm["help"].as<bool>()) {
       std::ostringstream os;
       os << "Usage: parley [options]\n\n" << desc << help_footer;

@@ -97,9 +97,11 @@ asio::awaitable<void> Session::serve(Request req, std::optional<Identity> who,
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(http::field::server, "parley/" PARLEY_VERSION);
   }));
-  // Beast enforces the frame limit (closing 1009) and UTF-8 in text frames
-  // (closing 1007) itself.
-  ws_.read_message_max(cfg.limits.frame_bytes);
+  // The frame limit is enforced by read_loop, not by Beast: Beast's own
+  // 1009 path drops the TCP connection while the rest of the oversized
+  // message is still arriving, and the peer then sees a reset instead of
+  // the close frame. UTF-8 in text frames is Beast's (close 1007).
+  ws_.read_message_max(0);   // no limit
   ws_.auto_fragment(false);  // one frame per message
   ws_.text(true);
   // Pings, pongs and the peer's close count as signs of life.
@@ -143,10 +145,25 @@ asio::awaitable<void> Session::serve(Request req, std::optional<Identity> who,
 // Returns when the socket is closed, by either side.
 asio::awaitable<void> Session::read_loop() {
   auto self = shared_from_this();
+  const size_t limit = shared_.cfg.limits.frame_bytes;
   for (;;) {
+    // The message is read piece by piece so that one over the limit is
+    // never held in memory: at limit + 1 bytes it is known to be too big,
+    // and the rest of it is read and dropped.
     std::string frame;
-    auto buffer = asio::dynamic_buffer(frame);
-    auto [ec, n] = co_await ws_.async_read(buffer, use_tuple);
+    bool too_big = false;
+    beast::error_code ec;
+    do {
+      bool discard = too_big || closing();
+      size_t want = discard ? 64 * 1024 : limit + 1 - frame.size();
+      auto buffer = asio::dynamic_buffer(frame);
+      auto [e, n] = co_await ws_.async_read_some(buffer, want, use_tuple);
+      if ((ec = e)) break;
+      if (discard || frame.size() > limit) {
+        too_big = too_big || !discard;
+        frame.clear();
+      }
+    } while (!ws_.is_message_done());
     if (ec) {
       fail(ec, "read", id_);
       co_return;
@@ -155,6 +172,10 @@ asio::awaitable<void> Session::read_loop() {
     // Closing: keep reading (that is how the close handshake finishes) but
     // do not act on what arrives.
     if (closing()) continue;
+    if (too_big) {
+      close(1009, "frame too big");
+      continue;
+    }
     if (!ws_.got_text()) {
       close(1003, "text frames only");
       continue;

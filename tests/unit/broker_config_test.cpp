@@ -1,0 +1,310 @@
+// Configuration (broker/config.cpp): flags, PARLEY_* environment, the
+// --config file, their precedence, and the errors for bad values.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+
+using namespace parley;
+
+namespace {
+
+// argv and envp built from strings.
+struct Args {
+  std::vector<std::string> argv_strings;
+  std::vector<std::string> env_strings;
+  std::vector<const char*> argv;
+  std::vector<char*> envp;
+
+  Args(std::vector<std::string> a, std::vector<std::string> e = {})
+      : argv_strings(std::move(a)), env_strings(std::move(e)) {
+    argv.push_back("parley");
+    for (auto& s : argv_strings) argv.push_back(s.c_str());
+    argv.push_back(nullptr);
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+  }
+};
+
+Result<ParsedConfig> parse(std::vector<std::string> argv, std::vector<std::string> env = {}) {
+  Args a(std::move(argv), std::move(env));
+  return parse_config(static_cast<int>(a.argv.size() - 1), a.argv.data(), a.envp.data());
+}
+
+Config ok(std::vector<std::string> argv, std::vector<std::string> env = {}) {
+  auto r = parse(std::move(argv), std::move(env));
+  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  REQUIRE_FALSE(r->help.has_value());
+  return r->config;
+}
+
+std::string error(std::vector<std::string> argv, std::vector<std::string> env = {}) {
+  auto r = parse(std::move(argv), std::move(env));
+  REQUIRE_MESSAGE(!r.ok(), "expected an error");
+  return r.error().message;
+}
+
+bool contains(const std::string& s, std::string_view part) {
+  return s.find(part) != std::string::npos;
+}
+
+// A file that removes itself.
+struct TempFile {
+  std::filesystem::path path;
+  explicit TempFile(const std::string& content) {
+    static int n = 0;
+    path = std::filesystem::temp_directory_path() /
+           ("parley-config-test-" + std::to_string(getpid()) + "-" + std::to_string(++n));
+    std::ofstream(path, std::ios::binary) << content;
+  }
+  ~TempFile() { std::filesystem::remove(path); }
+  std::string name() const { return path.string(); }
+};
+
+}  // namespace
+
+TEST_CASE("config: the defaults") {
+  Config c = ok({"--dev"});
+  const Config d;
+  CHECK(c.dev);
+  CHECK(c.listen_host == "127.0.0.1");
+  CHECK(c.listen_port == 8080);
+  CHECK(c.threads == 0);
+  CHECK(c.log_level == "info");
+  CHECK(c.allowed_origins.empty());
+  CHECK(c.auth_timeout_ms == 10000);
+  CHECK(c.ping_interval_ms == 25000);
+  CHECK(c.idle_timeout_ms == 60000);
+  CHECK(c.chat_state_interval_ms == 1000);
+  CHECK(c.auth.jwt_secret.empty());
+  CHECK_FALSE(c.auth.issuer.has_value());
+  CHECK_FALSE(c.auth.audience.has_value());
+  CHECK(c.limits.frame_bytes == d.limits.frame_bytes);
+  CHECK(c.limits.outbound_bytes == d.limits.outbound_bytes);
+  // hostname-pid
+  CHECK(contains(c.node_id, "-" + std::to_string(getpid())));
+}
+
+TEST_CASE("config: no secret and no --dev refuses to start") {
+  CHECK(error({}) ==
+        "refusing to start: set --jwt-secret / --jwt-secret-file (PARLEY_JWT_SECRET) or run with "
+        "--dev");
+  CHECK_FALSE(ok({"--jwt-secret", "s"}).dev);
+  CHECK(ok({"--jwt-secret", "s"}).auth.jwt_secret == "s");
+}
+
+TEST_CASE("config: --help answers the usage, listing every flag") {
+  auto r = parse({"--help"});
+  REQUIRE(r.ok());
+  REQUIRE(r->help.has_value());
+  for (const char* flag : {"--listen",
+                           "--jwt-secret",
+                           "--jwt-secret-file",
+                           "--jwt-issuer",
+                           "--jwt-audience",
+                           "--dev",
+                           "--threads",
+                           "--node-id",
+                           "--log-level",
+                           "--allowed-origin",
+                           "--auth-timeout-ms",
+                           "--ping-interval-ms",
+                           "--idle-timeout-ms",
+                           "--chat-state-interval-ms",
+                           "--config",
+                           "--max-frame-bytes",
+                           "--max-text-chars",
+                           "--max-rich-content-chars",
+                           "--max-note-chars",
+                           "--max-notes-bytes",
+                           "--max-metadata-bytes",
+                           "--max-name-chars",
+                           "--max-members",
+                           "--max-batch",
+                           "--max-subscriptions",
+                           "--max-inbox-subscriptions",
+                           "--rate-per-sec",
+                           "--rate-burst",
+                           "--max-replay",
+                           "--max-outbound-bytes",
+                           "--max-json-depth",
+                           "--max-page",
+                           "--max-query",
+                           "--rate-abuse-strikes"})
+    CHECK_MESSAGE(contains(*r->help, flag), flag);
+}
+
+TEST_CASE("config: unknown and abbreviated flags are errors") {
+  CHECK(contains(error({"--dev", "--nope"}), "--nope"));
+  CHECK(contains(error({"--dev", "--list", "1.2.3.4:1"}), "--list"));
+  CHECK(contains(error({"--dev", "stray"}), "positional"));
+  CHECK(contains(error({"--dev", "--threads", "1", "--threads", "2"}), "threads"));
+}
+
+TEST_CASE("config: --listen") {
+  Config c = ok({"--dev", "--listen", "0.0.0.0:9000"});
+  CHECK(c.listen_host == "0.0.0.0");
+  CHECK(c.listen_port == 9000);
+  c = ok({"--dev", "--listen", "[::1]:0"});
+  CHECK(c.listen_host == "::1");
+  CHECK(c.listen_port == 0);
+  c = ok({"--dev", "--listen", "localhost:80"});
+  CHECK(c.listen_host == "localhost");
+  for (const char* bad : {"8080", ":8080", "host:", "host:x", "host:65536", "host:-1", "::1:80",
+                          "[::1]80", "[nope]:80", "a b:80"}) {
+    std::string e = error({"--dev", "--listen", bad});
+    CHECK_MESSAGE(contains(e, "--listen (PARLEY_LISTEN)"), e);
+  }
+}
+
+TEST_CASE("config: every limit flag sets its field") {
+  struct Case {
+    const char* flag;
+    const char* value;
+    std::function<bool(const Limits&)> check;
+  };
+  const std::vector<Case> cases = {
+      {"--max-frame-bytes", "2048", [](const Limits& l) { return l.frame_bytes == 2048; }},
+      {"--max-text-chars", "10", [](const Limits& l) { return l.text_chars == 10; }},
+      {"--max-rich-content-chars", "11",
+       [](const Limits& l) { return l.rich_content_chars == 11; }},
+      {"--max-note-chars", "12", [](const Limits& l) { return l.note_chars == 12; }},
+      {"--max-notes-bytes", "13", [](const Limits& l) { return l.notes_bytes == 13; }},
+      {"--max-metadata-bytes", "14", [](const Limits& l) { return l.metadata_bytes == 14; }},
+      {"--max-name-chars", "15", [](const Limits& l) { return l.name_chars == 15; }},
+      {"--max-members", "16", [](const Limits& l) { return l.members == 16; }},
+      {"--max-batch", "17", [](const Limits& l) { return l.batch == 17; }},
+      {"--max-subscriptions", "18", [](const Limits& l) { return l.subscriptions == 18; }},
+      {"--max-inbox-subscriptions", "19",
+       [](const Limits& l) { return l.inbox_subscriptions == 19; }},
+      {"--rate-per-sec", "2.5", [](const Limits& l) { return l.rate_per_sec == 2.5; }},
+      {"--rate-burst", "7", [](const Limits& l) { return l.rate_burst == 7; }},
+      {"--max-replay", "0", [](const Limits& l) { return l.replay_events == 0; }},
+      {"--max-outbound-bytes", "4096", [](const Limits& l) { return l.outbound_bytes == 4096; }},
+      {"--max-json-depth", "8", [](const Limits& l) { return l.json_depth == 8; }},
+      {"--max-page", "21", [](const Limits& l) { return l.page_max == 21; }},
+      {"--max-query", "22", [](const Limits& l) { return l.query_max == 22; }},
+      {"--rate-abuse-strikes", "23", [](const Limits& l) { return l.rate_abuse_strikes == 23; }},
+  };
+  for (const auto& c : cases) {
+    Config cfg = ok({"--dev", c.flag, c.value});
+    CHECK_MESSAGE(c.check(cfg.limits), c.flag);
+  }
+}
+
+TEST_CASE("config: bad numbers name the setting") {
+  CHECK(error({"--dev", "--max-frame-bytes", "12x"}) ==
+        "--max-frame-bytes (PARLEY_MAX_FRAME_BYTES): expected a whole number from 1024 to "
+        "67108864, got \"12x\"");
+  CHECK(contains(error({"--dev", "--max-frame-bytes", "-1"}), "--max-frame-bytes"));
+  CHECK(contains(error({"--dev", "--max-frame-bytes", "100"}), "from 1024"));
+  CHECK(contains(error({"--dev", "--max-batch", "1.5"}), "--max-batch"));
+  CHECK(contains(error({"--dev", "--rate-per-sec", "0"}), "--rate-per-sec"));
+  CHECK(contains(error({"--dev", "--rate-per-sec", "nan"}), "--rate-per-sec"));
+  CHECK(contains(error({"--dev", "--rate-burst", "0.5"}), "--rate-burst"));
+  CHECK(contains(error({"--dev", "--threads", "-2"}), "--threads (PARLEY_THREADS)"));
+  CHECK(contains(error({"--dev", "--threads", "abc"}), "--threads"));
+  CHECK(contains(error({"--dev", "--auth-timeout-ms", "0"}), "--auth-timeout-ms"));
+  CHECK(contains(error({"--dev", "--max-outbound-bytes", ""}), "--max-outbound-bytes"));
+  CHECK(contains(error({"--dev", "--log-level", "loud"}), "--log-level"));
+  CHECK(contains(error({"--dev", "--node-id", "has space"}), "--node-id"));
+  CHECK(ok({"--dev", "--log-level", "debug"}).log_level == "debug");
+  CHECK(ok({"--dev", "--threads", "3"}).threads == 3);
+  CHECK(ok({"--dev", "--node-id", "node-a_1.x"}).node_id == "node-a_1.x");
+}
+
+TEST_CASE("config: the idle timeout must exceed the ping interval") {
+  std::string e = error({"--dev", "--ping-interval-ms", "5000", "--idle-timeout-ms", "5000"});
+  CHECK(contains(e, "--idle-timeout-ms"));
+  CHECK(contains(e, "--ping-interval-ms"));
+  Config c = ok({"--dev", "--ping-interval-ms", "100", "--idle-timeout-ms", "250",
+                 "--auth-timeout-ms", "300", "--chat-state-interval-ms", "0"});
+  CHECK(c.ping_interval_ms == 100);
+  CHECK(c.idle_timeout_ms == 250);
+  CHECK(c.auth_timeout_ms == 300);
+  CHECK(c.chat_state_interval_ms == 0);
+}
+
+TEST_CASE("config: the environment, PARLEY_ + upper snake case") {
+  Config c = ok(
+      {}, {"PARLEY_DEV=1", "PARLEY_LISTEN=0.0.0.0:1234", "PARLEY_MAX_FRAME_BYTES=4096",
+           "PARLEY_JWT_ISSUER=idp", "PARLEY_JWT_AUDIENCE=aud",
+           "PARLEY_ALLOWED_ORIGIN=https://a.example,https://b.example", "PARLEY_RATE_PER_SEC=0.5",
+           "PARLEY_UNRELATED_TOOL_SETTING=x", "OTHER=1", "PARLEY_HELP=1"});
+  CHECK(c.dev);
+  CHECK(c.listen_port == 1234);
+  CHECK(c.limits.frame_bytes == 4096);
+  CHECK(c.limits.rate_per_sec == 0.5);
+  CHECK(c.auth.issuer == "idp");
+  CHECK(c.auth.audience == "aud");
+  CHECK(c.allowed_origins == std::vector<std::string>{"https://a.example", "https://b.example"});
+  CHECK(ok({}, {"PARLEY_JWT_SECRET=from-env"}).auth.jwt_secret == "from-env");
+  CHECK_FALSE(ok({"--jwt-secret", "s"}, {"PARLEY_DEV=false"}).dev);
+  CHECK(contains(error({}, {"PARLEY_DEV=1", "PARLEY_THREADS=many"}), "PARLEY_THREADS"));
+}
+
+TEST_CASE("config: flags beat the environment, which beats the file") {
+  TempFile file(
+      "# a comment\n"
+      "dev = true\n"
+      "listen = 10.0.0.1:1\n"
+      "threads = 1\n"
+      "max-batch = 5\n"
+      "allowed-origin = https://file.example\n"
+      "allowed-origin = https://file2.example\n");
+  Config c = ok({"--config", file.name(), "--threads", "3"},
+                {"PARLEY_THREADS=2", "PARLEY_LISTEN=10.0.0.2:2"});
+  CHECK(c.dev);                        // file only
+  CHECK(c.limits.batch == 5);          // file only
+  CHECK(c.listen_host == "10.0.0.2");  // env over file
+  CHECK(c.threads == 3);               // flag over env and file
+  CHECK(c.allowed_origins ==
+        std::vector<std::string>{"https://file.example", "https://file2.example"});
+
+  // A repeated flag is a list; the list from the command line replaces the
+  // environment's and the file's rather than adding to them.
+  c = ok(
+      {"--config", file.name(), "--allowed-origin", "https://x", "--allowed-origin", "https://y"},
+      {"PARLEY_ALLOWED_ORIGIN=https://env"});
+  CHECK(c.allowed_origins == std::vector<std::string>{"https://x", "https://y"});
+
+  // The file may be named by the environment too.
+  CHECK(ok({}, {"PARLEY_CONFIG=" + file.name()}).limits.batch == 5);
+}
+
+TEST_CASE("config: file errors") {
+  CHECK(contains(error({"--dev", "--config", "/nonexistent/parley.conf"}), "--config"));
+  TempFile unknown("dev = true\nno-such-setting = 1\n");
+  CHECK(contains(error({"--config", unknown.name()}), "no-such-setting"));
+  TempFile bad("dev = true\nmax-batch = lots\n");
+  CHECK(contains(error({"--config", bad.name()}), "--max-batch"));
+}
+
+TEST_CASE("config: --jwt-secret-file") {
+  TempFile secret("s3cret-from-file\n");
+  Config c = ok({"--jwt-secret-file", secret.name()});
+  CHECK(c.auth.jwt_secret == "s3cret-from-file");
+  TempFile crlf("with-crlf\r\n");
+  CHECK(ok({"--jwt-secret-file", crlf.name()}).auth.jwt_secret == "with-crlf");
+  TempFile inner("two\nlines\n");
+  CHECK(ok({"--jwt-secret-file", inner.name()}).auth.jwt_secret == "two\nlines");
+  TempFile empty("\n");
+  CHECK(contains(error({"--jwt-secret-file", empty.name()}), "empty"));
+  CHECK(contains(error({"--jwt-secret-file", "/nonexistent/secret"}), "--jwt-secret-file"));
+  CHECK(contains(error({"--jwt-secret", "a", "--jwt-secret-file", secret.name()}), "not both"));
+}
+
+TEST_CASE("config: issuer and audience") {
+  Config c = ok({"--jwt-secret", "s", "--jwt-issuer", "https://idp", "--jwt-audience", "parley"});
+  CHECK(c.auth.issuer == "https://idp");
+  CHECK(c.auth.audience == "parley");
+  // Empty means "not checked".
+  c = ok({"--jwt-secret", "s", "--jwt-issuer", ""});
+  CHECK_FALSE(c.auth.issuer.has_value());
+}
