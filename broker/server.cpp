@@ -105,7 +105,13 @@ void Server::Impl::on_signal(const boost::system::error_code& ec, int signo) {
   listener->stop();
   listener->close_all(1001, "shutting down");
   signals->async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
-  drain(std::chrono::steady_clock::now() + drain_timeout);
+  // The first check comes after a short wait, so the acceptor close posted
+  // by stop() has run and the accept loop has let go of the listener.
+  auto deadline = std::chrono::steady_clock::now() + drain_timeout;
+  drain_timer->expires_after(20ms);
+  drain_timer->async_wait([this, deadline](const boost::system::error_code& ec) {
+    if (!ec) drain(deadline);
+  });
 }
 
 void Server::Impl::drain(std::chrono::steady_clock::time_point deadline) {
