@@ -90,8 +90,9 @@ class WsClient {
   Json expect_push(std::string_view method, Millis timeout = kWait);
   Json expect_event(Millis timeout = kWait) { return expect_push("event", timeout); }
 
-  // Waits until the connection ends (discarding the frames still queued)
-  // and says how. Resumes reading when paused. Throws Timeout.
+  // Waits until the connection ends and says how; the frames that came
+  // before the end stay queued (take_frames). Resumes reading when
+  // paused. Throws Timeout.
   CloseInfo expect_close(Millis timeout = kWait);
   // The raw frames received and not yet consumed, oldest first (stashed
   // pushes included), emptying the queues.
