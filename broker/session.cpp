@@ -60,24 +60,23 @@ void fail(beast::error_code ec, const char* what, const std::string& id) {
 
 Session::Session(beast::tcp_stream stream, SessionShared& shared)
     : shared_(shared),
+      executor_(stream.get_executor()),
       ws_(std::move(stream)),
       id_(shared.cfg.node_id + "-" + std::to_string(next_session.fetch_add(1))),
-      auth_timer_(ws_.get_executor()),
-      expiry_timer_(ws_.get_executor()),
-      keepalive_timer_(ws_.get_executor()),
-      close_timer_(ws_.get_executor()),
+      auth_timer_(executor_),
+      expiry_timer_(executor_),
+      keepalive_timer_(executor_),
+      close_timer_(executor_),
       limiter_(shared.cfg.limits.rate_per_sec, shared.cfg.limits.rate_burst, Clock::now()) {}
 
 // Runs when the last handler holding the session is gone: finish() has run
 // by then (or the io_context was torn down), so nothing outside is touched.
 Session::~Session() = default;
 
-asio::any_io_executor Session::executor() const {
-  return const_cast<Websocket&>(ws_).get_executor();
-}
+asio::any_io_executor Session::executor() const { return executor_; }
 
 void Session::run(Request req, std::optional<Identity> who, std::optional<Refusal> refusal) {
-  asio::co_spawn(ws_.get_executor(), serve(std::move(req), std::move(who), std::move(refusal)),
+  asio::co_spawn(executor_, serve(std::move(req), std::move(who), std::move(refusal)),
                  asio::detached);
 }
 
@@ -280,7 +279,7 @@ bool Session::push(Frame frame) {
     close(4008, "slow consumer");
     return false;
   }
-  if (start) asio::post(ws_.get_executor(), [self = shared_from_this()] { self->write_next(); });
+  if (start) asio::post(executor_, [self = shared_from_this()] { self->write_next(); });
   return true;
 }
 
@@ -427,7 +426,7 @@ void Session::close(uint16_t code, std::string_view reason) {
   // Posted even from the executor itself: close() may be called from inside
   // a Beast completion or from on_frame, and the close must not start in
   // the middle of either.
-  asio::post(ws_.get_executor(),
+  asio::post(executor_,
              [self = shared_from_this(), code, reason = close_reason_text(reason)]() mutable {
                self->do_close(code, std::move(reason));
              });

@@ -104,6 +104,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool closing() const;
 
   SessionShared& shared_;
+  const asio::any_io_executor executor_;  // the socket's: everything Beast runs here
   Websocket ws_;
   const std::string id_;
   std::optional<Identity> identity_;
