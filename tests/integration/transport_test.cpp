@@ -24,6 +24,25 @@ TEST_CASE("a frame over --max-frame-bytes closes the socket with 1009") {
   CHECK_MESSAGE(closed.code == 1009, closed.describe());
 }
 
+TEST_CASE("invalid UTF-8 in a text frame closes the socket with 1007") {
+  BrokerProcess broker({"--dev"});
+  auto ann = login_dev(broker.port(), "ann");
+  ann->send_raw(
+      "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\",\"params\":{\"x\":\"\xff\xfe\"}}");
+  CloseInfo closed = ann->expect_close();
+  CHECK_MESSAGE(closed.code == 1007, closed.describe());
+}
+
+TEST_CASE("a socket whose token expires is closed with 4001") {
+  BrokerProcess broker(jwt_args());
+  WsClient ann("ann");
+  ann.connect(broker.port());
+  // exp is whole seconds: 2 s from now is at least 1 s after authenticate.
+  ann.call("authenticate", obj({{"token", mint_token(Claims("ann").exp_in_(2))}}));
+  CloseInfo closed = ann.expect_close();
+  CHECK_MESSAGE(closed.code == 4001, closed.describe());
+}
+
 TEST_CASE("an unauthenticated socket gets 401 for everything, then 4001 at the deadline") {
   BrokerProcess broker(jwt_args({"--auth-timeout-ms", "300"}));
   WsClient anon("anon");
