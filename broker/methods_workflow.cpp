@@ -59,9 +59,14 @@ asio::awaitable<Result<Commit>> Router::Impl::commit_rule(Ctx& ctx, const std::s
   UpdateRequest rq;
   rq.decide = [&rule](const Conversation& cur, const Event*) { return rule(cur); };
   auto commit = co_await engine.update(ctx.key(id), std::move(rq));
-  // Whatever closed it, the automatic lock counts from its close.
-  if (commit.ok() && !commit->events.empty() && commit->record.state == ConvState::close)
-    locks.schedule(ctx.key(id), commit->record.closed_at(), ctx.conn->executor());
+  // Whatever closed it (close, setStatus resolved, the end of a survey), the
+  // automatic lock counts from that moment.
+  if (commit.ok() && commit->record.state == ConvState::close) {
+    const bool closed_now =
+        std::any_of(commit->events.begin(), commit->events.end(),
+                    [](const EventPtr& e) { return e->type == "state.changed"; });
+    if (closed_now) locks.schedule(ctx.key(id), commit->record.closed_at(), ctx.conn->executor());
+  }
   co_return commit;
 }
 

@@ -58,7 +58,7 @@ Result<Decision> join(const Conversation& c, const Identity& who,
 
 // leave: the caller must be ACTIVE (404 otherwise); emits member.left
 // {"reason":"left"}, then queue.returned {"unassignedUserId"} (agents) when
-// the assigned agent leaves an OPEN conversation.
+// the assigned agent leaves an OPEN conversation in its MAIN dialog.
 Result<Decision> leave(const Conversation& c, const Identity& who, Millis now);
 
 // sendMessage: the event to append and the preconditions the engine checks

@@ -73,7 +73,7 @@ void close_open_dialog(Decision& d, const Conversation& c, const Identity& who,
 void change_status(Decision& d, const Conversation& c, const Identity& who, std::string_view to);
 
 // queue.returned {"unassignedUserId"} (agents), for an assigned agent that
-// left an OPEN conversation with nobody taking its seat.
+// left an OPEN conversation still in MAIN with nobody taking its seat.
 void queue_returned(Decision& d, const Conversation& c, const Identity& who,
                     std::string_view unassigned);
 

@@ -214,7 +214,10 @@ void change_status(Decision& d, const Conversation& c, const Identity& who, std:
 
 void queue_returned(Decision& d, const Conversation& c, const Identity& who,
                     std::string_view unassigned) {
-  if (c.state != ConvState::open) return;
+  // Only a conversation still in its MAIN dialog waits in a queue: a CLOSE
+  // one, or one in its post-survey, needs no agent any more.
+  const Dialog* open = c.open_dialog();
+  if (c.state != ConvState::open || !open || open->type != "MAIN") return;
   JsonWriter w;
   w.begin_object().field("unassignedUserId", unassigned).end_object();
   d.events.push_back(draft("queue.returned", who, acting_role(c, who), w.take(),

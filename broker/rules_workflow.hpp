@@ -68,7 +68,7 @@ Result<Decision> invite(const Conversation& c, const Identity& who, const params
 // removeMember: agent side writers. Not a member: 404; LEFT: noop; LOCKED:
 // 409. member.left {"reason":"removed"} (agents-only for a SUGGESTED
 // member: its suggestion was never shown to consumers), then queue.returned
-// when it was the assigned agent of an OPEN conversation.
+// when it was the assigned agent of an OPEN conversation still in MAIN.
 Result<Decision> remove_member(const Conversation& c, const Identity& who,
                                std::string_view user_id, Millis now);
 // assign: manager/admin accounts assign anyone; an agent account only
