@@ -25,8 +25,7 @@ asio::awaitable<Reply> Router::Impl::send_private_message(Ctx& ctx, const params
   co_return co_await append_reply(ctx, p.conversation_id, std::move(req));
 }
 
-asio::awaitable<Reply> Router::Impl::send_rich_content(Ctx& ctx,
-                                                       const params::SendRichContent& p) {
+asio::awaitable<Reply> Router::Impl::send_rich_content(Ctx& ctx, const params::SendRichContent& p) {
   AppendRequest req = rules::send_rich_content(ctx.who, p);
   co_return co_await append_reply(ctx, p.conversation_id, std::move(req));
 }

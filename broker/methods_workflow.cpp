@@ -47,8 +47,7 @@ asio::awaitable<Reply> Router::Impl::dispatch_workflow(Ctx& ctx, const std::stri
   if (auto* x = std::get_if<params::ListNotes>(&p)) co_return co_await list_notes(ctx, *x);
   if (auto* x = std::get_if<params::SetCsat>(&p)) co_return co_await set_csat(ctx, *x);
   if (auto* x = std::get_if<params::SetTtr>(&p)) co_return co_await set_ttr(ctx, *x);
-  if (auto* x = std::get_if<params::SetManualEttr>(&p))
-    co_return co_await set_manual_ettr(ctx, *x);
+  if (auto* x = std::get_if<params::SetManualEttr>(&p)) co_return co_await set_manual_ettr(ctx, *x);
   co_return method_not_found(method);
 }
 
@@ -82,18 +81,14 @@ asio::awaitable<Reply> Router::Impl::close_conversation(Ctx& ctx,
 
 asio::awaitable<Reply> Router::Impl::reopen_conversation(Ctx& ctx,
                                                          const params::ConversationRef& p) {
-  Rule rule = [&](const Conversation& cur) {
-    return rules::reopen(cur, ctx.who, ctx.now);
-  };
+  Rule rule = [&](const Conversation& cur) { return rules::reopen(cur, ctx.who, ctx.now); };
   auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
   if (!commit.ok()) co_return commit.error();
   co_return conversation_json(commit->record, ctx.who, cfg.ttr);
 }
 
 asio::awaitable<Reply> Router::Impl::lock_conversation(Ctx& ctx, const params::ConversationRef& p) {
-  Rule rule = [&](const Conversation& cur) {
-    return rules::lock(cur, ctx.who, ctx.now);
-  };
+  Rule rule = [&](const Conversation& cur) { return rules::lock(cur, ctx.who, ctx.now); };
   auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
   if (!commit.ok()) co_return commit.error();
   co_return conversation_json(commit->record, ctx.who, cfg.ttr);
@@ -164,9 +159,7 @@ asio::awaitable<Reply> Router::Impl::list_notes(Ctx& ctx, const params::ListNote
 }
 
 asio::awaitable<Reply> Router::Impl::set_csat(Ctx& ctx, const params::SetCsat& p) {
-  Rule rule = [&](const Conversation& cur) {
-    return rules::set_csat(cur, ctx.who, p, ctx.now);
-  };
+  Rule rule = [&](const Conversation& cur) { return rules::set_csat(cur, ctx.who, p, ctx.now); };
   auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
   if (!commit.ok()) co_return commit.error();
   co_return conversation_json(commit->record, ctx.who, cfg.ttr);

@@ -10,8 +10,8 @@
 #include <unordered_map>
 
 #include "lock_scheduler.hpp"
-#include "router.hpp"
 #include "request.hpp"
+#include "router.hpp"
 
 namespace parley {
 

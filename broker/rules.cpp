@@ -230,7 +230,8 @@ Result<Decision> join(const Conversation& c, const Identity& who,
   }
   const Member* replaced = nullptr;
   if (wanted == ParticipantRole::assigned_agent && c.assigned_agent()) {
-    if (!suggested) return conflict(to_string(c.state), "conversation already has an assigned agent");
+    if (!suggested)
+      return conflict(to_string(c.state), "conversation already has an assigned agent");
     replaced = c.assigned_agent();
   }
   if (c.active_members() >= limits.members) return too_large("members", limits.members);

@@ -21,8 +21,8 @@ uint32_t role_mask(std::initializer_list<PR> roles) {
 }
 
 // Every seat that may write to the consumer (READER is read only).
-const uint32_t kWriters = role_mask({PR::consumer, PR::assigned_agent, PR::agent, PR::manager,
-                                     PR::bot});
+const uint32_t kWriters =
+    role_mask({PR::consumer, PR::assigned_agent, PR::agent, PR::manager, PR::bot});
 // Every seat that may write to the agent side only.
 const uint32_t kAgentWriters = role_mask({PR::assigned_agent, PR::agent, PR::manager, PR::bot});
 

@@ -13,7 +13,9 @@
 
 namespace parley::rules::detail {
 
-inline bool is_manager(AccountRole r) { return r == AccountRole::manager || r == AccountRole::admin; }
+inline bool is_manager(AccountRole r) {
+  return r == AccountRole::manager || r == AccountRole::admin;
+}
 
 // The participant role a caller acts with: its own when it is an ACTIVE
 // member, else the role it would join with (agent-side accounts act on

@@ -78,8 +78,8 @@ Result<Decision> invite(const Conversation& c, const Identity& who, const params
   return d;
 }
 
-Result<Decision> remove_member(const Conversation& c, const Identity& who,
-                               std::string_view user_id, Millis now) {
+Result<Decision> remove_member(const Conversation& c, const Identity& who, std::string_view user_id,
+                               Millis now) {
   if (!agent_side_writer(c, who)) return not_agent_side();
   const Member* target = c.member(user_id);
   if (!target) return not_found("not a member");
@@ -95,8 +95,7 @@ Result<Decision> remove_member(const Conversation& c, const Identity& who,
   m->state = MemberState::left;
   m->left_at = now;
   d.next.updated_at = now;
-  d.events.push_back(draft("member.left", who, acting_role(c, who),
-                           member_left_body(*m, "removed"),
+  d.events.push_back(draft("member.left", who, acting_role(c, who), member_left_body(*m, "removed"),
                            was_suggested ? Visibility::agents : Visibility::all,
                            c.current_dialog_id()));
   if (was_assigned) queue_returned(d, c, who, user_id);
@@ -133,8 +132,8 @@ Result<Decision> assign(const Conversation& c, const Identity& who, std::string_
   d.next.updated_at = now;
   const ParticipantRole role = acting_role(c, who);
   const std::string dialog = c.current_dialog_id();
-  d.events.push_back(draft("member.joined", who, role, member_joined_body(m, suggested),
-                           Visibility::all, dialog));
+  d.events.push_back(
+      draft("member.joined", who, role, member_joined_body(m, suggested), Visibility::all, dialog));
   if (current) unseat(d, who, role, current->user_id, now, dialog);
   return d;
 }
@@ -178,8 +177,7 @@ Result<Decision> transfer(const Conversation& c, const Identity& who, const para
               unseats ? std::optional<std::string>(assigned->user_id) : std::nullopt);
     w.end_object();
     d.next.skill_id = p.skill_id;
-    d.events.push_back(
-        draft("transfer.skill", who, role, w.take(), Visibility::agents, dialog));
+    d.events.push_back(draft("transfer.skill", who, role, w.take(), Visibility::agents, dialog));
     if (unseats) unseat(d, who, role, assigned->user_id, now, dialog);
   }
   if (agent_moves) {
@@ -276,8 +274,8 @@ Result<Decision> consumer_takeover(const Conversation& c, const Identity& who,
   m.state = MemberState::active;
   m.joined_at = now;
   m.left_at = 0;
-  d.events.push_back(draft("member.joined", who, role, member_joined_body(m), Visibility::all,
-                           dialog));
+  d.events.push_back(
+      draft("member.joined", who, role, member_joined_body(m), Visibility::all, dialog));
   return d;
 }
 

@@ -182,8 +182,8 @@ void close_open_dialog(Decision& d, const Conversation& c, const Identity& who,
     for (Dialog& dl : n.dialogs)
       if (dl.type == kPostSurvey) survey = &dl;
     if (!survey) {
-      n.dialogs.push_back(Dialog{std::string(kPostSurvey), std::string(kPostSurvey), true, now,
-                                 0, {}});
+      n.dialogs.push_back(
+          Dialog{std::string(kPostSurvey), std::string(kPostSurvey), true, now, 0, {}});
       survey = &n.dialogs.back();
     }
     // A survey that ran before (the conversation was reopened) runs again.
@@ -197,7 +197,8 @@ void close_open_dialog(Decision& d, const Conversation& c, const Identity& who,
     n.state = ConvState::close;
     d.events.push_back(draft("state.changed", who, role,
                              state_body(ConvState::open, ConvState::close, cause.value_or("")),
-                             Visibility::all, closed_id.empty() ? c.current_dialog_id() : closed_id));
+                             Visibility::all,
+                             closed_id.empty() ? c.current_dialog_id() : closed_id));
   }
   change_status(d, c, who, "resolved");
   n.updated_at = now;
@@ -220,8 +221,8 @@ void queue_returned(Decision& d, const Conversation& c, const Identity& who,
   if (c.state != ConvState::open || !open || open->type != "MAIN") return;
   JsonWriter w;
   w.begin_object().field("unassignedUserId", unassigned).end_object();
-  d.events.push_back(draft("queue.returned", who, acting_role(c, who), w.take(),
-                           Visibility::agents, c.current_dialog_id()));
+  d.events.push_back(draft("queue.returned", who, acting_role(c, who), w.take(), Visibility::agents,
+                           c.current_dialog_id()));
 }
 
 }  // namespace parley::rules::detail

@@ -1,7 +1,8 @@
 // OPEN / CLOSE / LOCKED: closeConversation, reopenConversation,
 // lockConversation, the automatic lock and setStatus (rules_workflow.hpp).
-#include "rules_detail.hpp"
 #include "rules_workflow.hpp"
+
+#include "rules_detail.hpp"
 
 namespace parley::rules {
 
@@ -63,8 +64,9 @@ Result<Decision> reopen(const Conversation& c, const Identity& who, Millis now) 
   JsonWriter w;
   w.begin_object().field("dialogId", main->dialog_id).field("type", main->type).end_object();
   d.events.push_back(draft("dialog.opened", who, role, w.take(), Visibility::all, main->dialog_id));
-  d.events.push_back(draft("state.changed", who, role, state_body(ConvState::close, ConvState::open),
-                           Visibility::all, main->dialog_id));
+  d.events.push_back(draft("state.changed", who, role,
+                           state_body(ConvState::close, ConvState::open), Visibility::all,
+                           main->dialog_id));
   change_status(d, c, who, "open");
   return d;
 }

@@ -69,8 +69,8 @@ Result<Decision> invite(const Conversation& c, const Identity& who, const params
 // 409. member.left {"reason":"removed"} (agents-only for a SUGGESTED
 // member: its suggestion was never shown to consumers), then queue.returned
 // when it was the assigned agent of an OPEN conversation still in MAIN.
-Result<Decision> remove_member(const Conversation& c, const Identity& who,
-                               std::string_view user_id, Millis now);
+Result<Decision> remove_member(const Conversation& c, const Identity& who, std::string_view user_id,
+                               Millis now);
 // assign: manager/admin accounts assign anyone; an agent account only
 // itself (403 manager otherwise), and only from the queue (an assigned
 // agent already: 409). Already the ACTIVE ASSIGNED_AGENT: noop. OPEN only.

@@ -128,11 +128,11 @@ struct Conversation {
   uint64_t version = 0;         // bumped on every committed change
 
   // Contact-centre fields (PROTOCOL §5 "Contact-centre workflow").
-  std::string ttr_type = "NORMAL";  // NORMAL | URGENT | PRIORITIZED | CUSTOM
-  std::optional<int64_t> ttr_value; // seconds, CUSTOM only
-  Millis ttr_manual = 0;            // setManualEttr; 0 = none
+  std::string ttr_type = "NORMAL";   // NORMAL | URGENT | PRIORITIZED | CUSTOM
+  std::optional<int64_t> ttr_value;  // seconds, CUSTOM only
+  Millis ttr_manual = 0;             // setManualEttr; 0 = none
   std::optional<Csat> csat;
-  uint64_t notes_bytes = 0;         // bytes of every note's text (limits.notes_bytes)
+  uint64_t notes_bytes = 0;  // bytes of every note's text (limits.notes_bytes)
   uint64_t notes_count = 0;
   // Users that handed the CONSUMER seat over (consumerTakeover): their LEFT
   // entries no longer hold the seat.

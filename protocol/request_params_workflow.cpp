@@ -20,10 +20,8 @@ constexpr std::array<std::string_view, 4> kStatuses = {"open", "pending", "snooz
 constexpr std::array<std::string_view, 5> kInviteRoles = {"CONSUMER", "AGENT", "MANAGER", "READER",
                                                           "BOT"};
 constexpr std::array<std::string_view, 2> kVisibilities = {"all", "agents"};
-constexpr std::array<std::string_view, 3> kCsatStatuses = {"FILLED", "SKIPPED",
-                                                           "PARTIALLY_FILLED"};
-constexpr std::array<std::string_view, 4> kTtrTypes = {"NORMAL", "URGENT", "PRIORITIZED",
-                                                       "CUSTOM"};
+constexpr std::array<std::string_view, 3> kCsatStatuses = {"FILLED", "SKIPPED", "PARTIALLY_FILLED"};
+constexpr std::array<std::string_view, 4> kTtrTypes = {"NORMAL", "URGENT", "PRIORITIZED", "CUSTOM"};
 
 Result<Params> done(FieldReader& r, Params p) {
   if (!r.finish()) return r.take_error();

@@ -166,10 +166,10 @@ std::optional<std::pair<Member, uint64_t>> decode_member(std::string_view user_i
 // ---- records -----------------------------------------------------------------
 
 const std::vector<std::string> kLeanFields = {
-    "epoch",           "version",      "state",           "status",     "last_seq",
-    "last_public_seq", "messages_all", "messages_public", "updated_at", "created_at",
-    "last_message_at", "lm_seq",       "lm_from",         "lm_text",    "lm_ts",
-    "lcm_at"};
+    "epoch",      "version",         "state",           "status",
+    "last_seq",   "last_public_seq", "messages_all",    "messages_public",
+    "updated_at", "created_at",      "last_message_at", "lm_seq",
+    "lm_from",    "lm_text",         "lm_ts",           "lcm_at"};
 
 std::string encode_rec(const Conversation& c) {
   JsonWriter w;

@@ -402,12 +402,12 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
   append_token(rest_tokens, to_string(ev.visibility));
   append_token(rest_tokens, ev.client_message_id);
   append_token(rest_tokens, ev.body);
-  std::vector<std::string> args = strs(
-      ev.from_user, std::to_string(now_ms()), req.require_open ? "1" : "0",
-      std::to_string(req.sender_roles), req.mark_read ? "1" : "0", to_string(ev.visibility),
-      is_message_type(ev.type) ? "1" : "0", scratch.last_message.text, std::move(type_token),
-      std::to_string(options_.message_id_ttl.count()), k.channel, key.id, has_idem ? "1" : "0",
-      std::move(rest_tokens));
+  std::vector<std::string> args =
+      strs(ev.from_user, std::to_string(now_ms()), req.require_open ? "1" : "0",
+           std::to_string(req.sender_roles), req.mark_read ? "1" : "0", to_string(ev.visibility),
+           is_message_type(ev.type) ? "1" : "0", scratch.last_message.text, std::move(type_token),
+           std::to_string(options_.message_id_ttl.count()), k.channel, key.id, has_idem ? "1" : "0",
+           std::move(rest_tokens));
   auto r = co_await eval(cs, ScriptId::append, std::move(keys), std::move(args));
   if (!r) co_return std::move(r).error();
   const std::string status = r->size() > 0 ? (*r)[0].str() : "";

@@ -43,8 +43,7 @@ TEST_CASE("agents-only events and notes never reach the consumer, by any path") 
   alice->call("transfer", obj({{"conversationId", id}, {"agentId", "bob"}}));
   alice->call("transfer", obj({{"conversationId", id}, {"skillId", "sales"}}));
   alice->call("markRead", obj({{"conversationId", id}, {"seq", private_seq}}));
-  alice->call("sendEvent",
-              obj({{"conversationId", id}, {"name", "public"}, {"data", raw("[1]")}}));
+  alice->call("sendEvent", obj({{"conversationId", id}, {"name", "public"}, {"data", raw("[1]")}}));
   const int64_t last = send_message(*alice, id, "the end").get_int("/seq");
 
   // Live: every frame Ann got until the last message.
@@ -97,8 +96,8 @@ TEST_CASE("agents-only events and notes never reach the consumer, by any path") 
   for (std::string& k : kinds) k = quote(k);
   Json across = ann->call("queryMessages", obj({{"types", raw(arr(kinds))}}));
   for (const Json& e : across.items("/data")) CHECK(e.get_string("/visibility") == "all");
-  Json desc = ann->call("queryMessages",
-                        obj({{"conversationId", id}, {"order", "desc"}, {"limit", 200}}));
+  Json desc =
+      ann->call("queryMessages", obj({{"conversationId", id}, {"order", "desc"}, {"limit", 200}}));
   for (const Json& e : desc.items("/data")) CHECK(e.get_string("/visibility") == "all");
 
   // The Conversation object and the member list: the routing stays inside.
@@ -122,10 +121,7 @@ TEST_CASE("agents-only events and notes never reach the consumer, by any path") 
   expect_error(*ann, "setNote", obj({{"conversationId", id}, {"text", "x"}}), 403);
   expect_error(*ann, "sendPrivateMessage", obj({{"conversationId", id}, {"text", "x"}}), 403);
   expect_error(*ann, "sendEvent",
-               obj({{"conversationId", id},
-                    {"name", "n"},
-                    {"data", 1},
-                    {"visibility", "agents"}}),
+               obj({{"conversationId", id}, {"name", "n"}, {"data", 1}, {"visibility", "agents"}}),
                403);
   CHECK(alice->call("listNotes", by_id).size("/data") == 1);
 }

@@ -35,9 +35,8 @@ inline std::vector<std::string> types_of(const std::vector<Json>& events) {
 // The event types only the agent side may see (PROTOCOL §4).
 inline const std::vector<std::string>& agents_only_types() {
   static const std::vector<std::string> types = {
-      "message.private", "note.added",      "status.changed", "transfer.agent",
-      "transfer.skill",  "queue.returned",  "group.changed",  "ettr.changed",
-      "member.suggested"};
+      "message.private", "note.added",    "status.changed", "transfer.agent",  "transfer.skill",
+      "queue.returned",  "group.changed", "ettr.changed",   "member.suggested"};
   return types;
 }
 

@@ -20,8 +20,7 @@ TEST_CASE("a chat from greeting to lock: bot, skill, queue, note, transfer, surv
   auto bob = login(port, Claims("bob").tenant_("acme").role_("agent").name_("Bob"));
   auto mia = login(port, "mia", "manager", "acme");
 
-  Json created =
-      create_conversation(*ann, obj({{"postSurvey", true}, {"skillId", "general"}}));
+  Json created = create_conversation(*ann, obj({{"postSurvey", true}, {"skillId", "general"}}));
   const std::string id = created.get_string("/id");
   const std::string by_id = obj({{"conversationId", id}});
   CHECK(created.get_string("/ttr/type") == "NORMAL");
@@ -43,8 +42,8 @@ TEST_CASE("a chat from greeting to lock: bot, skill, queue, note, transfer, surv
   CHECK(taken.get_string("/state") == "ACTIVE");
   expect_error(*bob, "assign", obj({{"conversationId", id}, {"userId", "bob"}}), 409);
   alice->call("sendPrivateMessage", obj({{"conversationId", id}, {"text", "VIP, be nice"}}));
-  Json note = alice->call("setNote",
-                          obj({{"conversationId", id}, {"text", "Disputes the March invoice"}}));
+  Json note =
+      alice->call("setNote", obj({{"conversationId", id}, {"text", "Disputes the March invoice"}}));
   CHECK(note.is_string("/noteId"));
   CHECK(note.get_bool("/truncated") == false);
   send_message(*alice, id, "Let me check that for you");
@@ -58,14 +57,15 @@ TEST_CASE("a chat from greeting to lock: bot, skill, queue, note, transfer, surv
   send_message(*bob, id, "Fixed: the refund is on its way");
 
   // Bob closes: MAIN closes into the post-survey; the conversation stays OPEN.
-  Json surveyed = bob->call("closeConversation", obj({{"conversationId", id}, {"closedCause", "solved"}}));
+  Json surveyed =
+      bob->call("closeConversation", obj({{"conversationId", id}, {"closedCause", "solved"}}));
   CHECK(surveyed.get_string("/state") == "OPEN");
   CHECK(surveyed.get_string("/status") == "resolved");
   CHECK(surveyed.get_string("/dialogs/1/dialogId") == "POST_SURVEY");
   Json in_survey = send_message(*ann, id, "thanks!");
-  Json rated = ann->call("setCsat", obj({{"conversationId", id},
-                                         {"csatRate", 5},
-                                         {"csatResolutionConfirmation", true}}));
+  Json rated = ann->call(
+      "setCsat",
+      obj({{"conversationId", id}, {"csatRate", 5}, {"csatResolutionConfirmation", true}}));
   CHECK(rated.get_string("/state") == "CLOSE");
   CHECK(rated.get_int("/csat/csatRate") == 5);
   expect_error(*ann, "sendMessage", obj({{"conversationId", id}, {"text", "hello?"}}), 409);
@@ -74,7 +74,8 @@ TEST_CASE("a chat from greeting to lock: bot, skill, queue, note, transfer, surv
   bob->call("setNote", obj({{"conversationId", id}, {"text", "Refund issued"}}));
   expect_error(*alice, "lockConversation", by_id, 403);
   CHECK(mia->call("lockConversation", by_id).get_string("/state") == "LOCKED");
-  Json refused = expect_error(*bob, "setNote", obj({{"conversationId", id}, {"text", "late"}}), 409);
+  Json refused =
+      expect_error(*bob, "setNote", obj({{"conversationId", id}, {"text", "late"}}), 409);
   CHECK(refused.get_string("/error/data/state") == "LOCKED");
   expect_error(*bob, "reopenConversation", by_id, 409);
 
@@ -82,12 +83,24 @@ TEST_CASE("a chat from greeting to lock: bot, skill, queue, note, transfer, surv
   std::vector<Json> seen = events_until(*ann, id, [](const Json& e) {
     return e.get_string("/type") == "state.changed" && e.get_string("/body/to") == "LOCKED";
   });
-  const std::vector<std::string> expected = {
-      "conversation.created", "member.joined", "member.joined", "message",
-      "message",              "member.left",   "member.joined", "message",
-      "member.joined",        "member.left",   "message",       "dialog.closed",
-      "dialog.opened",        "message",       "csat.set",      "dialog.closed",
-      "state.changed",        "state.changed"};
+  const std::vector<std::string> expected = {"conversation.created",
+                                             "member.joined",
+                                             "member.joined",
+                                             "message",
+                                             "message",
+                                             "member.left",
+                                             "member.joined",
+                                             "message",
+                                             "member.joined",
+                                             "member.left",
+                                             "message",
+                                             "dialog.closed",
+                                             "dialog.opened",
+                                             "message",
+                                             "csat.set",
+                                             "dialog.closed",
+                                             "state.changed",
+                                             "state.changed"};
   CHECK(types_of(seen) == expected);
   check_consumer_stream(seen);
   for (const Json& e : seen) {

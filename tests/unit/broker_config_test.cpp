@@ -315,9 +315,9 @@ TEST_CASE("config: the contact-centre workflow settings") {
   CHECK(d.ttr.normal == 3600);
   CHECK(d.ttr.prioritized == 600);
   CHECK(d.ttr.urgent == 300);
-  Config c = ok({"--dev", "--lock-after-sec", "0", "--ttr-normal-sec", "7200",
-                 "--ttr-prioritized-sec", "60"},
-                {"PARLEY_TTR_URGENT_SEC=30"});
+  Config c = ok(
+      {"--dev", "--lock-after-sec", "0", "--ttr-normal-sec", "7200", "--ttr-prioritized-sec", "60"},
+      {"PARLEY_TTR_URGENT_SEC=30"});
   CHECK(c.lock_after_sec == 0);
   CHECK(c.ttr.normal == 7200);
   CHECK(c.ttr.prioritized == 60);

@@ -60,8 +60,9 @@ TEST_CASE("workflow: a valid call of every method") {
               .conversation_id == "c");
   }
   SUBCASE("setStatus") {
-    CHECK(ok<params::SetStatus>("setStatus", R"({"conversationId":"c","status":"snoozed"})")
-              .status == "snoozed");
+    CHECK(
+        ok<params::SetStatus>("setStatus", R"({"conversationId":"c","status":"snoozed"})").status ==
+        "snoozed");
   }
   SUBCASE("invite") {
     auto p = ok<params::Invite>("invite", R"({"conversationId":"c","userId":"u","role":"READER"})");
@@ -76,10 +77,12 @@ TEST_CASE("workflow: a valid call of every method") {
     }
   }
   SUBCASE("transfer") {
-    auto p = ok<params::Transfer>("transfer", R"({"conversationId":"c","agentId":"a","skillId":"s"})");
+    auto p =
+        ok<params::Transfer>("transfer", R"({"conversationId":"c","agentId":"a","skillId":"s"})");
     CHECK(p.agent_id == "a");
     CHECK(p.skill_id == "s");
-    CHECK_FALSE(ok<params::Transfer>("transfer", R"({"conversationId":"c","skillId":"s"})").agent_id);
+    CHECK_FALSE(
+        ok<params::Transfer>("transfer", R"({"conversationId":"c","skillId":"s"})").agent_id);
   }
   SUBCASE("setGroup") {
     CHECK(ok<params::SetGroup>("setGroup", R"({"conversationId":"c","groupId":"g"})").group_id ==
@@ -120,7 +123,8 @@ TEST_CASE("workflow: a valid call of every method") {
   }
   SUBCASE("sendEvent") {
     auto p = ok<params::SendEvent>(
-        "sendEvent", R"({"conversationId":"c","name":"n","data":[1, {"a" : null}],"visibility":"agents"})");
+        "sendEvent",
+        R"({"conversationId":"c","name":"n","data":[1, {"a" : null}],"visibility":"agents"})");
     CHECK(p.name == "n");
     CHECK(p.data == R"([1,{"a":null}])");
     CHECK(p.visibility == Visibility::agents);
@@ -156,14 +160,16 @@ TEST_CASE("workflow: a valid call of every method") {
               .status == "FILLED");
   }
   SUBCASE("setTtr") {
-    auto p = ok<params::SetTtr>("setTtr", R"({"conversationId":"c","ttrType":"CUSTOM","value":90})");
+    auto p =
+        ok<params::SetTtr>("setTtr", R"({"conversationId":"c","ttrType":"CUSTOM","value":90})");
     CHECK(p.type == "CUSTOM");
     CHECK(p.value == 90);
     CHECK_FALSE(ok<params::SetTtr>("setTtr", R"({"conversationId":"c","ttrType":"URGENT"})").value);
   }
   SUBCASE("setManualEttr") {
-    CHECK(ok<params::SetManualEttr>("setManualEttr", R"({"conversationId":"c","time":1700000000000})")
-              .time == 1700000000000);
+    CHECK(
+        ok<params::SetManualEttr>("setManualEttr", R"({"conversationId":"c","time":1700000000000})")
+            .time == 1700000000000);
     CHECK_FALSE(
         ok<params::SetManualEttr>("setManualEttr", R"({"conversationId":"c","time":null})").time);
   }
@@ -197,9 +203,11 @@ TEST_CASE("workflow: each method's own params errors") {
         R"(-32602 {"field":"status","reason":"must be one of open|pending|snoozed|resolved"})");
   CHECK(error("invite", R"({"conversationId":"c","userId":"u","role":"ASSIGNED_AGENT"})") ==
         R"(-32602 {"field":"role","reason":"must be one of CONSUMER|AGENT|MANAGER|READER|BOT"})");
-  CHECK(error("setCsat", R"({"conversationId":"c","csatRate":6,"csatResolutionConfirmation":true})") ==
+  CHECK(error("setCsat",
+              R"({"conversationId":"c","csatRate":6,"csatResolutionConfirmation":true})") ==
         R"(-32602 {"field":"csatRate","reason":"out of range"})");
-  CHECK(error("setCsat", R"({"conversationId":"c","csatRate":0,"csatResolutionConfirmation":true})") ==
+  CHECK(error("setCsat",
+              R"({"conversationId":"c","csatRate":0,"csatResolutionConfirmation":true})") ==
         R"(-32602 {"field":"csatRate","reason":"out of range"})");
   CHECK(error("setCsat",
               R"({"conversationId":"c","csatRate":2,"csatResolutionConfirmation":"yes"})") ==
@@ -221,8 +229,8 @@ TEST_CASE("workflow: each method's own params errors") {
   CHECK(error("sendPrivateMessage", R"({"conversationId":"c","text":"t","quickReplies":[]})") ==
         R"(-32602 {"field":"quickReplies","reason":"not allowed in a private message"})");
   for (auto url : {"javascript:alert(1)", "file:///etc/passwd", "ftp://x/y"})
-    CHECK(error("sendFile", R"({"conversationId":"c","name":"n","url":")" + std::string(url) +
-                                R"("})") ==
+    CHECK(error("sendFile",
+                R"({"conversationId":"c","name":"n","url":")" + std::string(url) + R"("})") ==
           R"(-32602 {"field":"url","reason":"expected an http(s) URL"})");
   CHECK(error("sendFile", R"({"conversationId":"c","url":"http://x","name":"n","size":-1})") ==
         R"(-32602 {"field":"size","reason":"out of range"})");

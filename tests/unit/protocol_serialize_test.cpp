@@ -157,7 +157,7 @@ TEST_CASE("the Conversation object: TTR, CSAT, and what consumers do not see") {
   CHECK(simdjson::minify(obj["ttr"]) ==
         R"({"type":"CUSTOM","value":90,"effective":7777,"manualEffective":7777})");
   CHECK(simdjson::minify(obj["csat"]) == R"({"csatRate":4,"csatResolutionConfirmation":true,)"
-                               R"("csatStatus":"FILLED","setAt":6000})");
+                                         R"("csatStatus":"FILLED","setAt":6000})");
   CHECK(std::string_view(obj["groupId"]) == "vip");
   // The manual ETTR and the group are the agent side's routing.
   ViewerState consumer = agents;
@@ -167,7 +167,7 @@ TEST_CASE("the Conversation object: TTR, CSAT, and what consumers do not see") {
         R"({"type":"CUSTOM","value":90,"effective":95000,"manualEffective":null})");
   CHECK(obj["groupId"].is_null());
   CHECK(simdjson::minify(obj["csat"]) == R"({"csatRate":4,"csatResolutionConfirmation":true,)"
-                               R"("csatStatus":"FILLED","setAt":6000})");
+                                         R"("csatStatus":"FILLED","setAt":6000})");
 }
 
 TEST_CASE("an Event for each audience: prevSeq differs") {

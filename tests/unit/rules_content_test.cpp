@@ -26,8 +26,9 @@ TEST_CASE("sendPrivateMessage: agents-only, from the agent side's writing seats"
   p.mentions = R"(["a1"])";
   p.client_message_id = "m-1";
   auto req = rules::send_private_message(ident("a0", AR::agent), p);
-  CHECK(line(req.event) ==
-        R"(message.private a0/AGENT agents MAIN cmid=m-1 {"text":"psst","metadata":{"k":1},"mentions":["a1"]})");
+  CHECK(
+      line(req.event) ==
+      R"(message.private a0/AGENT agents MAIN cmid=m-1 {"text":"psst","metadata":{"k":1},"mentions":["a1"]})");
   CHECK(req.sender_roles == mask({PR::assigned_agent, PR::agent, PR::manager, PR::bot}));
   CHECK(req.require_open);
   CHECK(req.mark_read);
@@ -38,9 +39,11 @@ TEST_CASE("sendRichContent, sendFile: consumer-visible messages") {
   rich.content = R"({"type":"card","title":"Hi"})";
   rich.quick_replies = R"([{"title":"yes"}])";
   auto r = rules::send_rich_content(ident("b0", AR::bot), rich);
-  CHECK(line(r.event) ==
-        R"(message.rich b0/BOT all MAIN {"content":{"type":"card","title":"Hi"},"quickReplies":[{"title":"yes"}]})");
-  const uint32_t writers = mask({PR::consumer, PR::assigned_agent, PR::agent, PR::manager, PR::bot});
+  CHECK(
+      line(r.event) ==
+      R"(message.rich b0/BOT all MAIN {"content":{"type":"card","title":"Hi"},"quickReplies":[{"title":"yes"}]})");
+  const uint32_t writers =
+      mask({PR::consumer, PR::assigned_agent, PR::agent, PR::manager, PR::bot});
   CHECK(r.sender_roles == writers);
 
   params::SendFile f;
@@ -77,14 +80,15 @@ TEST_CASE("setNote: note.added for the agent side; the conversation counts its b
   params::SetNote p;
   p.text = "called back";
   p.is_auto_summary = true;
-  auto r = rules::set_note(content_fixture(), ident("a0", AR::agent, "Al"), p, "n-1", kNow,
-                           Limits{});
+  auto r =
+      rules::set_note(content_fixture(), ident("a0", AR::agent, "Al"), p, "n-1", kNow, Limits{});
   REQUIRE(r);
   CHECK(r->next.notes_count == 1);
   CHECK(r->next.notes_bytes == 11);
   CHECK(lines(r->events) ==
-        expect_lines({R"(note.added a0/AGENT agents MAIN {"noteId":"n-1","agentId":"a0",)"
-                      R"("name":"Al","text":"called back","isAutoSummary":true,"truncated":false})"}));
+        expect_lines(
+            {R"(note.added a0/AGENT agents MAIN {"noteId":"n-1","agentId":"a0",)"
+             R"("name":"Al","text":"called back","isAutoSummary":true,"truncated":false})"}));
   // Allowed in CLOSE, refused in LOCKED.
   Conversation closed = content_fixture();
   closed.state = ConvState::close;
@@ -128,23 +132,24 @@ TEST_CASE("setCsat: csat.set for everyone; a finished survey closes the post-sur
   c.post_survey = true;
   auto closing = rules::close(c, ident("a0", AR::agent), std::nullopt, kNow);
   REQUIRE(closing);
-  auto r = rules::set_csat(closing->next, ident("c0", AR::consumer),
-                           {"conv-1", 4, true, "FILLED"}, kNow + 5);
+  auto r = rules::set_csat(closing->next, ident("c0", AR::consumer), {"conv-1", 4, true, "FILLED"},
+                           kNow + 5);
   REQUIRE(r);
   REQUIRE(r->next.csat);
   CHECK(*r->next.csat == Csat{4, true, "FILLED", kNow + 5});
   CHECK(r->next.state == ConvState::close);
-  CHECK(lines(r->events) ==
-        expect_lines({
-            R"(csat.set c0/CONSUMER all POST_SURVEY {"csatRate":4,"csatResolutionConfirmation":true,"csatStatus":"FILLED"})",
-            R"(dialog.closed c0/CONSUMER all POST_SURVEY {"dialogId":"POST_SURVEY","type":"POST_SURVEY"})",
-            R"(state.changed c0/CONSUMER all POST_SURVEY {"from":"OPEN","to":"CLOSE"})",
-        }));
+  CHECK(
+      lines(r->events) ==
+      expect_lines({
+          R"(csat.set c0/CONSUMER all POST_SURVEY {"csatRate":4,"csatResolutionConfirmation":true,"csatStatus":"FILLED"})",
+          R"(dialog.closed c0/CONSUMER all POST_SURVEY {"dialogId":"POST_SURVEY","type":"POST_SURVEY"})",
+          R"(state.changed c0/CONSUMER all POST_SURVEY {"from":"OPEN","to":"CLOSE"})",
+      }));
   CHECK(outcome(rules::set_csat(r->next, ident("c0", AR::consumer), {"conv-1", 4, true, "FILLED"},
                                 kNow)) == "noop");
   // Changing the answer while CLOSE is allowed.
-  auto changed = rules::set_csat(r->next, ident("c0", AR::consumer), {"conv-1", 2, false, "FILLED"},
-                                 kNow + 9);
+  auto changed =
+      rules::set_csat(r->next, ident("c0", AR::consumer), {"conv-1", 2, false, "FILLED"}, kNow + 9);
   REQUIRE(changed);
   CHECK(changed->events.size() == 1);
 }
@@ -171,8 +176,8 @@ TEST_CASE("setTtr: the type's seconds, CUSTOM's own; the consumer may ask NORMAL
   CHECK(outcome(rules::set_ttr(custom->next, ident("a0", AR::agent), {"conv-1", "CUSTOM", 90}, kNow,
                                ttr)) == "noop");
   // Back to NORMAL: the custom value goes.
-  auto normal = rules::set_ttr(custom->next, ident("a0", AR::agent), {"conv-1", "NORMAL", {}},
-                               kNow, ttr);
+  auto normal =
+      rules::set_ttr(custom->next, ident("a0", AR::agent), {"conv-1", "NORMAL", {}}, kNow, ttr);
   REQUIRE(normal);
   CHECK_FALSE(normal->next.ttr_value);
 }

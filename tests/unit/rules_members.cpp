@@ -154,9 +154,8 @@ TEST_CASE("leave: the member turns LEFT and member.left says so") {
   want.member("a0")->left_at = kNow;
   want.updated_at = kNow;
   CHECK(dump(r->next) == dump(want));
-  CHECK(lines(r->events) ==
-        expect_lines({R"(member.left a0/AGENT all MAIN {"userId":"a0",)"
-                      R"("role":"AGENT","reason":"left"})"}));
+  CHECK(lines(r->events) == expect_lines({R"(member.left a0/AGENT all MAIN {"userId":"a0",)"
+                                          R"("role":"AGENT","reason":"left"})"}));
 }
 
 TEST_CASE("leave: the assigned agent leaving an OPEN conversation returns it to the queue") {
@@ -169,10 +168,11 @@ TEST_CASE("leave: the assigned agent leaving an OPEN conversation returns it to 
   want.member("g0")->left_at = kNow;
   want.updated_at = kNow;
   CHECK(dump(r->next) == dump(want));
-  CHECK(lines(r->events) ==
-        expect_lines({R"(member.left g0/ASSIGNED_AGENT all MAIN {"userId":"g0",)"
-                      R"("role":"ASSIGNED_AGENT","reason":"left"})",
-                      R"(queue.returned g0/ASSIGNED_AGENT agents MAIN {"unassignedUserId":"g0"})"}));
+  CHECK(
+      lines(r->events) ==
+      expect_lines({R"(member.left g0/ASSIGNED_AGENT all MAIN {"userId":"g0",)"
+                    R"("role":"ASSIGNED_AGENT","reason":"left"})",
+                    R"(queue.returned g0/ASSIGNED_AGENT agents MAIN {"unassignedUserId":"g0"})"}));
   // A CLOSE conversation has no queue to go back to.
   c.state = ConvState::close;
   auto closed = rules::leave(c, ident("g0", AR::agent), kNow);

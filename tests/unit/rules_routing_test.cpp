@@ -30,7 +30,8 @@ TEST_CASE("invite: INVITED in the role given, then join takes that role") {
   CHECK(m->joined_at == 0);
   CHECK(r->next.active_members() == 4);
   CHECK(lines(r->events) ==
-        expect_lines({R"(member.invited a0/AGENT all MAIN {"userId":"r9","role":"READER","by":"a0"})"}));
+        expect_lines(
+            {R"(member.invited a0/AGENT all MAIN {"userId":"r9","role":"READER","by":"a0"})"}));
   // Inviting again in the same role is a repeat; an active member too.
   CHECK(outcome(rules::invite(r->next, ident("a0", AR::agent), {"conv-1", "r9", PR::reader}, kNow,
                               Limits{})) == "noop");
@@ -68,11 +69,12 @@ TEST_CASE("removeMember: LEFT with reason removed; the assigned agent returns it
   CHECK(r->next.member("g0")->state == MemberState::left);
   CHECK(r->next.member("g0")->left_at == kNow);
   CHECK(r->next.assigned_agent() == nullptr);
-  CHECK(lines(r->events) ==
-        expect_lines({
-            R"(member.left m0/MANAGER all MAIN {"userId":"g0","role":"ASSIGNED_AGENT","reason":"removed"})",
-            R"(queue.returned m0/MANAGER agents MAIN {"unassignedUserId":"g0"})",
-        }));
+  CHECK(
+      lines(r->events) ==
+      expect_lines({
+          R"(member.left m0/MANAGER all MAIN {"userId":"g0","role":"ASSIGNED_AGENT","reason":"removed"})",
+          R"(queue.returned m0/MANAGER agents MAIN {"unassignedUserId":"g0"})",
+      }));
   CHECK(outcome(rules::remove_member(r->next, ident("m0", AR::manager), "g0", kNow)) == "noop");
   CHECK(outcome(rules::remove_member(r->next, ident("m0", AR::manager), "zz", kNow)) == "404");
 }
@@ -114,30 +116,32 @@ TEST_CASE("assign: a manager reassigns; the previous agent leaves as transferred
   REQUIRE(r);
   CHECK(r->next.assigned_agent()->user_id == "a0");
   CHECK(r->next.member("g0")->state == MemberState::left);
-  CHECK(lines(r->events) ==
-        expect_lines({
-            R"(member.joined m0/MANAGER all MAIN {"userId":"a0","role":"ASSIGNED_AGENT","previouslySuggested":false})",
-            R"(member.left m0/MANAGER all MAIN {"userId":"g0","role":"ASSIGNED_AGENT","reason":"transferred"})",
-        }));
+  CHECK(
+      lines(r->events) ==
+      expect_lines({
+          R"(member.joined m0/MANAGER all MAIN {"userId":"a0","role":"ASSIGNED_AGENT","previouslySuggested":false})",
+          R"(member.left m0/MANAGER all MAIN {"userId":"g0","role":"ASSIGNED_AGENT","reason":"transferred"})",
+      }));
   CHECK(outcome(rules::assign(routing_fixture(), ident("m0", AR::manager), "c0", kNow, Limits{})) ==
         "409 OPEN");
 }
 
 TEST_CASE("transfer to an agent: SUGGESTED, and joining accepts it") {
   const Conversation c = routing_fixture();
-  auto t = rules::transfer(c, ident("g0", AR::agent), {"conv-1", "a9", std::nullopt}, kNow,
-                           Limits{});
+  auto t =
+      rules::transfer(c, ident("g0", AR::agent), {"conv-1", "a9", std::nullopt}, kNow, Limits{});
   REQUIRE(t);
   const Member* s = t->next.member("a9");
   REQUIRE(s);
   CHECK(s->state == MemberState::suggested);
   CHECK(s->role == PR::assigned_agent);
   CHECK(t->next.assigned_agent()->user_id == "g0");  // until a9 accepts
-  CHECK(lines(t->events) ==
-        expect_lines({
-            R"(member.suggested g0/ASSIGNED_AGENT agents MAIN {"userId":"a9","role":"ASSIGNED_AGENT","by":"g0"})",
-            R"(transfer.agent g0/ASSIGNED_AGENT agents MAIN {"toUserId":"a9","fromUserId":"g0"})",
-        }));
+  CHECK(
+      lines(t->events) ==
+      expect_lines({
+          R"(member.suggested g0/ASSIGNED_AGENT agents MAIN {"userId":"a9","role":"ASSIGNED_AGENT","by":"g0"})",
+          R"(transfer.agent g0/ASSIGNED_AGENT agents MAIN {"toUserId":"a9","fromUserId":"g0"})",
+      }));
   // Suggested already: a repeat.
   CHECK(outcome(rules::transfer(t->next, ident("g0", AR::agent), {"conv-1", "a9", std::nullopt},
                                 kNow, Limits{})) == "noop");
@@ -147,11 +151,12 @@ TEST_CASE("transfer to an agent: SUGGESTED, and joining accepts it") {
   CHECK(j->next.assigned_agent()->user_id == "a9");
   CHECK(j->next.member("a9")->name == "Nine");
   CHECK(j->next.member("g0")->state == MemberState::left);
-  CHECK(lines(j->events) ==
-        expect_lines({
-            R"(member.joined a9/ASSIGNED_AGENT all MAIN {"userId":"a9","role":"ASSIGNED_AGENT","previouslySuggested":true})",
-            R"(member.left a9/ASSIGNED_AGENT all MAIN {"userId":"g0","role":"ASSIGNED_AGENT","reason":"transferred"})",
-        }));
+  CHECK(
+      lines(j->events) ==
+      expect_lines({
+          R"(member.joined a9/ASSIGNED_AGENT all MAIN {"userId":"a9","role":"ASSIGNED_AGENT","previouslySuggested":true})",
+          R"(member.left a9/ASSIGNED_AGENT all MAIN {"userId":"g0","role":"ASSIGNED_AGENT","reason":"transferred"})",
+      }));
   // Joining in another seat declines the transfer: the assigned agent stays.
   auto reader = rules::join(t->next, ident("a9", AR::agent), PR::reader, kNow + 1, Limits{});
   REQUIRE(reader);
@@ -165,25 +170,27 @@ TEST_CASE("transfer to an agent: SUGGESTED, and joining accepts it") {
 TEST_CASE("transfer to a skill: the skill changes and the assigned agent is unassigned") {
   Conversation c = routing_fixture();
   c.skill_id = "billing";
-  auto t = rules::transfer(c, ident("g0", AR::agent), {"conv-1", std::nullopt, "sales"}, kNow,
-                           Limits{});
+  auto t =
+      rules::transfer(c, ident("g0", AR::agent), {"conv-1", std::nullopt, "sales"}, kNow, Limits{});
   REQUIRE(t);
   CHECK(t->next.skill_id == "sales");
   CHECK(t->next.assigned_agent() == nullptr);
-  CHECK(lines(t->events) ==
-        expect_lines({
-            R"(transfer.skill g0/ASSIGNED_AGENT agents MAIN {"fromSkillId":"billing","toSkillId":"sales","unassignedUserId":"g0"})",
-            R"(member.left g0/ASSIGNED_AGENT all MAIN {"userId":"g0","role":"ASSIGNED_AGENT","reason":"transferred"})",
-        }));
+  CHECK(
+      lines(t->events) ==
+      expect_lines({
+          R"(transfer.skill g0/ASSIGNED_AGENT agents MAIN {"fromSkillId":"billing","toSkillId":"sales","unassignedUserId":"g0"})",
+          R"(member.left g0/ASSIGNED_AGENT all MAIN {"userId":"g0","role":"ASSIGNED_AGENT","reason":"transferred"})",
+      }));
   // From the queue, by a bot: no one to unassign.
   Conversation q = queued_fixture();
   q.members.push_back(member("b0", PR::bot));
-  auto b = rules::transfer(q, ident("b0", AR::bot), {"conv-1", std::nullopt, "sales"}, kNow,
-                           Limits{});
+  auto b =
+      rules::transfer(q, ident("b0", AR::bot), {"conv-1", std::nullopt, "sales"}, kNow, Limits{});
   REQUIRE(b);
-  CHECK(lines(b->events) ==
-        expect_lines({R"(transfer.skill b0/BOT agents MAIN {"fromSkillId":null,"toSkillId":"sales",)"
-                      R"("unassignedUserId":null})"}));
+  CHECK(
+      lines(b->events) ==
+      expect_lines({R"(transfer.skill b0/BOT agents MAIN {"fromSkillId":null,"toSkillId":"sales",)"
+                    R"("unassignedUserId":null})"}));
   // The same skill with nobody assigned: nothing to do.
   CHECK(outcome(rules::transfer(b->next, ident("b0", AR::bot), {"conv-1", std::nullopt, "sales"},
                                 kNow, Limits{})) == "noop");
@@ -197,7 +204,8 @@ TEST_CASE("setGroup: group.changed for the agent side; null clears") {
   REQUIRE(r);
   CHECK(r->next.group_id == "vip");
   CHECK(lines(r->events) ==
-        expect_lines({R"(group.changed a0/AGENT agents MAIN {"prevGroupId":null,"newGroupId":"vip"})"}));
+        expect_lines(
+            {R"(group.changed a0/AGENT agents MAIN {"prevGroupId":null,"newGroupId":"vip"})"}));
   auto cleared = rules::set_group(r->next, ident("a0", AR::agent), std::nullopt, kNow);
   REQUIRE(cleared);
   CHECK_FALSE(cleared->next.group_id);
@@ -213,12 +221,13 @@ TEST_CASE("consumerTakeover: the logged-in consumer steps up from the anonymous 
   CHECK(r->next.consumer()->name == "Kim");
   CHECK(r->next.member("c0")->state == MemberState::left);
   CHECK(r->next.former_consumers == std::vector<std::string>{"c0"});
-  CHECK(lines(r->events) ==
-        expect_lines({
-            R"(consumer.steppedUp k1/CONSUMER all MAIN {"oldUserId":"c0","newUserId":"k1"})",
-            R"(member.left k1/CONSUMER all MAIN {"userId":"c0","role":"CONSUMER","reason":"stepped-up"})",
-            R"(member.joined k1/CONSUMER all MAIN {"userId":"k1","role":"CONSUMER","previouslySuggested":false})",
-        }));
+  CHECK(
+      lines(r->events) ==
+      expect_lines({
+          R"(consumer.steppedUp k1/CONSUMER all MAIN {"oldUserId":"c0","newUserId":"k1"})",
+          R"(member.left k1/CONSUMER all MAIN {"userId":"c0","role":"CONSUMER","reason":"stepped-up"})",
+          R"(member.joined k1/CONSUMER all MAIN {"userId":"k1","role":"CONSUMER","previouslySuggested":false})",
+      }));
   // The new consumer may come and go as its own; the old one may not return.
   CHECK(outcome(rules::consumer_takeover(r->next, known, std::nullopt, kNow, Limits{})) == "noop");
   CHECK(outcome(rules::join(r->next, ident("c0", AR::consumer), std::nullopt, kNow, Limits{})) ==
@@ -245,7 +254,8 @@ TEST_CASE("consumerTakeover: who may, and whom") {
   REQUIRE_FALSE(admin);
   CHECK(admin.error().code == code::invalid_params);
   CHECK(admin.error().data == R"({"field":"newConsumerUserId","reason":"required"})");
-  auto named = rules::consumer_takeover(c, ident("x", AR::admin), std::string("k2"), kNow, Limits{});
+  auto named =
+      rules::consumer_takeover(c, ident("x", AR::admin), std::string("k2"), kNow, Limits{});
   REQUIRE(named);
   CHECK(named->next.consumer()->user_id == "k2");
   CHECK(named->events[0].from_user == "x");

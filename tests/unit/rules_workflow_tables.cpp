@@ -175,10 +175,9 @@ constexpr const char* kPhaseNames[] = {"OPEN", "OPEN in POST_SURVEY", "CLOSE", "
 Conversation phase_fixture(Phase phase) {
   Member suggested = member("a9", PR::assigned_agent, MemberState::suggested);
   suggested.joined_at = 0;
-  Conversation c =
-      conv(phase == kOpen ? ConvState::open : ConvState::close,
-           {member("c0", PR::consumer), member("g0", PR::assigned_agent), member("a0", PR::agent),
-            member("m0", PR::manager), suggested});
+  Conversation c = conv(phase == kOpen ? ConvState::open : ConvState::close,
+                        {member("c0", PR::consumer), member("g0", PR::assigned_agent),
+                         member("a0", PR::agent), member("m0", PR::manager), suggested});
   c.post_survey = true;
   c.status = phase == kOpen ? "open" : "resolved";
   if (phase == kOpen) return c;

@@ -28,12 +28,13 @@ TEST_CASE("close without post-survey: MAIN closes, the conversation is CLOSE and
   want.dialogs[0].closed_cause = "solved";
   want.updated_at = kNow;
   CHECK(dump(r->next) == dump(want));
-  CHECK(lines(r->events) ==
-        expect_lines({
-            R"(dialog.closed a0/AGENT all MAIN {"dialogId":"MAIN","type":"MAIN","closedCause":"solved"})",
-            R"(state.changed a0/AGENT all MAIN {"from":"OPEN","to":"CLOSE","closedCause":"solved"})",
-            R"(status.changed a0/AGENT agents MAIN {"from":"open","to":"resolved"})",
-        }));
+  CHECK(
+      lines(r->events) ==
+      expect_lines({
+          R"(dialog.closed a0/AGENT all MAIN {"dialogId":"MAIN","type":"MAIN","closedCause":"solved"})",
+          R"(state.changed a0/AGENT all MAIN {"from":"OPEN","to":"CLOSE","closedCause":"solved"})",
+          R"(status.changed a0/AGENT agents MAIN {"from":"open","to":"resolved"})",
+      }));
   CHECK(r->next.closed_at() == kNow);
 }
 
@@ -49,23 +50,25 @@ TEST_CASE("close with post-survey: MAIN closes into POST_SURVEY, then the survey
   CHECK(mid.dialogs[1].open);
   CHECK(mid.dialogs[1].opened_at == kNow);
   CHECK(mid.current_dialog_id() == "POST_SURVEY");
-  CHECK(lines(first->events) ==
-        expect_lines({
-            R"(dialog.closed c0/CONSUMER all MAIN {"dialogId":"MAIN","type":"MAIN"})",
-            R"(dialog.opened c0/CONSUMER all POST_SURVEY {"dialogId":"POST_SURVEY","type":"POST_SURVEY"})",
-            R"(status.changed c0/CONSUMER agents POST_SURVEY {"from":"open","to":"resolved"})",
-        }));
+  CHECK(
+      lines(first->events) ==
+      expect_lines({
+          R"(dialog.closed c0/CONSUMER all MAIN {"dialogId":"MAIN","type":"MAIN"})",
+          R"(dialog.opened c0/CONSUMER all POST_SURVEY {"dialogId":"POST_SURVEY","type":"POST_SURVEY"})",
+          R"(status.changed c0/CONSUMER agents POST_SURVEY {"from":"open","to":"resolved"})",
+      }));
 
   auto second = rules::close(mid, ident("a0", AR::agent), std::nullopt, kNow + 10);
   REQUIRE(second);
   CHECK(second->next.state == ConvState::close);
   CHECK_FALSE(second->next.dialogs[1].open);
   CHECK(second->next.dialogs[1].closed_at == kNow + 10);
-  CHECK(lines(second->events) ==
-        expect_lines({
-            R"(dialog.closed a0/AGENT all POST_SURVEY {"dialogId":"POST_SURVEY","type":"POST_SURVEY"})",
-            R"(state.changed a0/AGENT all POST_SURVEY {"from":"OPEN","to":"CLOSE"})",
-        }));
+  CHECK(
+      lines(second->events) ==
+      expect_lines({
+          R"(dialog.closed a0/AGENT all POST_SURVEY {"dialogId":"POST_SURVEY","type":"POST_SURVEY"})",
+          R"(state.changed a0/AGENT all POST_SURVEY {"from":"OPEN","to":"CLOSE"})",
+      }));
   // Closed already: a repeat changes nothing.
   CHECK(outcome(rules::close(second->next, ident("a0", AR::agent), std::nullopt, kNow)) == "noop");
 }
