@@ -186,13 +186,21 @@ po::options_description describe() {
       "forward at most one chatState per user and conversation per this" +
           dflt(d.chat_state_interval_ms));
 
+  po::options_description workflow("Contact-centre workflow (seconds)", width);
+  add(workflow, "lock-after-sec", "S",
+      "lock a CLOSE conversation this long after it closed; 0 never" + dflt(d.lock_after_sec));
+  add(workflow, "ttr-normal-sec", "S", "time to respond of TTR NORMAL" + dflt(d.ttr.normal));
+  add(workflow, "ttr-prioritized-sec", "S",
+      "time to respond of TTR PRIORITIZED" + dflt(d.ttr.prioritized));
+  add(workflow, "ttr-urgent-sec", "S", "time to respond of TTR URGENT" + dflt(d.ttr.urgent));
+
   po::options_description limits("Limits (PROTOCOL.md section 6)", width);
   for (const auto& f : limit_flags())
     add(limits, f.name, f.real ? "X" : "N",
         std::string(f.help) + " (default " + number_text(f.get(d.limits)) + ")");
 
   po::options_description all(width);
-  all.add(server).add(auth).add(timers).add(limits);
+  all.add(server).add(auth).add(timers).add(workflow).add(limits);
   return all;
 }
 
@@ -352,6 +360,24 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
       auto n = int_setting(t.name, *v, t.min, 24LL * 3600 * 1000);
       if (!n.ok()) return n.error();
       cfg.*t.field = *n;
+    }
+  }
+  // Contact-centre workflow, in seconds (ten years at most: far from any
+  // overflow once in milliseconds).
+  struct Seconds {
+    const char* name;
+    int64_t* field;
+    int64_t min;
+  };
+  const Seconds seconds[] = {{"lock-after-sec", &cfg.lock_after_sec, 0},
+                             {"ttr-normal-sec", &cfg.ttr.normal, 1},
+                             {"ttr-prioritized-sec", &cfg.ttr.prioritized, 1},
+                             {"ttr-urgent-sec", &cfg.ttr.urgent, 1}};
+  for (const auto& t : seconds) {
+    if (auto* v = get(t.name)) {
+      auto n = int_setting(t.name, *v, t.min, 10LL * 365 * 24 * 3600);
+      if (!n.ok()) return n.error();
+      *t.field = *n;
     }
   }
   // A healthy but quiet client only answers pings: it must get one before

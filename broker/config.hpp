@@ -11,6 +11,7 @@
 
 #include "error.hpp"
 #include "limits.hpp"
+#include "model.hpp"
 
 namespace parley {
 
@@ -33,6 +34,10 @@ struct Config {
   int64_t ping_interval_ms = 25000;  // server pings
   int64_t idle_timeout_ms = 60000;   // a silent peer is closed after this
   int64_t chat_state_interval_ms = 1000;  // chatState forwarded at most once per this
+  // Contact-centre workflow: a CLOSE conversation locks this long after it
+  // closed (0 = never), and the seconds of each TTR type.
+  int64_t lock_after_sec = 86400;
+  TtrSeconds ttr;
   Limits limits;
 };
 

@@ -61,7 +61,7 @@ asio::awaitable<Reply> Router::Impl::create_conversation(Ctx& ctx,
   if (!req.ok()) co_return req.error();
   auto commit = co_await engine.create(std::move(req.value()));
   if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who);
+  co_return conversation_json(commit->record, ctx.who, cfg.ttr);
 }
 
 asio::awaitable<Reply> Router::Impl::get_conversation(Ctx& ctx,
@@ -75,7 +75,7 @@ asio::awaitable<Reply> Router::Impl::get_conversation(Ctx& ctx,
     conv = co_await engine.get_by_external_id(ctx.who.tenant, *p.external_id);
   if (!conv.ok()) co_return conv.error();
   if (auto st = rules::may_read(*conv, ctx.who); !st.ok()) co_return st.error();
-  co_return conversation_json(*conv, ctx.who);
+  co_return conversation_json(*conv, ctx.who, cfg.ttr);
 }
 
 asio::awaitable<Reply> Router::Impl::list_conversations(Ctx& ctx,
@@ -93,7 +93,7 @@ asio::awaitable<Reply> Router::Impl::list_conversations(Ctx& ctx,
   if (!page.ok()) co_return page.error();
   JsonWriter w;
   w.begin_object().key("data").begin_array();
-  for (const auto& c : page->data) w.raw(conversation_json(c, ctx.who));
+  for (const auto& c : page->data) w.raw(conversation_json(c, ctx.who, cfg.ttr));
   w.end_array();
   w.field("hasNext", page->has_next)
       .field("hasPrev", p.paging.cursor.has_value() || p.paging.offset > 0);
@@ -113,7 +113,7 @@ asio::awaitable<Reply> Router::Impl::update_conversation(Ctx& ctx,
   };
   auto commit = co_await engine.update(ctx.key(p.conversation_id), std::move(rq));
   if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who);
+  co_return conversation_json(commit->record, ctx.who, cfg.ttr);
 }
 
 asio::awaitable<Reply> Router::Impl::delete_conversation(Ctx& ctx,
@@ -157,9 +157,17 @@ asio::awaitable<Reply> Router::Impl::leave(Ctx& ctx, const params::ConversationR
 asio::awaitable<Reply> Router::Impl::list_members(Ctx& ctx, const params::ConversationRef& p) {
   auto conv = co_await readable(ctx, p.conversation_id);
   if (!conv.ok()) co_return conv.error();
+  // Suggestions are the agent side's (member.suggested is agents-only):
+  // consumers do not see suggested members, nor ones that left without
+  // ever joining.
+  const bool consumer = rules::audience(*conv, ctx.who) == Audience::consumers;
   JsonWriter w;
   w.begin_object().key("data").begin_array();
-  for (const auto& m : conv->members) write_member(w, m, *conv);
+  for (const auto& m : conv->members) {
+    const bool never_joined = m.state == MemberState::left && m.joined_at == 0;
+    if (consumer && (m.state == MemberState::suggested || never_joined)) continue;
+    write_member(w, m, *conv);
+  }
   w.end_array();
   w.field("hasNext", false).field("hasPrev", false).field_null("nextCursor").end_object();
   co_return w.take();

@@ -143,8 +143,11 @@ asio::awaitable<Reply> Router::Impl::query_messages(Ctx& ctx, const params::Quer
 asio::awaitable<Reply> Router::Impl::mark_read(Ctx& ctx, const params::MarkRead& p) {
   UpdateRequest rq;
   rq.target_seq = p.seq;
+  // A receipt naming an agents-only event goes to the agent side only.
+  bool private_target = false;
   rq.decide = [&](const Conversation& cur, const Event* target) -> Result<Decision> {
     if (!target) return not_found("no such message");
+    private_target = target->visibility == Visibility::agents;
     return rules::mark_read(cur, ctx.who, *target, p.accept);
   };
   Result<Commit> commit = Error{};
@@ -172,6 +175,7 @@ asio::awaitable<Reply> Router::Impl::mark_read(Ctx& ctx, const params::MarkRead&
     Signal s;
     s.frame = std::make_shared<const std::string>(notification("receipt", r.str()));
     s.from_user = ctx.who.user_id;
+    s.agents_only = private_target;
     engine.publish_signal(ctx.key(p.conversation_id), std::move(s));
   }
   JsonWriter w;

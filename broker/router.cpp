@@ -41,9 +41,11 @@ std::string new_conversation_id() {
   return s;
 }
 
-std::string conversation_json(const Conversation& c, const Identity& who) {
+std::string conversation_json(const Conversation& c, const Identity& who, const TtrSeconds& ttr) {
   ViewerState viewer;
   if (const Member* m = c.active_member(who.user_id)) viewer.unread = unread_of(*m, c);
+  viewer.audience = rules::audience(c, who);
+  viewer.ttr = ttr;
   JsonWriter w;
   write_conversation(w, c, viewer);
   return w.take();
@@ -129,7 +131,10 @@ asio::awaitable<Reply> Router::Impl::dispatch(Ctx& ctx, const std::string& metho
   if (auto* x = std::get_if<params::UpdateConversation>(&p))
     co_return co_await update_conversation(ctx, *x);
   if (auto* x = std::get_if<params::Join>(&p)) co_return co_await join(ctx, *x);
-  if (auto* x = std::get_if<params::SendMessage>(&p)) co_return co_await send_message(ctx, *x);
+  if (auto* x = std::get_if<params::SendMessage>(&p)) {
+    if (method == "sendPrivateMessage") co_return co_await send_private_message(ctx, *x);
+    co_return co_await send_message(ctx, *x);
+  }
   if (auto* x = std::get_if<params::EditMessage>(&p)) co_return co_await edit_message(ctx, *x);
   if (auto* x = std::get_if<params::DeleteMessage>(&p))
     co_return co_await delete_message(ctx, *x);
@@ -144,8 +149,10 @@ asio::awaitable<Reply> Router::Impl::dispatch(Ctx& ctx, const std::string& metho
     if (method == "leave") co_return co_await leave(ctx, *x);
     if (method == "listMembers") co_return co_await list_members(ctx, *x);
     if (method == "unsubscribe") co_return co_await unsubscribe(ctx, *x);
+    if (method == "reopenConversation") co_return co_await reopen_conversation(ctx, *x);
+    if (method == "lockConversation") co_return co_await lock_conversation(ctx, *x);
   }
-  co_return method_not_found(method);
+  co_return co_await dispatch_workflow(ctx, method, p);
 }
 
 asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authenticate& p) {
@@ -179,6 +186,9 @@ asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authen
       .begin_object()
       .field("frameBytes", static_cast<uint64_t>(l.frame_bytes))
       .field("textChars", static_cast<uint64_t>(l.text_chars))
+      .field("richContentChars", static_cast<uint64_t>(l.rich_content_chars))
+      .field("noteChars", static_cast<uint64_t>(l.note_chars))
+      .field("notesBytes", static_cast<uint64_t>(l.notes_bytes))
       .field("metadataBytes", static_cast<uint64_t>(l.metadata_bytes))
       .field("batch", static_cast<uint64_t>(l.batch))
       .field("subscriptions", static_cast<uint64_t>(l.subscriptions))

@@ -3,13 +3,15 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
-#include "router.hpp"
+#include "lock_scheduler.hpp"
 #include "request.hpp"
+#include "router.hpp"
 
 namespace parley {
 
@@ -32,13 +34,14 @@ using Reply = Result<std::string>;
 
 struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   Impl(const Config& c, Engine& e, Hub& h, Metrics& m, const Authenticator& a)
-      : cfg(c), engine(e), hub(h), metrics(m), auth(a) {}
+      : cfg(c), engine(e), hub(h), metrics(m), auth(a), locks(e, c.lock_after_sec * 1000) {}
 
   const Config& cfg;
   Engine& engine;
   Hub& hub;
   Metrics& metrics;
   const Authenticator& auth;
+  LockScheduler locks;  // the automatic lock of CLOSE conversations
 
   // What a method gets besides its params.
   struct Ctx {
@@ -51,6 +54,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
 
   asio::awaitable<std::string> run_call(std::shared_ptr<Connection> conn, Call& call);
   asio::awaitable<Reply> dispatch(Ctx& ctx, const std::string& method, Params& p);
+  asio::awaitable<Reply> dispatch_workflow(Ctx& ctx, const std::string& method, Params& p);
 
   // router.cpp
   asio::awaitable<Reply> authenticate(Ctx& ctx, const params::Authenticate& p);
@@ -74,6 +78,35 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Reply> subscribe(Ctx& ctx, const params::Subscribe& p);
   asio::awaitable<Reply> unsubscribe(Ctx& ctx, const params::ConversationRef& p);
   void drop_subscriptions(ClientState& state);
+  // methods_workflow.cpp
+  asio::awaitable<Reply> close_conversation(Ctx& ctx, const params::CloseConversation& p);
+  asio::awaitable<Reply> reopen_conversation(Ctx& ctx, const params::ConversationRef& p);
+  asio::awaitable<Reply> lock_conversation(Ctx& ctx, const params::ConversationRef& p);
+  asio::awaitable<Reply> set_status(Ctx& ctx, const params::SetStatus& p);
+  asio::awaitable<Reply> set_note(Ctx& ctx, const params::SetNote& p);
+  asio::awaitable<Reply> list_notes(Ctx& ctx, const params::ListNotes& p);
+  asio::awaitable<Reply> set_csat(Ctx& ctx, const params::SetCsat& p);
+  asio::awaitable<Reply> set_ttr(Ctx& ctx, const params::SetTtr& p);
+  asio::awaitable<Reply> set_manual_ettr(Ctx& ctx, const params::SetManualEttr& p);
+  // methods_routing.cpp
+  asio::awaitable<Reply> invite(Ctx& ctx, const params::Invite& p);
+  asio::awaitable<Reply> remove_member(Ctx& ctx, const params::MemberRef& p);
+  asio::awaitable<Reply> assign(Ctx& ctx, const params::MemberRef& p);
+  asio::awaitable<Reply> transfer(Ctx& ctx, const params::Transfer& p);
+  asio::awaitable<Reply> set_group(Ctx& ctx, const params::SetGroup& p);
+  asio::awaitable<Reply> consumer_takeover(Ctx& ctx, const params::ConsumerTakeover& p);
+  // methods_content.cpp
+  asio::awaitable<Reply> send_private_message(Ctx& ctx, const params::SendMessage& p);
+  asio::awaitable<Reply> send_rich_content(Ctx& ctx, const params::SendRichContent& p);
+  asio::awaitable<Reply> send_file(Ctx& ctx, const params::SendFile& p);
+  asio::awaitable<Reply> send_event(Ctx& ctx, const params::SendEvent& p);
+
+  // Commits the decision of a rule on the conversation `id` (methods_workflow.cpp),
+  // and schedules its automatic lock when the commit left it CLOSE.
+  using Rule = std::function<Result<Decision>(const Conversation&)>;
+  asio::awaitable<Result<Commit>> commit_rule(Ctx& ctx, const std::string& id, Rule rule);
+  // The answer of an append: {seq, ts, epoch, duplicate} (methods_content.cpp).
+  asio::awaitable<Reply> append_reply(Ctx& ctx, const std::string& id, AppendRequest req);
 
   // Loads a conversation the caller may read (404 / 403 otherwise).
   asio::awaitable<Result<Conversation>> readable(Ctx& ctx, const std::string& id);
@@ -81,7 +114,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
 
 Millis now_ms();
 std::string new_conversation_id();
-// The Conversation object as `who` sees it.
-std::string conversation_json(const Conversation& c, const Identity& who);
+// The Conversation object as `who` sees it (`ttr`: the configured TTR seconds).
+std::string conversation_json(const Conversation& c, const Identity& who, const TtrSeconds& ttr);
 
 }  // namespace parley

@@ -14,72 +14,13 @@
 
 #include "json_merge.hpp"
 #include "json_writer.hpp"
+#include "rules_detail.hpp"
 
 namespace parley::rules {
 
 namespace {
 
-bool is_manager(AccountRole r) { return r == AccountRole::manager || r == AccountRole::admin; }
-
-// The participant role a caller acts with: its own when it is an ACTIVE
-// member, else the role it would join with (agent-side accounts act on
-// conversations they are not members of).
-ParticipantRole acting_role(const Conversation& c, const Identity& who) {
-  if (const Member* m = c.active_member(who.user_id)) return m->role;
-  return default_participant_role(who.role);
-}
-
-EventDraft draft(std::string_view type, const Identity& who, ParticipantRole role, std::string body,
-                 Visibility visibility = Visibility::all) {
-  EventDraft e;
-  e.type = type;
-  e.from_user = who.user_id;
-  e.from_role = to_string(role);
-  e.visibility = visibility;
-  e.body = std::move(body);
-  return e;
-}
-
-Error state_conflict(ConvState s) {
-  std::string msg = "conversation is ";
-  msg.append(to_string(s));
-  return conflict(to_string(s), msg);
-}
-
-// A decision that writes nothing: the record as it is.
-Decision noop(const Conversation& c) {
-  Decision d;
-  d.next = c;
-  d.noop = true;
-  return d;
-}
-
-void field_opt(JsonWriter& w, std::string_view key, const std::optional<std::string>& v) {
-  if (v)
-    w.field(key, *v);
-  else
-    w.field_null(key);
-}
-
-std::string member_joined_body(const Member& m) {
-  JsonWriter w;
-  w.begin_object()
-      .field("userId", m.user_id)
-      .field("role", to_string(m.role))
-      .field("previouslySuggested", false)
-      .end_object();
-  return w.take();
-}
-
-std::string member_left_body(const Member& m, std::string_view reason) {
-  JsonWriter w;
-  w.begin_object()
-      .field("userId", m.user_id)
-      .field("role", to_string(m.role))
-      .field("reason", reason)
-      .end_object();
-  return w.take();
-}
+using namespace detail;
 
 std::string created_body(const Conversation& r) {
   JsonWriter w;
@@ -112,32 +53,6 @@ std::string target_seq_body(uint64_t seq, std::optional<std::string_view> text) 
 // test for it, so an exact comparison is enough (and is not fooled by a
 // "redacted" key inside a message's own metadata).
 constexpr std::string_view kRedactedBody = R"({"redacted":true})";
-
-// Which participant roles an account may take by joining (PROTOCOL §3).
-bool may_take_role(AccountRole account, ParticipantRole role) {
-  using P = ParticipantRole;
-  switch (account) {
-    case AccountRole::consumer: return role == P::consumer;
-    case AccountRole::agent:
-      return role == P::agent || role == P::reader || role == P::assigned_agent;
-    case AccountRole::manager:
-    case AccountRole::admin:
-      return role == P::manager || role == P::agent || role == P::reader ||
-             role == P::assigned_agent;
-    case AccountRole::bot: return role == P::bot;
-  }
-  return false;
-}
-
-// A consumer may take the CONSUMER seat only when nobody else ever held it:
-// another consumer's entry, active or LEFT, means the conversation belongs
-// to that consumer (moving it to someone else is consumerTakeover's job).
-// Refusing LEFT owners too keeps consumers out of each other's history.
-bool consumer_seat_taken(const Conversation& c, std::string_view user_id) {
-  for (const Member& m : c.members)
-    if (m.role == ParticipantRole::consumer && m.user_id != user_id) return true;
-  return false;
-}
 
 // Shared checks of edit_message and delete_message once the caller is
 // allowed: the state, then the target itself.
@@ -267,7 +182,8 @@ Result<Decision> update(const Conversation& c, const Identity& who,
   if (!changed) return noop(c);
   changes.end_object().end_object();
   n.updated_at = now;
-  d.events.push_back(draft("conversation.updated", who, acting_role(c, who), changes.take()));
+  d.events.push_back(draft("conversation.updated", who, acting_role(c, who), changes.take(),
+                           Visibility::all, c.current_dialog_id()));
   return d;
 }
 
@@ -279,7 +195,8 @@ Result<Decision> remove(const Conversation& c, const Identity& who, Millis now) 
   Decision d;
   d.next = c;
   d.next.updated_at = now;
-  d.events.push_back(draft("conversation.deleted", who, acting_role(c, who), "{}"));
+  d.events.push_back(draft("conversation.deleted", who, acting_role(c, who), "{}", Visibility::all,
+                           c.current_dialog_id()));
   d.erase = true;
   return d;
 }
@@ -287,9 +204,21 @@ Result<Decision> remove(const Conversation& c, const Identity& who, Millis now) 
 // Joining a CLOSE conversation: the agent side may (to read it, take it over
 // or reopen it); a consumer may not, since a CLOSE conversation no longer
 // takes consumer messages. Nobody joins a LOCKED one.
+//
+// An INVITED or SUGGESTED member joining without a role takes the seat it
+// was offered (when its account may): a SUGGESTED agent accepts the
+// transfer, becomes ASSIGNED_AGENT (previouslySuggested: true), and the
+// assigned agent it replaces leaves with reason "transferred".
 Result<Decision> join(const Conversation& c, const Identity& who,
                       std::optional<ParticipantRole> role, Millis now, const Limits& limits) {
-  const ParticipantRole wanted = role.value_or(default_participant_role(who.role));
+  const Member* entry = c.member(who.user_id);
+  const bool suggested = entry && entry->state == MemberState::suggested;
+  const bool invited = entry && entry->state == MemberState::invited;
+  ParticipantRole offered = default_participant_role(who.role);
+  if (suggested) offered = ParticipantRole::assigned_agent;
+  if (invited) offered = entry->role;
+  if (!may_take_role(who.role, offered)) offered = default_participant_role(who.role);
+  const ParticipantRole wanted = role.value_or(offered);
   if (!may_take_role(who.role, wanted)) return forbidden(to_string(wanted), "role not allowed");
   // Idempotent: an ACTIVE member stays as it is, whatever role it asks for.
   if (c.active_member(who.user_id)) return noop(c);
@@ -299,18 +228,17 @@ Result<Decision> join(const Conversation& c, const Identity& who,
     if (consumer_seat_taken(c, who.user_id))
       return conflict(to_string(c.state), "conversation already has a consumer");
   }
-  if (wanted == ParticipantRole::assigned_agent && c.assigned_agent())
-    return conflict(to_string(c.state), "conversation already has an assigned agent");
+  const Member* replaced = nullptr;
+  if (wanted == ParticipantRole::assigned_agent && c.assigned_agent()) {
+    if (!suggested)
+      return conflict(to_string(c.state), "conversation already has an assigned agent");
+    replaced = c.assigned_agent();
+  }
   if (c.active_members() >= limits.members) return too_large("members", limits.members);
 
   Decision d;
   d.next = c;
-  Member* m = d.next.member(who.user_id);
-  if (!m) {
-    d.next.members.push_back(Member{});
-    m = &d.next.members.back();
-    m->user_id = who.user_id;
-  }
+  Member* m = &entry_of(d.next, who.user_id);
   // A returning member (LEFT, INVITED, SUGGESTED) keeps its entry and with
   // it its read horizon, so its unread count carries on where it was.
   if (!who.name.empty()) m->name = who.name;
@@ -319,12 +247,24 @@ Result<Decision> join(const Conversation& c, const Identity& who,
   m->joined_at = now;
   m->left_at = 0;
   d.next.updated_at = now;
-  d.events.push_back(draft("member.joined", who, wanted, member_joined_body(*m)));
+  // A consumer taking the seat back after handing it over holds it again.
+  if (wanted == ParticipantRole::consumer) std::erase(d.next.former_consumers, who.user_id);
+  const std::string dialog = c.current_dialog_id();
+  d.events.push_back(draft("member.joined", who, wanted, member_joined_body(*m, suggested),
+                           Visibility::all, dialog));
+  if (replaced) {
+    Member* prev = d.next.member(replaced->user_id);
+    prev->state = MemberState::left;
+    prev->left_at = now;
+    d.events.push_back(draft("member.left", who, wanted, member_left_body(*prev, "transferred"),
+                             Visibility::all, dialog));
+  }
   return d;
 }
 
 // Leaving is allowed in OPEN and CLOSE (agents drop closed conversations),
-// refused in LOCKED, which is final.
+// refused in LOCKED, which is final. The assigned agent leaving an OPEN
+// conversation sends it back to the queue (queue.returned).
 Result<Decision> leave(const Conversation& c, const Identity& who, Millis now) {
   if (!c.active_member(who.user_id)) return not_found("not a member");
   if (c.state == ConvState::locked) return state_conflict(c.state);
@@ -334,7 +274,9 @@ Result<Decision> leave(const Conversation& c, const Identity& who, Millis now) {
   m->state = MemberState::left;
   m->left_at = now;
   d.next.updated_at = now;
-  d.events.push_back(draft("member.left", who, m->role, member_left_body(*m, "left")));
+  d.events.push_back(draft("member.left", who, m->role, member_left_body(*m, "left"),
+                           Visibility::all, c.current_dialog_id()));
+  if (m->role == ParticipantRole::assigned_agent) queue_returned(d, c, who, who.user_id);
   return d;
 }
 
@@ -373,7 +315,8 @@ Result<Decision> edit_message(const Conversation& c, const Identity& who, const 
   d.next = c;
   d.next.updated_at = now;
   d.events.push_back(draft("message.edited", who, acting_role(c, who),
-                           target_seq_body(target.seq, text), target.visibility));
+                           target_seq_body(target.seq, text), target.visibility,
+                           c.current_dialog_id()));
   d.target_body = merge_object(target.body, patch.str());
   d.target_text = std::string(text);
   return d;
@@ -390,7 +333,8 @@ Result<Decision> delete_message(const Conversation& c, const Identity& who, cons
   d.next = c;
   d.next.updated_at = now;
   d.events.push_back(draft("message.deleted", who, acting_role(c, who),
-                           target_seq_body(target.seq, std::nullopt), target.visibility));
+                           target_seq_body(target.seq, std::nullopt), target.visibility,
+                           c.current_dialog_id()));
   d.target_body = std::string(kRedactedBody);
   d.target_text = std::string();
   return d;

@@ -44,7 +44,10 @@ Result<Decision> update(const Conversation& c, const Identity& who,
 Result<Decision> remove(const Conversation& c, const Identity& who, Millis now);
 
 // join: idempotent (already ACTIVE: noop). The role defaults to the
-// account's; a role the account may not take is 403. A consumer may only be
+// account's — or, for an INVITED or SUGGESTED member, to the seat it was
+// offered; a role the account may not take is 403. A SUGGESTED member
+// joining as ASSIGNED_AGENT accepts the transfer (previouslySuggested: true)
+// and the assigned agent it replaces leaves with reason "transferred". A consumer may only be
 // CONSUMER, and only when no other consumer ever held the seat (ACTIVE or
 // LEFT: 409), so a departed consumer's history never passes to another.
 // Consumers may join only OPEN conversations; the agent side may join a
@@ -54,7 +57,8 @@ Result<Decision> join(const Conversation& c, const Identity& who,
                       std::optional<ParticipantRole> role, Millis now, const Limits& limits);
 
 // leave: the caller must be ACTIVE (404 otherwise); emits member.left
-// {"reason":"left"}.
+// {"reason":"left"}, then queue.returned {"unassignedUserId"} (agents) when
+// the assigned agent leaves an OPEN conversation in its MAIN dialog.
 Result<Decision> leave(const Conversation& c, const Identity& who, Millis now);
 
 // sendMessage: the event to append and the preconditions the engine checks
@@ -85,3 +89,6 @@ Result<Decision> mark_read(const Conversation& c, const Identity& who, const Eve
 Audience audience(const Conversation& c, const Identity& who);
 
 }  // namespace parley::rules
+
+// The contact-centre rules: close/reopen/lock, routing, notes, CSAT, TTR.
+#include "rules_workflow.hpp"  // IWYU pragma: export

@@ -88,6 +88,40 @@ size_t Conversation::active_members() const {
   }));
 }
 
+const std::string& Conversation::current_dialog_id() const {
+  static const std::string main = "MAIN";
+  if (const Dialog* d = open_dialog()) return d->dialog_id;
+  return dialogs.empty() ? main : dialogs.back().dialog_id;
+}
+
+const Dialog* Conversation::open_dialog() const {
+  for (auto it = dialogs.rbegin(); it != dialogs.rend(); ++it)
+    if (it->open) return &*it;
+  return nullptr;
+}
+
+Millis Conversation::closed_at() const {
+  Millis t = 0;
+  for (const Dialog& d : dialogs) t = std::max(t, d.closed_at);
+  return t;
+}
+
+int64_t TtrSeconds::of(std::string_view type, std::optional<int64_t> custom) const {
+  if (type == "NORMAL") return normal;
+  if (type == "PRIORITIZED") return prioritized;
+  if (type == "URGENT") return urgent;
+  return custom.value_or(normal);
+}
+
+Millis Conversation::ttr_deadline(const TtrSeconds& s) const {
+  const Millis base = last_consumer_message_at ? last_consumer_message_at : created_at;
+  return base + s.of(ttr_type, ttr_value) * 1000;
+}
+
+Millis Conversation::ttr_effective(const TtrSeconds& s) const {
+  return ttr_manual ? ttr_manual : ttr_deadline(s);
+}
+
 bool is_message_type(std::string_view type) {
   return type == "message" || type == "message.private" || type == "message.rich" ||
          type == "message.file";

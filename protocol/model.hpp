@@ -76,6 +76,24 @@ struct Dialog {
   std::string closed_cause;
 };
 
+// The consumer's satisfaction survey answer (setCsat).
+struct Csat {
+  int rate = 0;                          // 1..5
+  bool resolution_confirmation = false;  // the consumer says the issue was resolved
+  std::string status = "FILLED";         // FILLED | SKIPPED | PARTIALLY_FILLED
+  Millis set_at = 0;
+  bool operator==(const Csat&) const = default;
+};
+
+// Seconds of each TTR type but CUSTOM (configurable, PROTOCOL §5 setTtr).
+struct TtrSeconds {
+  int64_t normal = 3600;
+  int64_t prioritized = 600;
+  int64_t urgent = 300;
+  // The seconds of `type`; CUSTOM (or an unknown type) takes `custom`.
+  int64_t of(std::string_view type, std::optional<int64_t> custom) const;
+};
+
 struct LastMessage {
   uint64_t seq = 0;  // 0 = none yet
   std::string from;
@@ -109,6 +127,20 @@ struct Conversation {
   bool post_survey = false;
   uint64_t version = 0;         // bumped on every committed change
 
+  // Contact-centre fields (PROTOCOL §5 "Contact-centre workflow").
+  std::string ttr_type = "NORMAL";   // NORMAL | URGENT | PRIORITIZED | CUSTOM
+  std::optional<int64_t> ttr_value;  // seconds, CUSTOM only
+  Millis ttr_manual = 0;             // setManualEttr; 0 = none
+  std::optional<Csat> csat;
+  uint64_t notes_bytes = 0;  // bytes of every note's text (limits.notes_bytes)
+  uint64_t notes_count = 0;
+  // Users that handed the CONSUMER seat over (consumerTakeover): their LEFT
+  // entries no longer hold the seat.
+  std::vector<std::string> former_consumers;
+  // Engine-owned: when the consumer's seat last sent a message (0 = never);
+  // TTR counts from it.
+  Millis last_consumer_message_at = 0;
+
   const Member* member(std::string_view user_id) const;
   Member* member(std::string_view user_id);
   // The member if it is ACTIVE, else null.
@@ -116,6 +148,18 @@ struct Conversation {
   const Member* consumer() const;        // active CONSUMER, if any
   const Member* assigned_agent() const;  // active ASSIGNED_AGENT, if any
   size_t active_members() const;
+  // The dialog events are filed under: the open one (the last open one if
+  // several), else the last one, else "MAIN".
+  const std::string& current_dialog_id() const;
+  // The open dialog, if any.
+  const Dialog* open_dialog() const;
+  // When the conversation last became CLOSE: the latest dialog close time.
+  Millis closed_at() const;
+  // The TTR type's deadline: the consumer's last message (or the creation,
+  // before any) plus the type's seconds.
+  Millis ttr_deadline(const TtrSeconds& s) const;
+  // ttrEffective: the manual ETTR when set, else ttr_deadline.
+  Millis ttr_effective(const TtrSeconds& s) const;
 };
 
 // What the state machine asks to append; the engine fills in the rest.

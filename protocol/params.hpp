@@ -126,4 +126,98 @@ struct MarkRead {
   bool accept = false;  // status: "ACCEPT" (default "READ")
 };
 
+// ---- contact-centre workflow (PROTOCOL §5) ----------------------------------
+
+struct CloseConversation {
+  std::string conversation_id;
+  std::optional<std::string> closed_cause;
+};
+
+struct SetStatus {
+  std::string conversation_id;
+  std::string status;  // open | pending | snoozed | resolved
+};
+
+struct Invite {
+  std::string conversation_id;
+  std::string user_id;
+  ParticipantRole role = ParticipantRole::agent;  // never ASSIGNED_AGENT (that is assign)
+};
+
+struct MemberRef {  // removeMember, assign
+  std::string conversation_id;
+  std::string user_id;
+};
+
+struct Transfer {  // at least one of agent_id, skill_id
+  std::string conversation_id;
+  std::optional<std::string> agent_id;
+  std::optional<std::string> skill_id;
+};
+
+struct SetGroup {
+  std::string conversation_id;
+  std::optional<std::string> group_id;  // null clears
+};
+
+struct ConsumerTakeover {
+  std::string conversation_id;
+  std::optional<std::string> new_consumer_user_id;  // admins and bots only
+};
+
+struct SendRichContent {
+  std::string conversation_id;
+  std::string content;                       // serialized JSON object
+  std::optional<std::string> metadata;       // serialized JSON object
+  std::optional<std::string> quick_replies;  // serialized JSON array
+  std::optional<std::string> client_message_id;
+};
+
+struct SendFile {
+  std::string conversation_id;
+  std::string url;  // http(s)
+  std::string name;
+  std::optional<std::string> mime_type;
+  std::optional<uint64_t> size;
+  std::optional<std::string> caption;
+  std::optional<std::string> client_message_id;
+};
+
+struct SendEvent {
+  std::string conversation_id;
+  std::string name;
+  std::string data;  // any serialized JSON value
+  Visibility visibility = Visibility::all;
+};
+
+struct SetNote {
+  std::string conversation_id;
+  std::string text;  // not yet clipped to limits.note_chars: the rules decide
+  bool is_auto_summary = false;
+  bool truncate = true;  // false: a note over the limit is 413 instead of truncated
+};
+
+struct ListNotes {
+  std::string conversation_id;
+  Paging paging;  // cursor: the seq of the last note served
+};
+
+struct SetCsat {
+  std::string conversation_id;
+  int rate = 0;  // 1..5
+  bool resolution_confirmation = false;
+  std::string status = "FILLED";  // FILLED | SKIPPED | PARTIALLY_FILLED
+};
+
+struct SetTtr {
+  std::string conversation_id;
+  std::string type;              // NORMAL | URGENT | PRIORITIZED | CUSTOM
+  std::optional<int64_t> value;  // seconds, exactly when CUSTOM
+};
+
+struct SetManualEttr {
+  std::string conversation_id;
+  std::optional<Millis> time;  // null clears
+};
+
 }  // namespace parley::params

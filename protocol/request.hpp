@@ -16,12 +16,17 @@
 namespace parley {
 
 // One variant alternative per method of the protocol that the broker serves.
-using Params = std::variant<params::Authenticate, params::Ping, params::CreateConversation,
-                            params::GetConversation, params::ListConversations,
-                            params::UpdateConversation, params::ConversationRef, params::Join,
-                            params::SendMessage, params::EditMessage, params::DeleteMessage,
-                            params::QueryMessages, params::Subscribe, params::SetChatState,
-                            params::MarkRead>;
+using Params =
+    std::variant<params::Authenticate, params::Ping, params::CreateConversation,
+                 params::GetConversation, params::ListConversations, params::UpdateConversation,
+                 params::ConversationRef, params::Join, params::SendMessage, params::EditMessage,
+                 params::DeleteMessage, params::QueryMessages, params::Subscribe,
+                 params::SetChatState, params::MarkRead,
+                 // contact-centre workflow
+                 params::CloseConversation, params::SetStatus, params::Invite, params::MemberRef,
+                 params::Transfer, params::SetGroup, params::ConsumerTakeover,
+                 params::SendRichContent, params::SendFile, params::SendEvent, params::SetNote,
+                 params::ListNotes, params::SetCsat, params::SetTtr, params::SetManualEttr>;
 
 // One request of a frame.
 struct Call {

@@ -5,6 +5,7 @@
 
 #include "json_writer.hpp"
 #include "request_fields.hpp"
+#include "request_workflow.hpp"
 
 namespace parley::detail {
 
@@ -190,6 +191,14 @@ Result<Params> decode_send_message(FieldReader& r) {
   return done(r, std::move(p));
 }
 
+// sendPrivateMessage: sendMessage's params, but quick replies are offered
+// to consumers, who never see a private message.
+Result<Params> decode_send_private_message(FieldReader& r) {
+  if (r.has("quickReplies"))
+    r.fail(invalid_params("quickReplies", "not allowed in a private message"));
+  return decode_send_message(r);
+}
+
 Result<Params> decode_edit_message(FieldReader& r) {
   params::EditMessage p;
   r.id("conversationId", p.conversation_id);
@@ -267,6 +276,26 @@ constexpr MethodEntry kMethods[] = {
     {"unsubscribe", decode_conversation_ref},
     {"setChatState", decode_set_chat_state},
     {"markRead", decode_mark_read},
+    // contact-centre workflow (request_params_workflow.cpp)
+    {"closeConversation", decode_close_conversation},
+    {"reopenConversation", decode_conversation_ref},
+    {"lockConversation", decode_conversation_ref},
+    {"setStatus", decode_set_status},
+    {"invite", decode_invite},
+    {"removeMember", decode_member_ref},
+    {"assign", decode_member_ref},
+    {"transfer", decode_transfer},
+    {"setGroup", decode_set_group},
+    {"consumerTakeover", decode_consumer_takeover},
+    {"sendPrivateMessage", decode_send_private_message},
+    {"sendRichContent", decode_send_rich_content},
+    {"sendFile", decode_send_file},
+    {"sendEvent", decode_send_event},
+    {"setNote", decode_set_note},
+    {"listNotes", decode_list_notes},
+    {"setCsat", decode_set_csat},
+    {"setTtr", decode_set_ttr},
+    {"setManualEttr", decode_set_manual_ettr},
 };
 
 }  // namespace

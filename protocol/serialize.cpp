@@ -41,6 +41,38 @@ void write_dialog(JsonWriter& w, const Dialog& d) {
   w.end_object();
 }
 
+// {"type","value","effective","manualEffective"}. The manual ETTR is the
+// agent side's (setManualEttr, ettr.changed): consumers get the deadline
+// their TTR type gives, and no manualEffective.
+void write_ttr(JsonWriter& w, const Conversation& c, const ViewerState& viewer) {
+  const bool agents = viewer.audience == Audience::agents;
+  w.key("ttr").begin_object().field("type", c.ttr_type);
+  w.field("value", viewer.ttr.of(c.ttr_type, c.ttr_value));
+  if (agents) {
+    w.field("effective", c.ttr_effective(viewer.ttr));
+    optional_time(w, "manualEffective", c.ttr_manual);
+  } else {
+    w.field("effective", c.ttr_deadline(viewer.ttr));
+    w.field_null("manualEffective");
+  }
+  w.end_object();
+}
+
+// {"csatRate","csatResolutionConfirmation","csatStatus","setAt"} or null.
+void write_csat(JsonWriter& w, const std::optional<Csat>& csat) {
+  w.key("csat");
+  if (!csat) {
+    w.null();
+    return;
+  }
+  w.begin_object()
+      .field("csatRate", static_cast<int64_t>(csat->rate))
+      .field("csatResolutionConfirmation", csat->resolution_confirmation)
+      .field("csatStatus", csat->status)
+      .field("setAt", csat->set_at)
+      .end_object();
+}
+
 }  // namespace
 
 void write_conversation(JsonWriter& w, const Conversation& c, const ViewerState& viewer) {
@@ -52,7 +84,10 @@ void write_conversation(JsonWriter& w, const Conversation& c, const ViewerState&
   w.field("channel", c.channel);
   optional_string(w, "campaignId", c.campaign_id);
   optional_string(w, "skillId", c.skill_id);
-  optional_string(w, "groupId", c.group_id);
+  if (viewer.audience == Audience::agents)
+    optional_string(w, "groupId", c.group_id);
+  else
+    w.field_null("groupId");
   w.field_raw("metadata", c.metadata.empty() ? std::string_view("{}") : c.metadata);
   w.field("state", to_string(c.state)).field("status", c.status);
   w.key("dialogs").begin_array();
@@ -60,7 +95,8 @@ void write_conversation(JsonWriter& w, const Conversation& c, const ViewerState&
   w.end_array();
   member_ref(w, "consumer", c.consumer());
   member_ref(w, "assignedAgent", c.assigned_agent());
-  w.field_null("ttr").field_null("csat");
+  write_ttr(w, c, viewer);
+  write_csat(w, c.csat);
   w.field("epoch", c.epoch).field("lastSeq", c.last_seq);
   w.key("lastMessage");
   if (c.last_message.seq == 0) {
@@ -88,8 +124,8 @@ void write_member(JsonWriter& w, const Member& m, const Conversation& c) {
       .field("userId", m.user_id)
       .field("name", m.name)
       .field("role", to_string(m.role))
-      .field("state", to_string(m.state))
-      .field("joinedAt", m.joined_at);
+      .field("state", to_string(m.state));
+  optional_time(w, "joinedAt", m.joined_at);
   optional_time(w, "leftAt", m.left_at);
   w.field("lastReadSeq", m.last_read_seq)
       .field("lastAcceptSeq", m.last_accept_seq)

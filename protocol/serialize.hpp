@@ -12,16 +12,21 @@
 
 namespace parley {
 
-// Per-caller fields of a Conversation object.
+// Per-caller fields of a Conversation object, and what the caller may see.
 struct ViewerState {
   uint64_t unread = 0;
   bool archived = false;
+  // Consumers do not see the agent side's routing: groupId and the manual
+  // ETTR are null for them (their change events are agents-only).
+  Audience audience = Audience::agents;
+  TtrSeconds ttr;  // the configured seconds of each TTR type
 };
 
 // The Conversation object as the viewer sees it.
 void write_conversation(JsonWriter& w, const Conversation& c, const ViewerState& viewer);
 // A member row of listMembers: {userId, name, role, state, joinedAt, leftAt,
 // lastReadSeq, lastAcceptSeq, unread}; unread computed for the given audience.
+// joinedAt is null for a member that never joined (INVITED, SUGGESTED).
 void write_member(JsonWriter& w, const Member& m, const Conversation& c);
 // An Event object; `prevSeq` as the audience sees it.
 void write_event(JsonWriter& w, const Event& e, std::string_view conversation_id,

@@ -72,6 +72,8 @@ void apply_appended(Conversation& conv, const Event& e) {
   if (is_public) conv.last_public_seq = e.seq;
   if (is_message_type(e.type)) {
     ++conv.messages_all;
+    // TTR counts from the consumer's last message (from_role is the seat).
+    if (e.from_role == "CONSUMER") conv.last_consumer_message_at = e.ts;
     if (is_public) {
       ++conv.messages_public;
       conv.last_message.seq = e.seq;

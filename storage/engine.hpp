@@ -27,11 +27,14 @@
 //     `decide` must therefore be pure.
 //  7. Hot path. append() checks its preconditions (check_append) inside the
 //     atomic step and never rewrites the whole record. It labels the event's
-//     from_role with the sender's participant role in the conversation.
+//     from_role with the sender's participant role in the conversation, and
+//     its dialog_id with the conversation's current dialog
+//     (Conversation::current_dialog_id: a message sent during the post-survey
+//     belongs to POST_SURVEY).
 //  8. Engine-owned fields. The engine sets, whatever a Decision says:
 //     epoch, last_seq, last_public_seq, messages_all, messages_public,
-//     last_message, last_message_at, version, and updated_at (= the commit
-//     time when events were appended).
+//     last_message, last_message_at, last_consumer_message_at, version, and
+//     updated_at (= the commit time when events were appended).
 //  9. Uniqueness. `name` and `external_id`, when set, are unique in the
 //     tenant among live conversations (409 on a clash, nothing written).
 // 10. Tenancy. Every lookup is by (tenant, id); a conversation of another
@@ -129,8 +132,8 @@ struct UpdateRequest {
 // append()'s Commit.record is lean, so the hot path never copies members or
 // metadata: it holds tenant, id, state, status, created_at, epoch and the
 // engine-owned fields after the append (last_seq, last_public_seq, counters,
-// last_message, last_message_at, updated_at, version); every other field is
-// default.
+// last_message, last_message_at, last_consumer_message_at, updated_at,
+// version); every other field is default.
 // Call get() for the whole record.
 struct AppendRequest {
   EventDraft event;                  // event.from_user is the sender

@@ -45,6 +45,7 @@ void keep_engine_owned(Conversation& next, const Conversation& cur) {
   next.messages_public = cur.messages_public;
   next.last_message = cur.last_message;
   next.last_message_at = cur.last_message_at;
+  next.last_consumer_message_at = cur.last_consumer_message_at;
   next.version = cur.version;
   next.updated_at = cur.updated_at;
 }
@@ -64,6 +65,7 @@ Conversation lean_copy(const Conversation& rec) {
   c.messages_public = rec.messages_public;
   c.last_message = rec.last_message;
   c.last_message_at = rec.last_message_at;
+  c.last_consumer_message_at = rec.last_consumer_message_at;
   c.created_at = rec.created_at;
   c.updated_at = rec.updated_at;
   c.version = rec.version;
@@ -330,8 +332,10 @@ Result<Commit> MemoryEngine::append_now(const ConvKey& key, AppendRequest req) {
     }
   }
   if (Status ok = check_append(rec, req); !ok) return std::move(ok).error();
-  // The sender's seat, not its account's default role, labels the event.
+  // The sender's seat, not its account's default role, labels the event;
+  // the dialog in progress files it.
   req.event.from_role = to_string(rec.active_member(req.event.from_user)->role);
+  req.event.dialog_id = rec.current_dialog_id();
 
   const Millis before = rec.updated_at;
   Event ev;

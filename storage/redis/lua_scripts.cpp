@@ -8,18 +8,30 @@ namespace {
 
 // The enum number the append script compares against.
 static_assert(static_cast<int>(MemberState::active) == 2, "the append script tests state 2");
+// The append script names the sender's seat from its number (ROLES).
+static_assert(static_cast<int>(ParticipantRole::consumer) == 0 &&
+                  static_cast<int>(ParticipantRole::assigned_agent) == 1 &&
+                  static_cast<int>(ParticipantRole::agent) == 2 &&
+                  static_cast<int>(ParticipantRole::manager) == 3 &&
+                  static_cast<int>(ParticipantRole::reader) == 4 &&
+                  static_cast<int>(ParticipantRole::bot) == 5,
+              "the append script's ROLES table follows ParticipantRole");
 
 constexpr std::string_view kAppend = R"LUA(#!lua
 -- KEYS: 1 meta, 2 members, 3 log, 4 idempotency key (= meta when none), 5 tenant's
 --       updated-at set (only when it lives on this shard)
 -- ARGV: 1 sender, 2 now ms, 3 require OPEN '1'/'0', 4 role mask (0 = any), 5 mark read
---       '1'/'0', 6 visibility, 7 is a message '1'/'0', 8 preview text, 9 encoded event
---       tail, 10 idempotency ttl s, 11 channel, 12 conversation id, 13 has idempotency key
+--       '1'/'0', 6 visibility, 7 is a message '1'/'0', 8 preview text, 9 the event's
+--       type token, 10 idempotency ttl s, 11 channel, 12 conversation id, 13 has
+--       idempotency key, 14 the event's visibility, client message id and body tokens
+-- The script fills in what only it knows: seq and the counters, the dialog in
+-- progress (meta `dialog`) and the sender's seat (its member entry's role).
 local function int(n) return string.format('%d', n) end
 local function tok(s) return #s .. ':' .. s end
+local ROLES = {'CONSUMER', 'ASSIGNED_AGENT', 'AGENT', 'MANAGER', 'READER', 'BOT'}
 local LEAN = {'epoch', 'version', 'state', 'status', 'last_seq', 'last_public_seq',
   'messages_all', 'messages_public', 'updated_at', 'created_at', 'last_message_at',
-  'lm_seq', 'lm_from', 'lm_text', 'lm_ts'}
+  'lm_seq', 'lm_from', 'lm_text', 'lm_ts', 'lcm_at'}
 local m = redis.call('HMGET', KEYS[1], unpack(LEAN))
 if not m[1] then return {'404'} end
 local epoch = m[1]
@@ -37,21 +49,25 @@ end
 -- (2) member, then its role bit. C++ turns a refusal into the same Error.
 local member = redis.call('HGET', KEYS[2], ARGV[1])
 local refused = false
+local role = nil
 if ARGV[3] == '1' and m[3] ~= 'OPEN' then
   refused = true
 elseif not member then
   refused = true
 else
-  local role, state = string.match(member, '^(%d+)|(%d+)|')
+  local r, state = string.match(member, '^(%d+)|(%d+)|')
+  role = tonumber(r)
   local mask = tonumber(ARGV[4])
   if tonumber(state) ~= 2 then
     refused = true
-  elseif mask ~= 0 and bit.band(mask, bit.lshift(1, tonumber(role))) == 0 then
+  elseif mask ~= 0 and bit.band(mask, bit.lshift(1, role)) == 0 then
     refused = true
   end
 end
 if refused then return {'pre', m[3], member or false} end
 
+local role_name = ROLES[role + 1] or 'SYSTEM'
+local dialog = redis.call('HGET', KEYS[1], 'dialog') or 'MAIN'
 local seq = tonumber(m[5]) + 1
 local prev_public = tonumber(m[6])
 local ma, mp = tonumber(m[7]), tonumber(m[8])
@@ -63,7 +79,7 @@ if message then
   if public then mp = mp + 1 end
 end
 local enc = tok(int(seq)) .. tok(int(prev_public)) .. tok(int(ts)) .. tok(int(ma)) ..
-  tok(int(mp)) .. ARGV[9]
+  tok(int(mp)) .. ARGV[9] .. tok(dialog) .. tok(ARGV[1]) .. tok(role_name) .. ARGV[14]
 -- The only write that could fail comes first.
 redis.call('XADD', KEYS[3], '0-' .. int(seq), 'e', enc)
 local f = {'last_seq', int(seq), 'messages_all', int(ma), 'messages_public', int(mp),
@@ -75,6 +91,8 @@ if public then
       int(ts), 'last_message_at', int(ts)}) do f[#f + 1] = v end
   end
 end
+-- TTR counts from the consumer seat's last message (apply_appended's rule).
+if message and role == 0 then f[#f + 1] = 'lcm_at'; f[#f + 1] = int(ts) end
 redis.call('HSET', KEYS[1], unpack(f))
 if ARGV[5] == '1' then
   local r, s, j, l, lr, la, ra, rp, o, name = string.match(member,
@@ -93,7 +111,7 @@ end
 if KEYS[5] then redis.call('ZADD', KEYS[5], 'GT', int(ts), ARGV[12]) end
 redis.call('PUBLISH', ARGV[11], tok('E') .. tok(epoch) .. tok(enc))
 return {'ok', int(seq), int(ts), int(prev_public), int(ma), int(mp),
-  redis.call('HMGET', KEYS[1], unpack(LEAN))}
+  redis.call('HMGET', KEYS[1], unpack(LEAN)), role_name, dialog}
 )LUA";
 
 constexpr std::string_view kCommit = R"LUA(#!lua

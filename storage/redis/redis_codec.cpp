@@ -166,9 +166,10 @@ std::optional<std::pair<Member, uint64_t>> decode_member(std::string_view user_i
 // ---- records -----------------------------------------------------------------
 
 const std::vector<std::string> kLeanFields = {
-    "epoch",           "version",      "state",           "status",     "last_seq",
-    "last_public_seq", "messages_all", "messages_public", "updated_at", "created_at",
-    "last_message_at", "lm_seq",       "lm_from",         "lm_text",    "lm_ts"};
+    "epoch",      "version",         "state",           "status",
+    "last_seq",   "last_public_seq", "messages_all",    "messages_public",
+    "updated_at", "created_at",      "last_message_at", "lm_seq",
+    "lm_from",    "lm_text",         "lm_ts",           "lcm_at"};
 
 std::string encode_rec(const Conversation& c) {
   JsonWriter w;
@@ -196,6 +197,27 @@ std::string encode_rec(const Conversation& c) {
   w.end_array();
   if (c.ttl) w.field("ttl", *c.ttl);
   w.field("postSurvey", c.post_survey);
+  w.field("ttrType", c.ttr_type);
+  if (c.ttr_value) w.field("ttrValue", *c.ttr_value);
+  if (c.ttr_manual) w.field("ttrManual", static_cast<int64_t>(c.ttr_manual));
+  if (c.csat) {
+    w.key("csat")
+        .begin_object()
+        .field("rate", static_cast<int64_t>(c.csat->rate))
+        .field("resolved", c.csat->resolution_confirmation)
+        .field("status", c.csat->status)
+        .field("at", static_cast<int64_t>(c.csat->set_at))
+        .end_object();
+  }
+  if (c.notes_count) {
+    w.field("notesBytes", c.notes_bytes);
+    w.field("notesCount", c.notes_count);
+  }
+  if (!c.former_consumers.empty()) {
+    w.key("formerConsumers").begin_array();
+    for (const auto& u : c.former_consumers) w.value(u);
+    w.end_array();
+  }
   w.end_object();
   return w.take();
 }
@@ -276,6 +298,47 @@ bool decode_rec(std::string_view json, Conversation& c) {
       bool b = false;
       ok = !v.get_bool().get(b);
       c.post_survey = b;
+    } else if (key == "ttrType") {
+      std::string_view s;
+      ok = !v.get_string().get(s);
+      c.ttr_type = s;
+    } else if (key == "ttrValue") {
+      int64_t n = 0;
+      ok = !v.get_int64().get(n);
+      c.ttr_value = n;
+    } else if (key == "ttrManual") {
+      int64_t n = 0;
+      ok = !v.get_int64().get(n);
+      c.ttr_manual = n;
+    } else if (key == "csat") {
+      simdjson::ondemand::object o;
+      if (v.get_object().get(o)) return false;
+      Csat cs;
+      int64_t n = 0;
+      bool b = false;
+      std::string_view s;
+      if (o["rate"].get_int64().get(n)) return false;
+      cs.rate = static_cast<int>(n);
+      if (o["resolved"].get_bool().get(b)) return false;
+      cs.resolution_confirmation = b;
+      if (o["status"].get_string().get(s)) return false;
+      cs.status = s;
+      if (o["at"].get_int64().get(n)) return false;
+      cs.set_at = n;
+      c.csat = std::move(cs);
+    } else if (key == "notesBytes") {
+      ok = !v.get_uint64().get(c.notes_bytes);
+    } else if (key == "notesCount") {
+      ok = !v.get_uint64().get(c.notes_count);
+    } else if (key == "formerConsumers") {
+      simdjson::ondemand::array arr;
+      if (v.get_array().get(arr)) return false;
+      c.former_consumers.clear();
+      for (auto item : arr) {
+        std::string_view s;
+        if (item.get_string().get(s)) return false;
+        c.former_consumers.emplace_back(s);
+      }
     }
     if (!ok) return false;
   }
@@ -284,7 +347,7 @@ bool decode_rec(std::string_view json, Conversation& c) {
 
 FieldList encode_meta(const Conversation& c) {
   FieldList f;
-  f.reserve(16);
+  f.reserve(18);
   add(f, "epoch", c.epoch);
   add(f, "version", std::to_string(c.version));
   add(f, "state", std::string(to_string(c.state)));
@@ -300,6 +363,9 @@ FieldList encode_meta(const Conversation& c) {
   add(f, "lm_from", c.last_message.from);
   add(f, "lm_text", c.last_message.text);
   add(f, "lm_ts", std::to_string(c.last_message.ts));
+  add(f, "lcm_at", std::to_string(c.last_consumer_message_at));
+  // The append script files each event under the dialog in progress.
+  add(f, "dialog", c.current_dialog_id());
   add(f, "rec", encode_rec(c));
   return f;
 }
@@ -314,6 +380,9 @@ bool decode_lean(const RedisReply& v, Conversation& c) {
   c.status = v[3].str();
   c.last_message.from = v[12].str();
   c.last_message.text = v[13].str();
+  // lcm_at came after the first records were written: absent reads as never.
+  c.last_consumer_message_at = 0;
+  if (!v[15].is_nil() && !num(15, c.last_consumer_message_at)) return false;
   return num(1, c.version) && num(4, c.last_seq) && num(5, c.last_public_seq) &&
          num(6, c.messages_all) && num(7, c.messages_public) && num(8, c.updated_at) &&
          num(9, c.created_at) && num(10, c.last_message_at) && num(11, c.last_message.seq) &&

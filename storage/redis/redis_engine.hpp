@@ -11,7 +11,9 @@
 //                              last_seq, last_public_seq, messages_all,
 //                              messages_public, updated_at, created_at,
 //                              last_message_at, lm_seq, lm_from, lm_text, lm_ts
-//                              (lastMessage), creq (the create() idempotency key
+//                              (lastMessage), lcm_at (the consumer's last
+//                              message), dialog (the dialog in progress, which
+//                              files appended events), creq (the create() idempotency key
 //                              that made it), and rec: the rest of the record as
 //                              JSON (names, ids, channel, metadata, dialogs, ttl,
 //                              postSurvey). The hot path patches the single

@@ -42,6 +42,7 @@ void keep_engine_owned(Conversation& next, const Conversation& cur) {
   next.messages_public = cur.messages_public;
   next.last_message = cur.last_message;
   next.last_message_at = cur.last_message_at;
+  next.last_consumer_message_at = cur.last_consumer_message_at;
   next.version = cur.version;
   next.updated_at = cur.updated_at;
 }
@@ -394,11 +395,19 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
       strs(k.meta, k.members, k.log,
            has_idem ? k.idempotency(ev.from_user, ev.client_message_id) : k.meta);
   if (same_shard) keys.push_back(t.updated);
-  std::vector<std::string> args = strs(
-      ev.from_user, std::to_string(now_ms()), req.require_open ? "1" : "0",
-      std::to_string(req.sender_roles), req.mark_read ? "1" : "0", to_string(ev.visibility),
-      is_message_type(ev.type) ? "1" : "0", scratch.last_message.text, encode_event_tail(ev),
-      std::to_string(options_.message_id_ttl.count()), k.channel, key.id, has_idem ? "1" : "0");
+  // The event's encoding around the dialog, sender and seat, which the
+  // script fills in (see kAppend).
+  std::string type_token, rest_tokens;
+  append_token(type_token, ev.type);
+  append_token(rest_tokens, to_string(ev.visibility));
+  append_token(rest_tokens, ev.client_message_id);
+  append_token(rest_tokens, ev.body);
+  std::vector<std::string> args =
+      strs(ev.from_user, std::to_string(now_ms()), req.require_open ? "1" : "0",
+           std::to_string(req.sender_roles), req.mark_read ? "1" : "0", to_string(ev.visibility),
+           is_message_type(ev.type) ? "1" : "0", scratch.last_message.text, std::move(type_token),
+           std::to_string(options_.message_id_ttl.count()), k.channel, key.id, has_idem ? "1" : "0",
+           std::move(rest_tokens));
   auto r = co_await eval(cs, ScriptId::append, std::move(keys), std::move(args));
   if (!r) co_return std::move(r).error();
   const std::string status = r->size() > 0 ? (*r)[0].str() : "";
@@ -431,7 +440,7 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
     c.ts = *ts;
     co_return c;
   }
-  if (status != "ok" || r->size() != 7) co_return unavailable("redis: malformed append reply");
+  if (status != "ok" || r->size() != 9) co_return unavailable("redis: malformed append reply");
   auto seq = (*r)[1].as_int(), ts = (*r)[2].as_int(), prev = (*r)[3].as_int(),
        ma = (*r)[4].as_int(), mp = (*r)[5].as_int();
   if (!seq || !ts || !prev || !ma || !mp || !decode_lean((*r)[6], c.record))
@@ -441,6 +450,8 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
   ev.prev_public_seq = static_cast<uint64_t>(*prev);
   ev.messages_all = static_cast<uint64_t>(*ma);
   ev.messages_public = static_cast<uint64_t>(*mp);
+  ev.from_role = (*r)[7].str();
+  ev.dialog_id = (*r)[8].str();
   c.seq = ev.seq;
   c.ts = ev.ts;
   c.events.push_back(std::make_shared<const Event>(std::move(ev)));

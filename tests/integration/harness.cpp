@@ -25,6 +25,7 @@ std::string mint_token(const std::string& secret, const Claims& claims) {
   rc |= jwt_add_grant(jwt, "tenant", claims.tenant.c_str());
   rc |= jwt_add_grant(jwt, "role", claims.role.c_str());
   if (!claims.name.empty()) rc |= jwt_add_grant(jwt, "name", claims.name.c_str());
+  if (!claims.prev.empty()) rc |= jwt_add_grant(jwt, "prev", claims.prev.c_str());
   long now = static_cast<long>(std::time(nullptr));
   rc |= jwt_add_grant_int(jwt, "iat", claims.exp_in && *claims.exp_in < 0 ? now - 7200 : now);
   if (claims.exp_in) rc |= jwt_add_grant_int(jwt, "exp", now + static_cast<long>(*claims.exp_in));

@@ -36,6 +36,7 @@ struct Claims {
   Claims& name_(std::string n) { return name = std::move(n), *this; }
   Claims& exp_in_(std::optional<int64_t> seconds) { return exp_in = seconds, *this; }
   Claims& alg_none_() { return alg_none = true, *this; }
+  Claims& prev_(std::string p) { return prev = std::move(p), *this; }
 
   std::string sub;
   std::string tenant = "default";
@@ -43,6 +44,7 @@ struct Claims {
   std::string name;                      // omitted when empty
   std::optional<int64_t> exp_in = 3600;  // seconds from now; negative: expired; nullopt: no exp
   bool alg_none = false;                 // an unsigned token (`alg: none`), which must be refused
+  std::string prev;                      // consumerTakeover's `prev`; omitted when empty
 };
 
 // A JWT signed HS256 with `secret` (libjwt).

@@ -308,3 +308,27 @@ TEST_CASE("config: issuer and audience") {
   c = ok({"--jwt-secret", "s", "--jwt-issuer", ""});
   CHECK_FALSE(c.auth.issuer.has_value());
 }
+
+TEST_CASE("config: the contact-centre workflow settings") {
+  Config d = ok({"--dev"});
+  CHECK(d.lock_after_sec == 86400);
+  CHECK(d.ttr.normal == 3600);
+  CHECK(d.ttr.prioritized == 600);
+  CHECK(d.ttr.urgent == 300);
+  Config c = ok(
+      {"--dev", "--lock-after-sec", "0", "--ttr-normal-sec", "7200", "--ttr-prioritized-sec", "60"},
+      {"PARLEY_TTR_URGENT_SEC=30"});
+  CHECK(c.lock_after_sec == 0);
+  CHECK(c.ttr.normal == 7200);
+  CHECK(c.ttr.prioritized == 60);
+  CHECK(c.ttr.urgent == 30);
+  CHECK(error({"--dev", "--ttr-urgent-sec", "0"}) ==
+        "--ttr-urgent-sec (PARLEY_TTR_URGENT_SEC): expected a whole number from 1 to 315360000, "
+        "got \"0\"");
+  CHECK(contains(error({"--dev", "--lock-after-sec", "-1"}), "--lock-after-sec"));
+  auto help = parse({"--help"});
+  REQUIRE(help.ok());
+  for (const char* flag :
+       {"--lock-after-sec", "--ttr-normal-sec", "--ttr-prioritized-sec", "--ttr-urgent-sec"})
+    CHECK_MESSAGE(contains(*help->help, flag), flag);
+}

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine_contract_support.hpp"
+#include "engine_contract_workflow.hpp"
 
 namespace parley::contract {
 
@@ -643,4 +644,6 @@ void create_is_idempotent() {
   PARLEY_ENGINE_CONTRACT_CASE(F, list_orders_and_pages)                \
   PARLEY_ENGINE_CONTRACT_CASE(F, counters_follow_messages)             \
   PARLEY_ENGINE_CONTRACT_CASE(F, epoch_is_stable_and_version_grows)    \
-  PARLEY_ENGINE_CONTRACT_CASE(F, create_is_idempotent)
+  PARLEY_ENGINE_CONTRACT_CASE(F, create_is_idempotent)                 \
+  PARLEY_ENGINE_CONTRACT_CASE(F, append_labels_seat_and_dialog)        \
+  PARLEY_ENGINE_CONTRACT_CASE(F, workflow_fields_round_trip)

@@ -60,7 +60,7 @@ Event sample_event() {
 
 TEST_CASE("the Conversation object: keys in order, nulls where unset") {
   Conversation c = sample_conversation();
-  std::string json = conversation_json(c, {3, true});
+  std::string json = conversation_json(c, {3, true, Audience::agents, {}});
   simdjson::dom::parser p;
   simdjson::dom::object obj;
   REQUIRE(p.parse(json).get_object().get(obj) == simdjson::SUCCESS);
@@ -84,7 +84,9 @@ TEST_CASE("the Conversation object: keys in order, nulls where unset") {
   CHECK(std::string_view(obj["consumer"]["userId"]) == "c1");
   CHECK(std::string_view(obj["consumer"]["name"]) == "Ann");
   CHECK(obj["assignedAgent"].is_null());  // the only one has LEFT
-  CHECK(obj["ttr"].is_null());
+  // TTR NORMAL by default: the creation plus the configured 3600 s.
+  CHECK(minify(obj["ttr"]) ==
+        R"({"type":"NORMAL","value":3600,"effective":3601000,"manualEffective":null})");
   CHECK(obj["csat"].is_null());
   CHECK(std::string_view(obj["epoch"]) == "b3f1c2");
   CHECK(uint64_t(obj["lastSeq"]) == 12);
@@ -133,6 +135,39 @@ TEST_CASE("the Conversation object: set values") {
         R"([{"dialogId":"MAIN","type":"MAIN","state":"CLOSE","openedAt":1000,"closedAt":1950,)"
         R"("closedCause":"agent"},{"dialogId":"POST_SURVEY","type":"POST_SURVEY","state":"CLOSE",)"
         R"("openedAt":1950,"closedAt":1960}])");
+}
+
+TEST_CASE("the Conversation object: TTR, CSAT, and what consumers do not see") {
+  Conversation c = sample_conversation();
+  c.group_id = "vip";
+  c.ttr_type = "CUSTOM";
+  c.ttr_value = 90;
+  c.last_consumer_message_at = 5000;
+  c.csat = Csat{4, true, "FILLED", 6000};
+  ViewerState agents;
+  agents.ttr.normal = 100;
+  simdjson::dom::parser p;
+  simdjson::dom::element obj;
+  REQUIRE(p.parse(conversation_json(c, agents)).get(obj) == simdjson::SUCCESS);
+  // CUSTOM: the consumer's last message plus its own value.
+  CHECK(simdjson::minify(obj["ttr"]) ==
+        R"({"type":"CUSTOM","value":90,"effective":95000,"manualEffective":null})");
+  c.ttr_manual = 7777;
+  REQUIRE(p.parse(conversation_json(c, agents)).get(obj) == simdjson::SUCCESS);
+  CHECK(simdjson::minify(obj["ttr"]) ==
+        R"({"type":"CUSTOM","value":90,"effective":7777,"manualEffective":7777})");
+  CHECK(simdjson::minify(obj["csat"]) == R"({"csatRate":4,"csatResolutionConfirmation":true,)"
+                                         R"("csatStatus":"FILLED","setAt":6000})");
+  CHECK(std::string_view(obj["groupId"]) == "vip");
+  // The manual ETTR and the group are the agent side's routing.
+  ViewerState consumer = agents;
+  consumer.audience = Audience::consumers;
+  REQUIRE(p.parse(conversation_json(c, consumer)).get(obj) == simdjson::SUCCESS);
+  CHECK(simdjson::minify(obj["ttr"]) ==
+        R"({"type":"CUSTOM","value":90,"effective":95000,"manualEffective":null})");
+  CHECK(obj["groupId"].is_null());
+  CHECK(simdjson::minify(obj["csat"]) == R"({"csatRate":4,"csatResolutionConfirmation":true,)"
+                                         R"("csatStatus":"FILLED","setAt":6000})");
 }
 
 TEST_CASE("an Event for each audience: prevSeq differs") {

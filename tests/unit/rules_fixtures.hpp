@@ -135,6 +135,14 @@ inline std::string dump(const Conversation& c) {
     << "\nupdated=" << c.updated_at << "\nlast_message_at=" << c.last_message_at
     << "\nttl=" << (c.ttl ? std::to_string(*c.ttl) : "null") << "\npost_survey=" << c.post_survey
     << "\nversion=" << c.version << '\n';
+  o << "ttr=" << c.ttr_type << ' ' << (c.ttr_value ? std::to_string(*c.ttr_value) : "-") << ' '
+    << c.ttr_manual << " lcm=" << c.last_consumer_message_at << '\n';
+  if (c.csat)
+    o << "csat=" << c.csat->rate << ' ' << c.csat->resolution_confirmation << ' ' << c.csat->status
+      << ' ' << c.csat->set_at << '\n';
+  o << "notes=" << c.notes_count << '/' << c.notes_bytes << "\nformer_consumers=";
+  for (const auto& u : c.former_consumers) o << u << ' ';
+  o << '\n';
   return o.str();
 }
 

@@ -147,6 +147,19 @@ TEST_CASE("join: the active member limit") {
 
 TEST_CASE("leave: the member turns LEFT and member.left says so") {
   Conversation c = members_fixture();
+  auto r = rules::leave(c, ident("a0", AR::agent), kNow);
+  REQUIRE(r);
+  Conversation want = c;
+  want.member("a0")->state = MemberState::left;
+  want.member("a0")->left_at = kNow;
+  want.updated_at = kNow;
+  CHECK(dump(r->next) == dump(want));
+  CHECK(lines(r->events) == expect_lines({R"(member.left a0/AGENT all MAIN {"userId":"a0",)"
+                                          R"("role":"AGENT","reason":"left"})"}));
+}
+
+TEST_CASE("leave: the assigned agent leaving an OPEN conversation returns it to the queue") {
+  Conversation c = members_fixture();
   c.members.push_back(member("g0", PR::assigned_agent));
   auto r = rules::leave(c, ident("g0", AR::agent), kNow);
   REQUIRE(r);
@@ -155,9 +168,16 @@ TEST_CASE("leave: the member turns LEFT and member.left says so") {
   want.member("g0")->left_at = kNow;
   want.updated_at = kNow;
   CHECK(dump(r->next) == dump(want));
-  CHECK(lines(r->events) ==
-        expect_lines({R"(member.left g0/ASSIGNED_AGENT all MAIN {"userId":"g0",)"
-                      R"("role":"ASSIGNED_AGENT","reason":"left"})"}));
+  CHECK(
+      lines(r->events) ==
+      expect_lines({R"(member.left g0/ASSIGNED_AGENT all MAIN {"userId":"g0",)"
+                    R"("role":"ASSIGNED_AGENT","reason":"left"})",
+                    R"(queue.returned g0/ASSIGNED_AGENT agents MAIN {"unassignedUserId":"g0"})"}));
+  // A CLOSE conversation has no queue to go back to.
+  c.state = ConvState::close;
+  auto closed = rules::leave(c, ident("g0", AR::agent), kNow);
+  REQUIRE(closed);
+  CHECK(closed->events.size() == 1);
 }
 
 TEST_CASE("leave: only an ACTIVE member") {
