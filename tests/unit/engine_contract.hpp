@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine_contract_presence.hpp"
 #include "engine_contract_support.hpp"
 
 namespace parley::contract {
@@ -643,4 +644,5 @@ void create_is_idempotent() {
   PARLEY_ENGINE_CONTRACT_CASE(F, list_orders_and_pages)                \
   PARLEY_ENGINE_CONTRACT_CASE(F, counters_follow_messages)             \
   PARLEY_ENGINE_CONTRACT_CASE(F, epoch_is_stable_and_version_grows)    \
-  PARLEY_ENGINE_CONTRACT_CASE(F, create_is_idempotent)
+  PARLEY_ENGINE_CONTRACT_CASE(F, create_is_idempotent)                 \
+  PARLEY_ENGINE_CONTRACT_PRESENCE(F)
