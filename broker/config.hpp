@@ -33,6 +33,12 @@ struct Config {
   int64_t ping_interval_ms = 25000;  // server pings
   int64_t idle_timeout_ms = 60000;   // a silent peer is closed after this
   int64_t chat_state_interval_ms = 1000;  // chatState forwarded at most once per this
+  // A socket's presence entry lives this long unless renewed (every quarter
+  // of it): a crashed node's users go offline within about 1.25 times this.
+  int64_t presence_ttl_ms = 20000;
+  // Storage: Redis shards (redis://HOST[:PORT][/DB]); none = the memory engine.
+  std::vector<std::string> redis_urls;
+  int64_t redis_timeout_ms = 1000;  // one Redis command's time-out (then 503)
   Limits limits;
 };
 

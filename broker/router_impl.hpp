@@ -8,8 +8,9 @@
 #include <string>
 #include <unordered_map>
 
-#include "router.hpp"
+#include "presence.hpp"
 #include "request.hpp"
+#include "router.hpp"
 
 namespace parley {
 
@@ -32,13 +33,19 @@ using Reply = Result<std::string>;
 
 struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   Impl(const Config& c, Engine& e, Hub& h, Metrics& m, const Authenticator& a)
-      : cfg(c), engine(e), hub(h), metrics(m), auth(a) {}
+      : cfg(c),
+        engine(e),
+        hub(h),
+        metrics(m),
+        auth(a),
+        presence(std::make_shared<PresenceTracker>(e, c)) {}
 
   const Config& cfg;
   Engine& engine;
   Hub& hub;
   Metrics& metrics;
   const Authenticator& auth;
+  std::shared_ptr<PresenceTracker> presence;
 
   // What a method gets besides its params.
   struct Ctx {
@@ -74,6 +81,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Reply> subscribe(Ctx& ctx, const params::Subscribe& p);
   asio::awaitable<Reply> unsubscribe(Ctx& ctx, const params::ConversationRef& p);
   void drop_subscriptions(ClientState& state);
+  // methods_presence.cpp
+  asio::awaitable<Reply> set_presence(Ctx& ctx, const params::SetPresence& p);
+  asio::awaitable<Reply> get_presence(Ctx& ctx, const params::GetPresence& p);
 
   // Loads a conversation the caller may read (404 / 403 otherwise).
   asio::awaitable<Result<Conversation>> readable(Ctx& ctx, const std::string& id);

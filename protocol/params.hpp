@@ -126,4 +126,12 @@ struct MarkRead {
   bool accept = false;  // status: "ACCEPT" (default "READ")
 };
 
+struct SetPresence {
+  std::string status;  // online | away | busy
+};
+
+struct GetPresence {
+  std::vector<std::string> user_ids;  // at most 100
+};
+
 }  // namespace parley::params

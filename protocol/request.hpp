@@ -16,12 +16,12 @@
 namespace parley {
 
 // One variant alternative per method of the protocol that the broker serves.
-using Params = std::variant<params::Authenticate, params::Ping, params::CreateConversation,
-                            params::GetConversation, params::ListConversations,
-                            params::UpdateConversation, params::ConversationRef, params::Join,
-                            params::SendMessage, params::EditMessage, params::DeleteMessage,
-                            params::QueryMessages, params::Subscribe, params::SetChatState,
-                            params::MarkRead>;
+using Params =
+    std::variant<params::Authenticate, params::Ping, params::CreateConversation,
+                 params::GetConversation, params::ListConversations, params::UpdateConversation,
+                 params::ConversationRef, params::Join, params::SendMessage, params::EditMessage,
+                 params::DeleteMessage, params::QueryMessages, params::Subscribe,
+                 params::SetChatState, params::MarkRead, params::SetPresence, params::GetPresence>;
 
 // One request of a frame.
 struct Call {
