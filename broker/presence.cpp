@@ -69,6 +69,7 @@ asio::awaitable<void> PresenceTracker::open(std::shared_ptr<Connection> conn, Id
     if (!seats_.emplace(seat->socket.socket_id, seat).second) co_return;  // counted already
     seat->registering = true;
   }
+  ++in_flight_;
   co_await enroll(seat);
 }
 
@@ -84,12 +85,23 @@ void PresenceTracker::close(const Connection& conn) {
     // A registration in flight leaves when it completes (enroll).
     if (seat->registering) return;
   }
+  spawn_leave(std::move(seat));
+}
+
+// Counted before it is posted: a shutdown that sees no session left must
+// also see the leaves those sessions started.
+void PresenceTracker::spawn_leave(SeatPtr seat) {
+  ++in_flight_;
   asio::co_spawn(ex_, leave(std::move(seat)), asio::detached);
+}
+
+void PresenceTracker::spawn_enroll(SeatPtr seat) {
+  ++in_flight_;
+  asio::co_spawn(ex_, enroll(std::move(seat)), asio::detached);
 }
 
 asio::awaitable<void> PresenceTracker::enroll(SeatPtr seat) {
   auto self = shared_from_this();
-  ++in_flight_;
   const Millis now = wall_now();
   auto touched = co_await engine_.presence_touch(seat->socket, std::nullopt, now, expiry(now));
   bool closed;
@@ -104,14 +116,17 @@ asio::awaitable<void> PresenceTracker::enroll(SeatPtr seat) {
                   seat->socket.user_id, touched.error().message);
   else if (touched->has_value())
     announce(std::move(**touched));
-  // Closed meanwhile (or a time-out that may have written it): take it back.
-  if (closed) co_await leave(seat);
+  // Closed meanwhile: take the entry back (after an error too: a time-out
+  // may still have written it).
+  if (closed) {
+    ++in_flight_;
+    co_await leave(seat);
+  }
   --in_flight_;
 }
 
 asio::awaitable<void> PresenceTracker::leave(SeatPtr seat) {
   auto self = shared_from_this();
-  ++in_flight_;
   auto left = co_await engine_.presence_leave(seat->socket, wall_now());
   if (!left.ok())
     spdlog::debug("presence of {}: leave failed ({}); its entry expires instead",
@@ -184,7 +199,7 @@ asio::awaitable<void> PresenceTracker::tick() {
       }
     }
   }
-  for (auto& seat : retry) asio::co_spawn(ex_, enroll(std::move(seat)), asio::detached);
+  for (auto& seat : retry) spawn_enroll(std::move(seat));
 
   bool failed = false;
   if (!renew.empty()) {
@@ -205,7 +220,7 @@ asio::awaitable<void> PresenceTracker::tick() {
           seat->registered = false;
           seat->registering = true;
         }
-        asio::co_spawn(ex_, enroll(std::move(seat)), asio::detached);
+        spawn_enroll(std::move(seat));
       }
     }
   }

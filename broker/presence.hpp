@@ -84,8 +84,11 @@ class PresenceTracker : public std::enable_shared_from_this<PresenceTracker> {
   };
   using SeatPtr = std::shared_ptr<Seat>;
 
+  // Each is one unit of in_flight_, counted by its caller before it starts.
   asio::awaitable<void> enroll(SeatPtr seat);  // presence_touch, then leave if closed meanwhile
   asio::awaitable<void> leave(SeatPtr seat);
+  void spawn_enroll(SeatPtr seat);
+  void spawn_leave(SeatPtr seat);
   asio::awaitable<void> tick_loop();
   asio::awaitable<void> tick();
   void announce(PresenceChange change);

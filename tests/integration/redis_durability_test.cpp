@@ -168,3 +168,26 @@ TEST_CASE(
   for (int i = 0; i <= 6; ++i) CHECK(stored.count("m" + std::to_string(i)) == 1);
   CHECK(stored.count("bob is back") == 1);
 }
+
+TEST_CASE(
+    "redis: a broker started while Redis is down serves at once, /readyz 503 until Redis "
+    "is up") {
+  RedisProcess redis;
+  redis.stop();
+  BrokerProcess node(node_args(redis, "n1", {"--presence-ttl-ms", "1000"}));
+  CHECK(node.output().find("engine=redis") != std::string::npos);
+  CHECK(http_get(node.port(), "/healthz").status == 200);
+  CHECK(readyz(node.port()) == 503);
+  // Authentication needs no storage; what does answers 503.
+  auto ann = login(node.port(), "ann", "consumer", "acme");
+  auto bob = login(node.port(), "bob", "agent", "acme");
+  Json refused = expect_error(*ann, "createConversation", "{}", 503);
+  CHECK(refused.get_bool("/error/data/retryable"));
+  expect_error(*bob, "getPresence", obj({{"userIds", raw(R"(["ann"])")}}), 503);
+
+  redis.start();
+  REQUIRE(storage_ready(node.port()));
+  create_conversation(*ann);  // the same socket
+  // ann's presence could not be written at login; the next renewal does it.
+  CHECK(wait_until([&] { return presence_of(*bob, "ann").get_string("/status") == "online"; }));
+}
