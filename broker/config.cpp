@@ -14,6 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include "redis/redis_url.hpp"
+
 namespace parley {
 
 namespace po = boost::program_options;
@@ -185,6 +187,15 @@ po::options_description describe() {
   add(timers, "chat-state-interval-ms", "MS",
       "forward at most one chatState per user and conversation per this" +
           dflt(d.chat_state_interval_ms));
+  add(timers, "presence-ttl-ms", "MS",
+      "a socket's presence entry lives this long unless renewed" + dflt(d.presence_ttl_ms));
+
+  po::options_description storage("Storage", width);
+  storage.add_options()("redis", po::value<std::vector<std::string>>()->value_name("URL"),
+                        "redis://HOST[:PORT][/DB]: use the Redis engine; repeat for more "
+                        "shards (default: the memory engine)");
+  add(storage, "redis-timeout-ms", "MS",
+      "time-out of one Redis command; then the request answers 503" + dflt(d.redis_timeout_ms));
 
   po::options_description workflow("Contact-centre workflow (seconds)", width);
   add(workflow, "lock-after-sec", "S",
@@ -200,15 +211,16 @@ po::options_description describe() {
         std::string(f.help) + " (default " + number_text(f.get(d.limits)) + ")");
 
   po::options_description all(width);
-  all.add(server).add(auth).add(timers).add(workflow).add(limits);
+  all.add(server).add(auth).add(timers).add(storage).add(workflow).add(limits);
   return all;
 }
 
 const char* const help_footer =
     "\nEvery option can also be set by the environment variable PARLEY_<NAME> (upper case,\n"
     "dashes as underscores: --max-frame-bytes is PARLEY_MAX_FRAME_BYTES; PARLEY_ALLOWED_ORIGIN\n"
-    "takes a comma-separated list; PARLEY_DEV=1 turns on --dev), or by a `name = value` line in\n"
-    "the --config file. Command-line flags beat the environment, which beats the file.\n";
+    "and PARLEY_REDIS take comma-separated lists; PARLEY_DEV=1 turns on --dev), or by a\n"
+    "`name = value` line in the --config file. Command-line flags beat the environment, which\n"
+    "beats the file.\n";
 
 // The environment, as options: PARLEY_* variables that name an option.
 // Other PARLEY_* variables are ignored, so tools may use the prefix too.
@@ -225,7 +237,7 @@ po::parsed_options parse_env(const po::options_description& desc, char** envp) {
     if (name == "help" || !desc.find_nothrow(name, false)) continue;
     std::string value(entry.substr(eq + 1));
     std::vector<std::string> values;
-    if (name == "allowed-origin") {
+    if (name == "allowed-origin" || name == "redis") {
       std::stringstream ss(value);
       for (std::string item; std::getline(ss, item, ',');)
         if (!item.empty()) values.push_back(item);
@@ -332,6 +344,22 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
     }
   }
 
+  // Storage.
+  if (auto it = vm.find("redis"); it != vm.end()) {
+    std::vector<std::string> shards;  // host:port/db: one shard must not count twice
+    for (const auto& url : it->second.as<std::vector<std::string>>()) {
+      auto address = redis::parse_redis_url(url);
+      if (!address)
+        return config_error(setting("redis") +
+                            ": expected redis://HOST[:PORT][/DB] (IPv6 in brackets), got \"" + url +
+                            "\"");
+      if (std::find(shards.begin(), shards.end(), address->id()) != shards.end())
+        return config_error(setting("redis") + ": " + address->id() + " is given twice");
+      shards.push_back(address->id());
+      cfg.redis_urls.push_back(url);
+    }
+  }
+
   // Authentication.
   if (get("jwt-secret") && get("jwt-secret-file"))
     return config_error("set either --jwt-secret or --jwt-secret-file, not both");
@@ -354,7 +382,9 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
   static const Timer timers[] = {{"auth-timeout-ms", &Config::auth_timeout_ms, 100},
                                  {"ping-interval-ms", &Config::ping_interval_ms, 100},
                                  {"idle-timeout-ms", &Config::idle_timeout_ms, 100},
-                                 {"chat-state-interval-ms", &Config::chat_state_interval_ms, 0}};
+                                 {"chat-state-interval-ms", &Config::chat_state_interval_ms, 0},
+                                 {"presence-ttl-ms", &Config::presence_ttl_ms, 200},
+                                 {"redis-timeout-ms", &Config::redis_timeout_ms, 10}};
   for (const auto& t : timers) {
     if (auto* v = get(t.name)) {
       auto n = int_setting(t.name, *v, t.min, 24LL * 3600 * 1000);

@@ -38,6 +38,12 @@ struct Config {
   // closed (0 = never), and the seconds of each TTR type.
   int64_t lock_after_sec = 86400;
   TtrSeconds ttr;
+  // A socket's presence entry lives this long unless renewed (every quarter
+  // of it): a crashed node's users go offline within about 1.25 times this.
+  int64_t presence_ttl_ms = 20000;
+  // Storage: Redis shards (redis://HOST[:PORT][/DB]); none = the memory engine.
+  std::vector<std::string> redis_urls;
+  int64_t redis_timeout_ms = 1000;  // one Redis command's time-out (then 503)
   Limits limits;
 };
 

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <random>
 
 #include "json_writer.hpp"
@@ -57,12 +59,22 @@ Router::Router(const Config& cfg, Engine& engine, Hub& hub, Metrics& metrics,
 
 void Router::on_open(const std::shared_ptr<Connection>& c) {
   c->context = std::make_shared<ClientState>();
+  // Authenticated by the upgrade's token: the socket counts for presence.
+  if (const auto& who = c->identity())
+    asio::co_spawn(c->executor(), impl_->presence->open(c, *who), asio::detached);
 }
 
 void Router::on_close(const std::shared_ptr<Connection>& c) {
   if (auto state = std::static_pointer_cast<ClientState>(c->context))
     impl_->drop_subscriptions(*state);
+  impl_->presence->close(*c);
 }
+
+void Router::start(asio::any_io_executor ex) { impl_->presence->start(std::move(ex)); }
+
+void Router::stop() { impl_->presence->stop(); }
+
+size_t Router::pending() const { return impl_->presence->pending(); }
 
 asio::awaitable<std::string> Router::on_frame(std::shared_ptr<Connection> c, std::string frame) {
   auto decoded = decode_frame(frame, impl_->cfg.limits);
@@ -144,6 +156,8 @@ asio::awaitable<Reply> Router::Impl::dispatch(Ctx& ctx, const std::string& metho
   if (auto* x = std::get_if<params::SetChatState>(&p))
     co_return co_await set_chat_state(ctx, *x);
   if (auto* x = std::get_if<params::MarkRead>(&p)) co_return co_await mark_read(ctx, *x);
+  if (auto* x = std::get_if<params::SetPresence>(&p)) co_return co_await set_presence(ctx, *x);
+  if (auto* x = std::get_if<params::GetPresence>(&p)) co_return co_await get_presence(ctx, *x);
   if (auto* x = std::get_if<params::ConversationRef>(&p)) {
     if (method == "deleteConversation") co_return co_await delete_conversation(ctx, *x);
     if (method == "leave") co_return co_await leave(ctx, *x);
@@ -169,10 +183,13 @@ asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authen
     who.name = p.name ? *p.name : who.user_id;
   }
   // A socket carries one identity: a token refresh must name the same user.
-  if (const auto& current = ctx.conn->identity();
-      current && (current->user_id != who.user_id || current->tenant != who.tenant))
+  const auto& current = ctx.conn->identity();
+  if (current && (current->user_id != who.user_id || current->tenant != who.tenant))
     co_return conflict("", "already authenticated as another user");
+  const bool first = !current;
   ctx.conn->set_identity(who);
+  // From now on the socket counts for presence (a refresh changes nothing).
+  if (first) co_await presence->open(ctx.conn, who);
   const Limits& l = cfg.limits;
   JsonWriter w;
   w.begin_object()

@@ -23,6 +23,13 @@ class Router : public Handler {
   asio::awaitable<std::string> on_frame(std::shared_ptr<Connection> c, std::string frame) override;
   void on_close(const std::shared_ptr<Connection>& c) override;
 
+  // Background work of the request layer (presence renewal and sweep),
+  // on `ex`; stop() ends it. pending(): work a clean shutdown should wait
+  // for (presence leaves and announcements).
+  void start(asio::any_io_executor ex);
+  void stop();
+  size_t pending() const;
+
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;

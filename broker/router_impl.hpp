@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "lock_scheduler.hpp"
+#include "presence.hpp"
 #include "request.hpp"
 #include "router.hpp"
 
@@ -34,7 +35,13 @@ using Reply = Result<std::string>;
 
 struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   Impl(const Config& c, Engine& e, Hub& h, Metrics& m, const Authenticator& a)
-      : cfg(c), engine(e), hub(h), metrics(m), auth(a), locks(e, c.lock_after_sec * 1000) {}
+      : cfg(c),
+        engine(e),
+        hub(h),
+        metrics(m),
+        auth(a),
+        locks(e, c.lock_after_sec * 1000),
+        presence(std::make_shared<PresenceTracker>(e, c)) {}
 
   const Config& cfg;
   Engine& engine;
@@ -42,6 +49,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   Metrics& metrics;
   const Authenticator& auth;
   LockScheduler locks;  // the automatic lock of CLOSE conversations
+  std::shared_ptr<PresenceTracker> presence;
 
   // What a method gets besides its params.
   struct Ctx {
@@ -107,6 +115,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Result<Commit>> commit_rule(Ctx& ctx, const std::string& id, Rule rule);
   // The answer of an append: {seq, ts, epoch, duplicate} (methods_content.cpp).
   asio::awaitable<Reply> append_reply(Ctx& ctx, const std::string& id, AppendRequest req);
+  // methods_presence.cpp
+  asio::awaitable<Reply> set_presence(Ctx& ctx, const params::SetPresence& p);
+  asio::awaitable<Reply> get_presence(Ctx& ctx, const params::GetPresence& p);
 
   // Loads a conversation the caller may read (404 / 403 otherwise).
   asio::awaitable<Result<Conversation>> readable(Ctx& ctx, const std::string& id);

@@ -17,6 +17,7 @@
 #include "listener.hpp"
 #include "memory_engine.hpp"
 #include "metrics.hpp"
+#include "redis/redis_engine.hpp"
 #include "router.hpp"
 
 namespace parley {
@@ -29,10 +30,32 @@ namespace {
 // (each gives up after its own one-second grace) before stopping anyway.
 constexpr auto drain_timeout = 3s;
 
-// The one place the storage engine is chosen. Only the embedded memory
-// engine exists today; a shared engine (Redis) will be selected here from
-// the configuration.
-std::unique_ptr<Engine> make_engine(const Config&) { return std::make_unique<MemoryEngine>(); }
+// The one place the storage engine is chosen: Redis when --redis names
+// shards, else the embedded memory engine. The Redis engine connects in the
+// background and never blocks start-up: until every shard answers, /readyz
+// says 503 and requests that need storage answer 503.
+std::unique_ptr<Engine> make_engine(const Config& cfg) {
+  if (cfg.redis_urls.empty()) return std::make_unique<MemoryEngine>();
+  redis::RedisEngineOptions o;
+  o.urls = cfg.redis_urls;
+  o.connection.command_timeout = std::chrono::milliseconds(cfg.redis_timeout_ms);
+  return std::make_unique<redis::RedisEngine>(std::move(o));
+}
+
+// Logs each change of the engine's readiness, so an operator sees storage
+// go and come back (the Redis engine reconnects by itself). The first look
+// comes a second after start, once a reachable Redis has been connected.
+void watch_readiness(Engine& engine, asio::steady_timer& timer, bool was_ready) {
+  timer.expires_after(was_ready ? 1s : 500ms);
+  timer.async_wait([&engine, &timer, was_ready](const boost::system::error_code& ec) {
+    if (ec) return;
+    const bool ready = engine.ready();
+    if (ready && !was_ready) spdlog::info("storage ready (engine={})", engine.name());
+    if (!ready && was_ready)
+      spdlog::warn("storage unavailable (engine={}): /readyz answers 503", engine.name());
+    watch_readiness(engine, timer, ready);
+  });
+}
 
 std::string url_host(const asio::ip::address& a) {
   return a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
@@ -64,6 +87,7 @@ struct Server::Impl {
   std::shared_ptr<Listener> listener;
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<asio::steady_timer> drain_timer;
+  std::unique_ptr<asio::steady_timer> ready_timer;
   bool shutting_down = false;
 };
 
@@ -77,6 +101,7 @@ Server::Impl::~Impl() {
     if (t.joinable()) t.join();
   signals.reset();
   drain_timer.reset();
+  ready_timer.reset();
   listener.reset();
   guards.clear();
   contexts.clear();
@@ -115,10 +140,14 @@ void Server::Impl::on_signal(const boost::system::error_code& ec, int signo) {
 }
 
 void Server::Impl::drain(std::chrono::steady_clock::time_point deadline) {
-  if (listener->sessions() == 0 || std::chrono::steady_clock::now() >= deadline) {
+  // Sessions first; then the presence leaves they caused, so other nodes
+  // see this node's users go offline now rather than when entries expire.
+  const bool done = listener->sessions() == 0 && router->pending() == 0;
+  if (done || std::chrono::steady_clock::now() >= deadline) {
     if (size_t left = listener->sessions())
       spdlog::warn("{} sessions still open after {}s; stopping anyway", left,
                    std::chrono::duration_cast<std::chrono::seconds>(drain_timeout).count());
+    router->stop();
     stop_all();
     return;
   }
@@ -187,6 +216,9 @@ int Server::run() {
   s.signals->async_wait(
       [&s](const boost::system::error_code& e, int signo) { s.on_signal(e, signo); });
   s.drain_timer = std::make_unique<asio::steady_timer>(main);
+  s.ready_timer = std::make_unique<asio::steady_timer>(main);
+  watch_readiness(*s.engine, *s.ready_timer, true);
+  s.router->start(main.get_executor());
   s.listener->start();
 
   for (auto& c : s.contexts) {

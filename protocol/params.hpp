@@ -218,6 +218,12 @@ struct SetTtr {
 struct SetManualEttr {
   std::string conversation_id;
   std::optional<Millis> time;  // null clears
+struct SetPresence {
+  std::string status;  // online | away | busy
+};
+
+struct GetPresence {
+  std::vector<std::string> user_ids;  // at most 100
 };
 
 }  // namespace parley::params

@@ -26,7 +26,7 @@ using Params =
                  params::CloseConversation, params::SetStatus, params::Invite, params::MemberRef,
                  params::Transfer, params::SetGroup, params::ConsumerTakeover,
                  params::SendRichContent, params::SendFile, params::SendEvent, params::SetNote,
-                 params::ListNotes, params::SetCsat, params::SetTtr, params::SetManualEttr>;
+                 params::ListNotes, params::SetCsat, params::SetTtr, params::SetManualEttr, params::SetPresence, params::GetPresence>;
 
 // One request of a frame.
 struct Call {

@@ -15,6 +15,7 @@ namespace {
 constexpr size_t kTokenBytes = 8192;
 constexpr size_t kImageUrlBytes = 2048;
 constexpr size_t kMaxTypes = 64;  // queryMessages.types entries
+constexpr size_t kMaxPresenceUsers = 100;  // getPresence.userIds (PROTOCOL §5)
 // ttl is in seconds and becomes milliseconds: a century keeps it far from overflow.
 constexpr int64_t kMaxTtl = int64_t{100} * 365 * 24 * 3600;
 constexpr int64_t kMaxMillis = std::numeric_limits<int64_t>::max();
@@ -31,6 +32,8 @@ constexpr std::array<std::string_view, 5> kChatStates = {"COMPOSING", "PAUSE", "
                                                          "GONE"};
 constexpr std::array<std::string_view, 2> kReceipts = {"READ", "ACCEPT"};
 constexpr std::array<std::string_view, 1> kMemberOf = {"me"};
+// "offline" is what a user is without sockets, not something to set.
+constexpr std::array<std::string_view, 3> kPresenceStatuses = {"online", "away", "busy"};
 
 // Ends a decoder: unknown fields are checked last, the first error wins.
 Result<Params> done(FieldReader& r, Params p) {
@@ -252,6 +255,23 @@ Result<Params> decode_mark_read(FieldReader& r) {
   return done(r, std::move(p));
 }
 
+Result<Params> decode_set_presence(FieldReader& r) {
+  params::SetPresence p;
+  if (auto i = r.one_of("status", kPresenceStatuses, true))
+    p.status = std::string(kPresenceStatuses[*i]);
+  return done(r, std::move(p));
+}
+
+Result<Params> decode_get_presence(FieldReader& r) {
+  params::GetPresence p;
+  if (!r.has("userIds")) {
+    r.take_any("userIds");
+    r.fail(invalid_params("userIds", "required"));
+  }
+  r.id_array("userIds", p.user_ids, kMaxPresenceUsers);
+  return done(r, std::move(p));
+}
+
 struct MethodEntry {
   std::string_view name;
   ParamsDecoder decode;
@@ -296,6 +316,8 @@ constexpr MethodEntry kMethods[] = {
     {"setCsat", decode_set_csat},
     {"setTtr", decode_set_ttr},
     {"setManualEttr", decode_set_manual_ettr},
+    {"setPresence", decode_set_presence},
+    {"getPresence", decode_get_presence},
 };
 
 }  // namespace

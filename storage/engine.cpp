@@ -45,6 +45,23 @@ std::string preview_text(const std::string& body) {
 
 }  // namespace
 
+std::string_view to_string(PresenceStatus s) {
+  switch (s) {
+    case PresenceStatus::online: return "online";
+    case PresenceStatus::away: return "away";
+    case PresenceStatus::busy: return "busy";
+    case PresenceStatus::offline: break;
+  }
+  return "offline";
+}
+
+std::optional<PresenceStatus> presence_status_from(std::string_view s) {
+  for (auto p : {PresenceStatus::offline, PresenceStatus::online, PresenceStatus::away,
+                 PresenceStatus::busy})
+    if (to_string(p) == s) return p;
+  return std::nullopt;
+}
+
 size_t ConvKeyHash::operator()(const ConvKey& k) const {
   // Tenants are few and ids are UUIDs: mixing the id's hash with the
   // tenant's is enough to spread keys over hub shards.

@@ -442,7 +442,7 @@ Result<ListPage> MemoryEngine::list_now(const std::string& tenant, const ListReq
   if (!t) return page;
 
   std::optional<UpdatedKey> pos = req.after;
-  size_t skipped = 0;
+  size_t skipped = 0, examined = 0;
   std::vector<std::pair<UpdatedKey, EntryPtr>> batch;
   for (;;) {
     // Snapshot a batch of keys under the tenant lock, then visit each
@@ -469,6 +469,11 @@ Result<ListPage> MemoryEngine::list_now(const std::string& tenant, const ListReq
       std::lock_guard lk(entry->mu);
       // Moved since the snapshot: it is listed at its new place, if at all.
       if (entry->erased || entry->record.updated_at != k.first) continue;
+      if (req.scan_limit && examined == req.scan_limit) {
+        page.has_next = true;
+        return page;
+      }
+      ++examined;
       if (req.match && !req.match(entry->record)) continue;
       if (skipped < req.offset) {
         ++skipped;

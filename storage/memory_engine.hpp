@@ -10,6 +10,8 @@
 // updates the indexes, so nothing takes a conversation lock while holding a
 // tenant's (list() snapshots keys first, then locks conversations one by one).
 //
+// Presence (memory_presence.cpp) has its own mutex, taken alone.
+//
 // Every method completes without suspending.
 #pragma once
 
@@ -50,6 +52,18 @@ class MemoryEngine : public Engine {
   asio::awaitable<Result<LogPage>> read(ConvKey key, ReadRequest req) override;
   asio::awaitable<Result<ListPage>> list(std::string tenant, ListRequest req) override;
   void publish_signal(const ConvKey& key, Signal signal) override;
+
+  asio::awaitable<Result<std::optional<PresenceChange>>> presence_touch(
+      PresenceSocket socket, std::optional<PresenceStatus> status, Millis now,
+      Millis expires_at) override;
+  asio::awaitable<Result<std::optional<PresenceChange>>> presence_leave(PresenceSocket socket,
+                                                                        Millis now) override;
+  asio::awaitable<Result<std::vector<PresenceSocket>>> presence_refresh(
+      std::vector<PresenceSocket> sockets, Millis now, Millis expires_at) override;
+  asio::awaitable<Result<std::vector<PresenceChange>>> presence_sweep(Millis now,
+                                                                      size_t limit) override;
+  asio::awaitable<Result<std::vector<PresenceState>>> presence_get(
+      std::string tenant, std::vector<std::string> user_ids, Millis now) override;
 
   // Live conversations in `tenant` (for tests and metrics).
   size_t size(const std::string& tenant) const;
@@ -95,7 +109,27 @@ class MemoryEngine : public Engine {
   static void unindex(Tenant& t, const Conversation& indexed, const std::string& create_key);
   void publish(const ConvKey& key, const Entry& e, const std::vector<EventPtr>& events) const;
 
+  // One user's presence: its sockets' expiries, its status, last_seen.
+  struct PresenceEntry {
+    std::map<std::string, Millis> sockets;  // socket id -> expires_at
+    PresenceStatus status = PresenceStatus::offline;
+    Millis last_seen = 0;
+  };
+  using UserKey = std::pair<std::string, std::string>;  // (tenant, user)
+  std::optional<PresenceChange> presence_touch_now(const PresenceSocket& socket,
+                                                   std::optional<PresenceStatus> status, Millis now,
+                                                   Millis expires_at);
+  std::optional<PresenceChange> presence_leave_now(const PresenceSocket& socket, Millis now);
+  std::vector<PresenceSocket> presence_refresh_now(const std::vector<PresenceSocket>& sockets,
+                                                   Millis now, Millis expires_at);
+  std::vector<PresenceChange> presence_sweep_now(Millis now, size_t limit);
+  std::vector<PresenceState> presence_get_now(const std::string& tenant,
+                                              const std::vector<std::string>& user_ids,
+                                              Millis now) const;
+
   std::atomic<EventSink*> sink_{nullptr};
+  mutable std::mutex presence_mu_;
+  std::map<UserKey, PresenceEntry> presence_;
   mutable std::shared_mutex tenants_mu_;  // guards the map, not the Tenants
   std::unordered_map<std::string, std::unique_ptr<Tenant>> tenants_;
 };

@@ -21,8 +21,13 @@ enum class ScriptId : int {
   read,     // a page of the log, overrides applied, filtered
   claim,    // tenant: reserve name / externalId / create key
   release,  // tenant: drop index entries that point at a conversation
+  // Presence (redis_presence.cpp): one user's sockets, status and due entry.
+  presence_touch,    // add/renew a socket, maybe set the status; report a change
+  presence_leave,    // remove a socket; offline when it was the last live one
+  presence_refresh,  // renew existing sockets only; name the missing ones
+  presence_expire,   // the sweep's step: every socket expired -> offline
 };
-inline constexpr int kScriptCount = 7;
+inline constexpr int kScriptCount = 11;
 
 struct Script {
   std::string_view name;

@@ -166,30 +166,34 @@ void RedisEngine::publish_signal(const ConvKey& key, Signal signal) {
 
 // ---- scripts ---------------------------------------------------------------
 
+asio::awaitable<Result<std::string>> RedisEngine::script_sha(Shard& s, ScriptId id) {
+  const Script& sc = script(id);
+  const auto slot = static_cast<size_t>(id);
+  {
+    std::lock_guard lk(sha_mu_);
+    if (!shas_[slot].empty()) co_return shas_[slot];
+  }
+  auto loaded = co_await s.cmd->command(strs("SCRIPT", "LOAD", sc.source));
+  if (!loaded) co_return std::move(loaded).error();
+  if (loaded->is_error())
+    co_return unavailable("redis: SCRIPT LOAD " + std::string(sc.name) + ": " + loaded->str());
+  std::lock_guard lk(sha_mu_);
+  shas_[slot] = loaded->str();
+  co_return shas_[slot];
+}
+
 asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
                                                       std::vector<std::string> keys,
                                                       std::vector<std::string> args) {
   const Script& sc = script(id);
   const auto slot = static_cast<size_t>(id);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    std::string sha;
-    {
-      std::lock_guard lk(sha_mu_);
-      sha = shas_[slot];
-    }
-    if (sha.empty()) {
-      auto loaded = co_await s.cmd->command(strs("SCRIPT", "LOAD", sc.source));
-      if (!loaded) co_return std::move(loaded).error();
-      if (loaded->is_error())
-        co_return unavailable("redis: SCRIPT LOAD " + std::string(sc.name) + ": " + loaded->str());
-      sha = loaded->str();
-      std::lock_guard lk(sha_mu_);
-      shas_[slot] = sha;
-    }
+    auto sha = co_await script_sha(s, id);
+    if (!sha) co_return std::move(sha).error();
     std::vector<std::string> cmd;
     cmd.reserve(3 + keys.size() + args.size());
     cmd.emplace_back("EVALSHA");
-    cmd.push_back(sha);
+    cmd.push_back(*sha);
     cmd.push_back(std::to_string(keys.size()));
     cmd.insert(cmd.end(), keys.begin(), keys.end());
     cmd.insert(cmd.end(), args.begin(), args.end());
@@ -198,7 +202,7 @@ asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
     if (r->error_is("NOSCRIPT")) {
       // This shard never saw it, or SCRIPT FLUSH ran: load it again.
       std::lock_guard lk(sha_mu_);
-      if (shas_[slot] == sha) shas_[slot].clear();
+      if (shas_[slot] == *sha) shas_[slot].clear();
       continue;
     }
     if (r->is_error())
@@ -207,6 +211,54 @@ asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
     co_return r;
   }
   co_return unavailable("redis: script " + std::string(sc.name) + " would not load");
+}
+
+asio::awaitable<Result<std::vector<RedisReply>>> RedisEngine::eval_pipeline(
+    Shard& s, ScriptId id, std::vector<ScriptCall> calls) {
+  const Script& sc = script(id);
+  const auto slot = static_cast<size_t>(id);
+  std::vector<RedisReply> out(calls.size());
+  std::vector<size_t> todo(calls.size());
+  for (size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+  for (int attempt = 0; attempt < 3 && !todo.empty(); ++attempt) {
+    auto sha = co_await script_sha(s, id);
+    if (!sha) co_return std::move(sha).error();
+    std::vector<std::vector<std::string>> cmds;
+    cmds.reserve(todo.size());
+    for (size_t i : todo) {
+      const ScriptCall& c = calls[i];
+      std::vector<std::string> cmd;
+      cmd.reserve(3 + c.keys.size() + c.args.size());
+      cmd.emplace_back("EVALSHA");
+      cmd.push_back(*sha);
+      cmd.push_back(std::to_string(c.keys.size()));
+      cmd.insert(cmd.end(), c.keys.begin(), c.keys.end());
+      cmd.insert(cmd.end(), c.args.begin(), c.args.end());
+      cmds.push_back(std::move(cmd));
+    }
+    auto replies = co_await s.cmd->pipeline(std::move(cmds));
+    std::vector<size_t> again;
+    for (size_t j = 0; j < todo.size(); ++j) {
+      auto& r = replies[j];
+      if (!r) co_return std::move(r).error();
+      if (r->error_is("NOSCRIPT")) {
+        again.push_back(todo[j]);
+        continue;
+      }
+      if (r->is_error())
+        co_return unavailable("redis " + s.address.id() + " " + std::string(sc.name) + ": " +
+                              r->str());
+      out[todo[j]] = std::move(*r);
+    }
+    if (!again.empty()) {
+      std::lock_guard lk(sha_mu_);
+      if (shas_[slot] == *sha) shas_[slot].clear();
+    }
+    todo = std::move(again);
+  }
+  if (!todo.empty())
+    co_return unavailable("redis: script " + std::string(sc.name) + " would not load");
+  co_return out;
 }
 
 // ---- reads -----------------------------------------------------------------
@@ -344,7 +396,7 @@ asio::awaitable<Result<ListPage>> RedisEngine::list(std::string tenant, ListRequ
   TenantKeys t(tenant);
   Shard& ts = shard_of(t);
   ListPage page;
-  size_t skipped = 0;
+  size_t skipped = 0, examined = 0;
   // Where the next index query starts: a score (inclusive) and how many
   // entries at exactly that score were already passed, so runs of equal
   // scores longer than a batch still make progress.
@@ -390,6 +442,11 @@ asio::awaitable<Result<ListPage>> RedisEngine::list(std::string tenant, ListRequ
         asio::co_spawn(io_, index_updated(tenant, c->id, c->updated_at), asio::detached);
         continue;
       }
+      if (req.scan_limit && examined == req.scan_limit) {
+        page.has_next = true;
+        co_return page;
+      }
+      ++examined;
       if (req.match && !req.match(*c)) continue;
       if (skipped < req.offset) {
         ++skipped;

@@ -114,6 +114,7 @@ struct RedisEngineOptions {
   int update_attempts = 16;                                 // compare-and-set rounds before 503
   int vnodes = 160;                                         // hash ring points per shard
   size_t read_budget = 2000;                                // events one read script may scan
+  std::chrono::seconds presence_keep{30 * 24 * 3600};       // an offline user's last_seen
 };
 
 class RedisEngine : public Engine {
@@ -141,6 +142,19 @@ class RedisEngine : public Engine {
   asio::awaitable<Result<ListPage>> list(std::string tenant, ListRequest req) override;
   void publish_signal(const ConvKey& key, Signal signal) override;
 
+  // Presence: redis_presence.cpp.
+  asio::awaitable<Result<std::optional<PresenceChange>>> presence_touch(
+      PresenceSocket socket, std::optional<PresenceStatus> status, Millis now,
+      Millis expires_at) override;
+  asio::awaitable<Result<std::optional<PresenceChange>>> presence_leave(PresenceSocket socket,
+                                                                        Millis now) override;
+  asio::awaitable<Result<std::vector<PresenceSocket>>> presence_refresh(
+      std::vector<PresenceSocket> sockets, Millis now, Millis expires_at) override;
+  asio::awaitable<Result<std::vector<PresenceChange>>> presence_sweep(Millis now,
+                                                                      size_t limit) override;
+  asio::awaitable<Result<std::vector<PresenceState>>> presence_get(
+      std::string tenant, std::vector<std::string> user_ids, Millis now) override;
+
   // Blocks the calling thread (never an event-loop thread: for start-up and
   // tests) until every command and pub/sub connection is up, or `limit`.
   bool wait_until_ready(std::chrono::milliseconds limit) const;
@@ -161,9 +175,20 @@ class RedisEngine : public Engine {
 
   Shard& shard_of(const ConvKeys& k);
   Shard& shard_of(const TenantKeys& k);
+  Shard& shard_of_tag(std::string_view tag) { return shards_[ring_.shard_for(tag)]; }
+  // The SHA of a script on this engine's shards, loading it when unknown.
+  asio::awaitable<Result<std::string>> script_sha(Shard& s, ScriptId id);
   // EVALSHA with SCRIPT LOAD on NOSCRIPT; an error reply becomes 503.
   asio::awaitable<Result<RedisReply>> eval(Shard& s, ScriptId id, std::vector<std::string> keys,
                                            std::vector<std::string> args);
+  // Runs `id` once per call, pipelined on `s`; replies in call order. A call
+  // Redis answered NOSCRIPT did not run and is sent again once loaded; an
+  // error reply or a lost link fails the whole batch (503).
+  struct ScriptCall {
+    std::vector<std::string> keys, args;
+  };
+  asio::awaitable<Result<std::vector<RedisReply>>> eval_pipeline(Shard& s, ScriptId id,
+                                                                 std::vector<ScriptCall> calls);
   asio::awaitable<Result<Loaded>> load(const ConvKey& key, uint64_t target_seq);
   // Whole records of `keys` (nullopt: no such conversation), pipelined per shard.
   asio::awaitable<Result<std::vector<std::optional<Conversation>>>> load_many(

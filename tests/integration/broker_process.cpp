@@ -170,6 +170,21 @@ std::optional<int> BrokerProcess::signal_and_wait(int signal, std::chrono::milli
   return status_;
 }
 
+std::string BrokerProcess::crash() {
+  if (pid_ <= 0) return "";
+  if (!signal_and_wait(SIGKILL, std::chrono::seconds(5))) {
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    status_ = status;
+  }
+  // Reaped: stop() finds it killed by our signal and only reads its output.
+  std::string problem = stop();
+  const std::string killed = describe_status(*status_) + "; ";
+  if (problem.starts_with(killed)) problem.erase(0, killed.size());
+  return problem;
+}
+
 std::string BrokerProcess::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) return "";
   std::string problem;

@@ -46,6 +46,11 @@ class BrokerProcess {
   // abnormal end ("" when the broker exited 0 or by our SIGTERM).
   std::string stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
+  // `kill -9`: the broker dies on the spot, as in a crash, and is reaped.
+  // Not an abnormal end: the test asked for it. Returns what stop() would
+  // have reported besides the signal (a sanitizer report, say).
+  std::string crash();
+
  private:
   void drain();
   std::optional<int> try_reap();

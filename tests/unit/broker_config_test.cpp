@@ -82,6 +82,9 @@ TEST_CASE("config: the defaults") {
   CHECK(c.ping_interval_ms == 25000);
   CHECK(c.idle_timeout_ms == 60000);
   CHECK(c.chat_state_interval_ms == 1000);
+  CHECK(c.presence_ttl_ms == 20000);
+  CHECK(c.redis_urls.empty());  // the memory engine
+  CHECK(c.redis_timeout_ms == 1000);
   CHECK(c.auth.jwt_secret.empty());
   CHECK_FALSE(c.auth.issuer.has_value());
   CHECK_FALSE(c.auth.audience.has_value());
@@ -117,6 +120,9 @@ TEST_CASE("config: --help answers the usage, listing every flag") {
                            "--ping-interval-ms",
                            "--idle-timeout-ms",
                            "--chat-state-interval-ms",
+                           "--presence-ttl-ms",
+                           "--redis",
+                           "--redis-timeout-ms",
                            "--config",
                            "--max-frame-bytes",
                            "--max-text-chars",
@@ -331,4 +337,28 @@ TEST_CASE("config: the contact-centre workflow settings") {
   for (const char* flag :
        {"--lock-after-sec", "--ttr-normal-sec", "--ttr-prioritized-sec", "--ttr-urgent-sec"})
     CHECK_MESSAGE(contains(*help->help, flag), flag);
+TEST_CASE("config: Redis shards and time-outs") {
+  Config c = ok({"--dev", "--redis", "redis://10.0.0.1:6380/2", "--redis", "redis://10.0.0.2",
+                 "--redis-timeout-ms", "250", "--presence-ttl-ms", "3000"});
+  CHECK(c.redis_urls == std::vector<std::string>{"redis://10.0.0.1:6380/2", "redis://10.0.0.2"});
+  CHECK(c.redis_timeout_ms == 250);
+  CHECK(c.presence_ttl_ms == 3000);
+  // The environment takes a comma-separated list, like PARLEY_ALLOWED_ORIGIN.
+  c = ok({"--dev"}, {"PARLEY_REDIS=redis://a:1,redis://b:2/1", "PARLEY_REDIS_TIMEOUT_MS=50"});
+  CHECK(c.redis_urls == std::vector<std::string>{"redis://a:1", "redis://b:2/1"});
+  CHECK(c.redis_timeout_ms == 50);
+  TempFile file("redis = redis://file-a\nredis = redis://file-b\n");
+  CHECK(ok({"--dev", "--config", file.name()}).redis_urls.size() == 2);
+  CHECK(ok({"--dev", "--config", file.name(), "--redis", "redis://flag"}).redis_urls ==
+        std::vector<std::string>{"redis://flag"});
+
+  CHECK(error({"--dev", "--redis", "http://x"}) ==
+        "--redis (PARLEY_REDIS): expected redis://HOST[:PORT][/DB] (IPv6 in brackets), got "
+        "\"http://x\"");
+  CHECK(contains(error({"--dev", "--redis", "redis://h:99999"}), "--redis (PARLEY_REDIS)"));
+  // One shard named twice would be two points of view of one server.
+  CHECK(error({"--dev", "--redis", "redis://h", "--redis", "redis://h:6379/0"}) ==
+        "--redis (PARLEY_REDIS): h:6379/0 is given twice");
+  CHECK(contains(error({"--dev", "--redis-timeout-ms", "5"}), "--redis-timeout-ms"));
+  CHECK(contains(error({"--dev", "--presence-ttl-ms", "100"}), "--presence-ttl-ms"));
 }

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine_contract_presence.hpp"
 #include "engine_contract_support.hpp"
 #include "engine_contract_workflow.hpp"
 
@@ -646,4 +647,5 @@ void create_is_idempotent() {
   PARLEY_ENGINE_CONTRACT_CASE(F, epoch_is_stable_and_version_grows)    \
   PARLEY_ENGINE_CONTRACT_CASE(F, create_is_idempotent)                 \
   PARLEY_ENGINE_CONTRACT_CASE(F, append_labels_seat_and_dialog)        \
-  PARLEY_ENGINE_CONTRACT_CASE(F, workflow_fields_round_trip)
+  PARLEY_ENGINE_CONTRACT_CASE(F, workflow_fields_round_trip)        \
+  PARLEY_ENGINE_CONTRACT_PRESENCE(F)

@@ -548,3 +548,28 @@ TEST_CASE("the first error wins") {
   invalid("sendMessage", R"({"zzz":1,"conversationId":"c","text":""})", "text", "empty");
   invalid("sendMessage", R"({"zzz":1,"conversationId":"c","text":"t"})", "zzz", "unknown field");
 }
+
+TEST_CASE("setPresence and getPresence") {
+  for (std::string_view s : {"online", "away", "busy"})
+    CHECK(ok<params::SetPresence>("setPresence", R"({"status":)" + jstr(s) + "}").status == s);
+  invalid("setPresence", "{}", "status", "required");
+  invalid("setPresence", R"({"status":"offline"})", "status", "must be one of online|away|busy");
+  invalid("setPresence", R"({"status":"ONLINE"})", "status", "must be one of online|away|busy");
+  invalid("setPresence", R"({"status":"away","until":1})", "until", "unknown field");
+
+  auto p = ok<params::GetPresence>("getPresence", R"({"userIds":["ann","bob"]})");
+  CHECK(p.user_ids == std::vector<std::string>{"ann", "bob"});
+  CHECK(ok<params::GetPresence>("getPresence", R"({"userIds":[]})").user_ids.empty());
+  invalid("getPresence", "{}", "userIds", "required");
+  invalid("getPresence", R"({"userIds":null})", "userIds", "required");
+  invalid("getPresence", R"({"userIds":"ann"})", "userIds", "expected array");
+  invalid("getPresence", R"({"userIds":["ann",7]})", "userIds[1]", "expected string");
+  invalid("getPresence", R"({"userIds":[""]})", "userIds[0]", "empty");
+  std::string hundred = "[", hundred_one;
+  for (int i = 0; i < 100; ++i) hundred += (i ? ",\"u" : "\"u") + std::to_string(i) + "\"";
+  hundred_one = hundred + ",\"u100\"]";
+  hundred += "]";
+  CHECK(ok<params::GetPresence>("getPresence", R"({"userIds":)" + hundred + "}").user_ids.size() ==
+        100);
+  too_big("getPresence", R"({"userIds":)" + hundred_one + "}", "userIds", 100);
+}

@@ -3,6 +3,7 @@
 // coming back, a dropped pub/sub link, scripts flushed, data wiped.
 #include <doctest/doctest.h>
 
+#include <set>
 #include <thread>
 
 #include "engine_contract.hpp"
@@ -94,6 +95,8 @@ TEST_CASE("redis engine: Redis down answers 503 fast, and it recovers without a 
   CHECK(down.error().code == code::unavailable);
   CHECK(h.get(k).error().code == code::unavailable);
   CHECK(h.create(ConvKey{"t", "outage-2"}).error().code == code::unavailable);
+  auto presence = run(h.engine().presence_touch(sock("ann", "s1"), std::nullopt, kT0, kT0 + kTtl));
+  CHECK(presence.error().code == code::unavailable);
   // No persistence in the test server: its data is gone when it comes back.
   server.start();
   REQUIRE(eventually([&] { return h.engine().ready(); }, 5s));
@@ -179,4 +182,63 @@ TEST_CASE("redis engine: conversations spread over several shards") {
   }());
   REQUIRE_FALSE(clash.ok());
   CHECK(clash.error().code == code::conflict);
+}
+
+TEST_CASE("redis engine: nodes share presence, and one node reports each change") {
+  RedisFactory::reset();
+  Harness a(make_engine()), b(make_engine());
+  PresenceCalls pa(a.engine()), pb(b.engine());
+  check_change(pa.touch(sock("ann", "on-a"), kT0), "ann", PresenceStatus::online, kT0);
+  CHECK_FALSE(pb.touch(sock("ann", "on-b"), kT0 + 1));
+  CHECK(pb.get("ann", kT0 + 2).status == PresenceStatus::online);
+  check_change(pb.touch(sock("ann", "on-b"), kT0 + 3, PresenceStatus::away), "ann",
+               PresenceStatus::away, kT0 + 3);
+  CHECK(pa.get("ann", kT0 + 4).status == PresenceStatus::away);
+  CHECK_FALSE(pa.leave(sock("ann", "on-a"), kT0 + 5));
+  check_change(pb.leave(sock("ann", "on-b"), kT0 + 6), "ann", PresenceStatus::offline, kT0 + 6);
+
+  // Node a "crashes": its users' entries are no longer refreshed. Both
+  // nodes sweep at once; each user's offline is reported by one of them.
+  for (int i = 0; i < 30; ++i) pa.touch(sock("u" + std::to_string(i), "s"), kT0);
+  std::vector<PresenceChange> from_a, from_b;
+  std::thread ta([&] { from_a = pa.sweep(kT0 + kTtl); });
+  std::thread tb([&] { from_b = pb.sweep(kT0 + kTtl); });
+  ta.join();
+  tb.join();
+  std::set<std::string> users;
+  for (const auto& c : from_a) users.insert(c.state.user_id);
+  for (const auto& c : from_b) users.insert(c.state.user_id);
+  CHECK(from_a.size() + from_b.size() == 30);
+  CHECK(users.size() == 30);
+}
+
+TEST_CASE("redis engine: presence spreads over shards") {
+  auto& server = RedisServer::shared();
+  RedisFactory::reset();
+  RedisEngineOptions o;
+  o.urls = {server.url() + "/0", server.url() + "/1"};
+  auto engine = std::make_unique<RedisEngine>(o);
+  REQUIRE(engine->wait_until_ready(5s));
+  Harness h(std::move(engine));
+  PresenceCalls p(h.engine());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back("user-" + std::to_string(i));
+    REQUIRE(p.touch(sock(ids.back(), "s"), kT0, PresenceStatus::busy));
+  }
+  CHECK(std::stoi(server.command({"ZCARD", "pl:presence-due"})) > 0);
+  CHECK(std::stoi(server.command(
+            {"EVAL", "redis.call('SELECT', 1) return redis.call('ZCARD', 'pl:presence-due')",
+             "0"})) > 0);
+  auto all = run(h.engine().presence_get("t1", ids, kT0 + 1));
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 20);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    CHECK((*all)[i].user_id == ids[i]);
+    CHECK((*all)[i].status == PresenceStatus::busy);
+  }
+  CHECK(p.refresh({sock(ids[0], "s"), sock(ids[7], "s"), sock(ids[7], "x")}, kT0 + 2).size() == 1);
+  CHECK(p.sweep(kT0 + kTtl, 5).size() == 5);
+  CHECK(p.sweep(kT0 + kTtl).size() == 13);  // ids 0 and 7 were renewed
+  CHECK(p.sweep(kT0 + kTtl + 1).empty());
 }

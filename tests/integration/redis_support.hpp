@@ -1,0 +1,57 @@
+// What the Redis integration tests (redis_*_test.cpp) share: broker nodes
+// on one private Redis, readiness, and waiting for presence pushes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+#include "redis_process.hpp"
+
+namespace parley::it {
+
+// Flags of a broker node on `redis`, with tokens, named `node`.
+inline std::vector<std::string> node_args(const RedisProcess& redis, const std::string& node,
+                                          std::vector<std::string> more = {}) {
+  std::vector<std::string> args =
+      jwt_args({"--redis", redis.url(), "--node-id", node, "--redis-timeout-ms", "500"});
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+// GET /readyz's status (0 when the broker did not answer).
+inline int readyz(uint16_t port) {
+  try {
+    return http_get(port, "/readyz").status;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// Waits (bounded) until the broker's storage answers.
+inline bool storage_ready(uint16_t port) {
+  return wait_until([&] { return readyz(port) == 200; });
+}
+
+// The next `presence` push about `user` with `status`, skipping others
+// (other users, earlier states of this one). Throws Timeout past `limit`.
+inline Json expect_presence(WsClient& client, const std::string& user, const std::string& status,
+                            Millis limit = Millis(10000)) {
+  const auto until = Clock::now() + limit;
+  for (;;) {
+    auto left = std::chrono::duration_cast<Millis>(until - Clock::now());
+    if (left <= Millis(0)) throw Timeout(client.name() + ": no presence " + status + " of " + user);
+    Json push = client.expect_push("presence", left);
+    Json p = push.at("/params");
+    if (p.get_string("/userId") == user && p.get_string("/status") == status) return p;
+  }
+}
+
+// getPresence of one user: {userId, status, lastSeen}.
+inline Json presence_of(WsClient& client, const std::string& user) {
+  Json result = client.call("getPresence", obj({{"userIds", raw("[" + quote(user) + "]")}}));
+  REQUIRE_MESSAGE(result.size() == 1, result.frame());
+  return result.items().front();
+}
+
+}  // namespace parley::it
