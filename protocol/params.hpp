@@ -218,6 +218,8 @@ struct SetTtr {
 struct SetManualEttr {
   std::string conversation_id;
   std::optional<Millis> time;  // null clears
+};
+
 struct SetPresence {
   std::string status;  // online | away | busy
 };

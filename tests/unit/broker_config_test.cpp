@@ -337,6 +337,8 @@ TEST_CASE("config: the contact-centre workflow settings") {
   for (const char* flag :
        {"--lock-after-sec", "--ttr-normal-sec", "--ttr-prioritized-sec", "--ttr-urgent-sec"})
     CHECK_MESSAGE(contains(*help->help, flag), flag);
+}
+
 TEST_CASE("config: Redis shards and time-outs") {
   Config c = ok({"--dev", "--redis", "redis://10.0.0.1:6380/2", "--redis", "redis://10.0.0.2",
                  "--redis-timeout-ms", "250", "--presence-ttl-ms", "3000"});
