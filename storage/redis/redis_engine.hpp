@@ -36,6 +36,8 @@
 //   pl:{t:T}:pending     hash  id -> ms: a create() that claimed names and has
 //                              not finished; tells a stale claim from a live one
 //   pl:{t:T}:creq:KEY    string id, expires after create_key_ttl (24 h)
+//  Per user, under {u:TENANT:USER}, and one due index per shard: presence,
+//  described in redis_presence.cpp.
 //
 // WHAT IS ATOMIC
 //  - append(): one Lua script on the conversation's shard — idempotency
