@@ -34,6 +34,8 @@ std::string nonce() {
   return buf;
 }
 
+asio::awaitable<void> nothing() { co_return; }
+
 std::string user_key(const std::string& tenant, const std::string& user) {
   std::string k = tenant;
   k.push_back('\x1f');
@@ -61,16 +63,19 @@ size_t PresenceTracker::pending() const {
 
 // ---- sockets ------------------------------------------------------------------
 
-asio::awaitable<void> PresenceTracker::open(std::shared_ptr<Connection> conn, Identity who) {
+// Not a coroutine: the seat is in place before open() returns, so a socket
+// that closes before the registration even starts still finds it, and the
+// registration then leaves (enroll).
+asio::awaitable<void> PresenceTracker::open(const Connection& conn, const Identity& who) {
   auto seat = std::make_shared<Seat>();
-  seat->socket = PresenceSocket{who.tenant, who.user_id, instance_ + ":" + conn->session_id()};
+  seat->socket = PresenceSocket{who.tenant, who.user_id, instance_ + ":" + conn.session_id()};
   {
     std::lock_guard lk(mu_);
-    if (!seats_.emplace(seat->socket.socket_id, seat).second) co_return;  // counted already
+    if (!ex_ || !seats_.emplace(seat->socket.socket_id, seat).second) return nothing();
     seat->registering = true;
   }
   ++in_flight_;
-  co_await enroll(seat);
+  return enroll(std::move(seat));
 }
 
 void PresenceTracker::close(const Connection& conn) {

@@ -59,10 +59,11 @@ class PresenceTracker : public std::enable_shared_from_this<PresenceTracker> {
   // Ends the periodic work (at its next wake-up).
   void stop();
 
-  // `conn` is now authenticated as `who`: its socket counts from now on.
-  // Completes when the engine has the entry, or could not write it (then
-  // the next renewal tries again).
-  asio::awaitable<void> open(std::shared_ptr<Connection> conn, Identity who);
+  // `conn` is now authenticated as `who`: its socket counts from now on
+  // (from the call, not from the first resumption of the awaitable). The
+  // awaitable completes when the engine has the entry, or could not write
+  // it (then the next renewal tries again). Before start(): nothing.
+  asio::awaitable<void> open(const Connection& conn, const Identity& who);
   // The socket is gone: its entry goes (once any registration finished).
   void close(const Connection& conn);
   // setPresence from `conn`, authenticated as `who`.

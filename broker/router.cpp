@@ -61,7 +61,7 @@ void Router::on_open(const std::shared_ptr<Connection>& c) {
   c->context = std::make_shared<ClientState>();
   // Authenticated by the upgrade's token: the socket counts for presence.
   if (const auto& who = c->identity())
-    asio::co_spawn(c->executor(), impl_->presence->open(c, *who), asio::detached);
+    asio::co_spawn(c->executor(), impl_->presence->open(*c, *who), asio::detached);
 }
 
 void Router::on_close(const std::shared_ptr<Connection>& c) {
@@ -189,7 +189,7 @@ asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authen
   const bool first = !current;
   ctx.conn->set_identity(who);
   // From now on the socket counts for presence (a refresh changes nothing).
-  if (first) co_await presence->open(ctx.conn, who);
+  if (first) co_await presence->open(*ctx.conn, who);
   const Limits& l = cfg.limits;
   JsonWriter w;
   w.begin_object()

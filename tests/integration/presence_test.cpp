@@ -1,6 +1,7 @@
 // Presence on one node (the memory engine): setPresence, getPresence, and
 // the `presence` pushes to the subscribers of the user's conversations.
 #include "harness.hpp"
+#include "redis_process.hpp"  // wait_until
 
 using namespace parley::it;
 
@@ -71,4 +72,17 @@ TEST_CASE("presence: bad params and unauthenticated calls") {
   many += "]";
   Json big = expect_error(*ann, "getPresence", obj({{"userIds", raw(many)}}), 413);
   CHECK(big.get_int("/error/data/limit") == 100);
+}
+
+TEST_CASE("presence: sockets that close right after a token upgrade leave no one online") {
+  BrokerProcess broker{jwt_args()};
+  auto bob = login(broker.port(), "bob", "agent");
+  const std::string token = mint_token(Claims("ann"));
+  for (int i = 0; i < 20; ++i) {
+    WsClient quick("ann");
+    quick.connect(broker.port(), "/ws?token=" + token);
+    if (i % 2) quick.close();  // the others just drop the connection
+  }
+  CHECK(wait_until(
+      [&] { return presence(*bob, R"(["ann"])").at("/0/status").get_string("") == "offline"; }));
 }
