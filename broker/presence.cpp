@@ -315,6 +315,15 @@ asio::awaitable<void> PresenceTracker::publish(PresenceChange change) {
     spdlog::debug("presence of {}: not announced ({})", user, convs.error().message);
     co_return;
   }
+  if (convs->data.empty()) co_return;
+  // Announce the user's state as it is now, read last thing before the
+  // pushes: when another node changed it meanwhile (and announces that),
+  // an older change published late would otherwise overwrite it for the
+  // subscribers.
+  std::vector<std::string> ids;  // no braced list in a coroutine (GCC 12)
+  ids.push_back(user);
+  auto current = co_await engine_.presence_get(change.tenant, std::move(ids), wall_now());
+  if (current.ok() && current->size() == 1) change.state = std::move(current->front());
   for (const auto& c : convs->data) {
     JsonWriter w;
     w.begin_object().field("userId", user).field("status", to_string(change.state.status));

@@ -11,10 +11,11 @@
 // to exactly one caller; that caller announces it.
 //
 // Announcing a change means pushing `presence {userId, status, lastSeen,
-// conversationId}` to the subscribers of the conversations the user is an
-// active member of: found with engine.list among the tenant's kAnnounceScan
-// most recently updated conversations, at most kAnnounceConversations of
-// them, one signal per conversation. Announcements are queued (the latest
+// conversationId}` — the user's state as read just before the push, which
+// keeps late announcements from contradicting newer ones of other nodes —
+// to the subscribers of the conversations the user is an active member of: found with engine.list
+// among the tenant's kAnnounceScan most recently updated conversations, at most
+// kAnnounceConversations of them, one signal per conversation. Announcements are queued (the latest
 // status of a user replaces a queued one) and run a few at a time, so a
 // storm of connections cannot flood storage with listings; past
 // kMaxQueuedAnnouncements they are dropped. Pushes are best effort, like
