@@ -1,0 +1,121 @@
+#include "broker_process.hpp"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace bench {
+
+namespace {
+
+constexpr size_t kOutputKept = 16 * 1024;
+
+// "listening on ws://127.0.0.1:40123/ws" -> 40123.
+uint16_t find_port(const std::string& out) {
+  auto at = out.find("listening on ws://");
+  if (at == std::string::npos) return 0;
+  auto path = out.find("/ws", at + 18);
+  if (path == std::string::npos) return 0;
+  auto colon = out.rfind(':', path);
+  if (colon == std::string::npos || colon < at) return 0;
+  return static_cast<uint16_t>(std::stoul(out.substr(colon + 1, path - colon - 1)));
+}
+
+}  // namespace
+
+SpawnedBroker::SpawnedBroker(const std::string& path, const std::vector<std::string>& args) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));
+  std::vector<std::string> all = {path};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
+  if (pid_ == 0) {
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ::close(fds[1]);
+  out_fd_ = fds[0];
+  reader_ = std::thread([this] { pump(); });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (port_.load() == 0) {
+    if (!alive() || std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("the broker did not start:\n" + output_tail());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+SpawnedBroker::~SpawnedBroker() {
+  if (alive()) {
+    ::kill(pid_, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (alive() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (alive()) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      exited_ = true;
+    }
+  }
+  if (reader_.joinable()) reader_.join();
+  if (out_fd_ >= 0) ::close(out_fd_);
+}
+
+bool SpawnedBroker::alive() {
+  if (exited_) return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) exited_ = true;
+  return !exited_;
+}
+
+void SpawnedBroker::pump() {
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(out_fd_, buf, sizeof buf);
+    if (n <= 0) return;
+    std::lock_guard lk(mu_);
+    output_.append(buf, static_cast<size_t>(n));
+    if (port_.load() == 0) port_.store(find_port(output_));
+    if (output_.size() > 2 * kOutputKept) output_.erase(0, output_.size() - kOutputKept);
+  }
+}
+
+std::string SpawnedBroker::output_tail() const {
+  std::lock_guard lk(mu_);
+  return output_.size() > kOutputKept ? output_.substr(output_.size() - kOutputKept) : output_;
+}
+
+uint64_t rss_bytes(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+uint64_t raise_fd_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return rl.rlim_cur;
+}
+
+}  // namespace bench
