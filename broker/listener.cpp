@@ -14,6 +14,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <cctype>
 
+#include "flusher.hpp"
 #include "http.hpp"
 #include "session.hpp"
 
@@ -60,6 +61,7 @@ bool origin_allowed(std::string_view origin, const std::vector<std::string>& all
 Listener::Listener(asio::any_io_executor accept_executor,
                    std::vector<asio::any_io_executor> session_executors, Deps deps)
     : deps_(deps), acceptor_(accept_executor), executors_(std::move(session_executors)) {
+  for (const auto& ex : executors_) flushers_.push_back(std::make_unique<Flusher>(ex));
   shared_ = std::make_unique<SessionShared>(
       SessionShared{deps_.cfg, deps_.handler, deps_.metrics,
                     [this](const std::shared_ptr<Session>& s) { add(s); },
@@ -130,10 +132,10 @@ void Listener::remove(const Session* s) {
   sessions_.erase(s);
 }
 
-const asio::any_io_executor& Listener::next_executor() {
-  const auto& ex = executors_[next_];
+size_t Listener::next_executor() {
+  size_t i = next_;
   next_ = (next_ + 1) % executors_.size();
-  return ex;
+  return i;
 }
 
 asio::awaitable<void> Listener::accept_loop() {
@@ -141,7 +143,8 @@ asio::awaitable<void> Listener::accept_loop() {
   asio::steady_timer backoff(acceptor_.get_executor());
   for (;;) {
     // The socket is born on the executor that will serve it.
-    auto [ec, socket] = co_await acceptor_.async_accept(next_executor(), use_tuple);
+    size_t index = next_executor();
+    auto [ec, socket] = co_await acceptor_.async_accept(executors_[index], use_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
       // Out of file descriptors and the like: back off instead of spinning.
@@ -154,13 +157,13 @@ asio::awaitable<void> Listener::accept_loop() {
     boost::system::error_code ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve_http(std::move(socket)), asio::detached);
+    asio::co_spawn(executor, serve_http(std::move(socket), index), asio::detached);
   }
 }
 
 // One request per connection: plain requests are answered and the
 // connection is closed; an upgrade hands the stream to a Session.
-asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket) {
+asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t executor_index) {
   auto self = shared_from_this();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -202,8 +205,12 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket) {
             refusal = Refusal{4001, verified.error().message};
         }
       }
-      auto session = std::make_shared<Session>(std::move(stream), *shared_);
-      session->run(std::move(req), std::move(who), std::move(refusal));
+      // Bytes read past the request are the client's first frames.
+      std::string leftover(static_cast<const char*>(buffer.data().data()), buffer.size());
+      stream.expires_never();
+      auto session = std::make_shared<Session>(stream.release_socket(), *shared_,
+                                               *flushers_[executor_index]);
+      session->run(std::move(req), std::move(leftover), std::move(who), std::move(refusal));
       co_return;
     }
     reply = http_reply(req.method_string(), target, deps_.engine, deps_.metrics);

@@ -25,6 +25,7 @@
 
 namespace parley {
 
+class Flusher;
 class Session;
 struct SessionShared;
 
@@ -61,14 +62,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve_http(asio::ip::tcp::socket socket);
-  const asio::any_io_executor& next_executor();
+  asio::awaitable<void> serve_http(asio::ip::tcp::socket socket, size_t executor_index);
+  size_t next_executor();
   void add(const std::shared_ptr<Session>& s);
   void remove(const Session* s);
 
   Deps deps_;
   asio::ip::tcp::acceptor acceptor_;
   std::vector<asio::any_io_executor> executors_;
+  std::vector<std::unique_ptr<Flusher>> flushers_;  // one per executor
   size_t next_ = 0;  // accept-executor only
   std::unique_ptr<SessionShared> shared_;
 

@@ -1,5 +1,6 @@
-#include "session.hpp"
-
+// Session: the upgrade, identity and rate limit, the one timer that serves
+// every deadline, and closing. Reading is in session_read.cpp, writing in
+// session_write.cpp.
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -8,11 +9,14 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/field.hpp>
+
+#include "flusher.hpp"
+#include "session.hpp"
 
 namespace parley {
 
-namespace websocket = beast::websocket;
 namespace http = beast::http;
 using namespace std::chrono_literals;
 
@@ -43,30 +47,26 @@ std::string close_reason_text(std::string_view reason) {
   return std::string(reason.substr(0, n));
 }
 
-// Errors that only say the socket went away or we closed it: not worth a
-// log line.
-bool expected_end(beast::error_code ec) {
-  return ec == asio::error::operation_aborted || ec == websocket::error::closed ||
-         ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe || ec == beast::error::timeout;
-}
-
-void fail(beast::error_code ec, const char* what, const std::string& id) {
-  if (expected_end(ec)) return;
-  spdlog::debug("session {}: {}: {}", id, what, ec.message());
+// What the handshake answers a request it cannot upgrade (RFC 6455 §4.2.2).
+std::string http_refusal(unsigned status, std::string_view reason, std::string_view body) {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
+  if (status == 426) out += "Sec-WebSocket-Version: 13\r\n";
+  out += "Server: parley/" PARLEY_VERSION "\r\nContent-Type: text/plain\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+  out += body;
+  return out;
 }
 
 }  // namespace
 
-Session::Session(beast::tcp_stream stream, SessionShared& shared)
+Session::Session(asio::ip::tcp::socket socket, SessionShared& shared, Flusher& flusher)
     : shared_(shared),
-      executor_(stream.get_executor()),
-      ws_(std::move(stream)),
+      flusher_(flusher),
+      executor_(socket.get_executor()),
+      socket_(std::move(socket)),
       id_(shared.cfg.node_id + "-" + std::to_string(next_session.fetch_add(1))),
-      auth_timer_(executor_),
-      expiry_timer_(executor_),
-      keepalive_timer_(executor_),
-      close_timer_(executor_),
+      timer_(executor_),
+      parser_(shared.cfg.limits.frame_bytes),
       limiter_(shared.cfg.limits.rate_per_sec, shared.cfg.limits.rate_burst, Clock::now()) {}
 
 // Runs when the last handler holding the session is gone: finish() has run
@@ -75,44 +75,54 @@ Session::~Session() = default;
 
 asio::any_io_executor Session::executor() const { return executor_; }
 
-void Session::run(Request req, std::optional<Identity> who, std::optional<Refusal> refusal) {
-  asio::co_spawn(executor_, serve(std::move(req), std::move(who), std::move(refusal)),
+void Session::run(Request req, std::string leftover, std::optional<Identity> who,
+                  std::optional<Refusal> refusal) {
+  asio::co_spawn(executor_,
+                 handshake(std::move(req), std::move(leftover), std::move(who),
+                           std::move(refusal)),
                  asio::detached);
 }
 
-asio::awaitable<void> Session::serve(Request req, std::optional<Identity> who,
-                                     std::optional<Refusal> refusal) {
+// Answers the upgrade (101, or 400/426 for a request no WebSocket client
+// would send), then hands over to the read side. The coroutine ends here:
+// an open session holds no coroutine frame.
+asio::awaitable<void> Session::handshake(Request req, std::string leftover,
+                                         std::optional<Identity> who,
+                                         std::optional<Refusal> refusal) {
   auto self = shared_from_this();
   const Config& cfg = shared_.cfg;
-
-  // The websocket stream keeps its own time: the HTTP read's deadline on
-  // the TCP stream must not fire under it.
-  beast::get_lowest_layer(ws_).expires_never();
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = handshake_timeout;
-  timeouts.idle_timeout = websocket::stream_base::none();  // ours: ping + idle below
-  timeouts.keep_alive_pings = false;
-  ws_.set_option(timeouts);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(http::field::server, "parley/" PARLEY_VERSION);
-  }));
-  // The frame limit is enforced by read_loop, not by Beast: Beast's own
-  // 1009 path drops the TCP connection while the rest of the oversized
-  // message is still arriving, and the peer then sees a reset instead of
-  // the close frame. UTF-8 in text frames is Beast's (close 1007).
-  ws_.read_message_max(0);   // no limit
-  ws_.auto_fragment(false);  // one frame per message
-  ws_.text(true);
-  // Pings, pongs and the peer's close count as signs of life.
-  ws_.control_callback(
-      [this](websocket::frame_type, beast::string_view) { last_rx_ = Clock::now(); });
-
-  auto [ec] = co_await ws_.async_accept(req, use_tuple);
-  if (ec) {
-    // Beast has answered a bad upgrade (400 and the like) itself.
-    fail(ec, "accept", id_);
+  auto key = req[http::field::sec_websocket_key];
+  auto version = req[http::field::sec_websocket_version];
+  std::string answer;
+  bool upgrade = false;
+  if (version.empty()) {
+    answer = http_refusal(400, "Bad Request", "missing Sec-WebSocket-Version\n");
+  } else if (version != "13") {
+    answer = http_refusal(426, "Upgrade Required", "unsupported Sec-WebSocket-Version\n");
+  } else if (!ws::valid_client_key(key)) {
+    answer = http_refusal(400, "Bad Request", "missing or invalid Sec-WebSocket-Key\n");
+  } else {
+    upgrade = true;
+    answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Accept: " +
+             ws::accept_key(key) + "\r\nServer: parley/" PARLEY_VERSION "\r\n\r\n";
+  }
+  // The request (and its headers) is not needed past this point.
+  req = {};
+  close_deadline_ = Clock::now() + handshake_timeout;
+  arm_timer();
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(answer), use_tuple);
+  close_deadline_ = Clock::time_point::max();
+  if (ec || !upgrade) {
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    if (ec) socket_.close(ignored);
+    timer_.cancel();
+    finished_ = true;
     co_return;
   }
+  boost::system::error_code ignored;
+  socket_.non_blocking(true, ignored);
   counted_ = true;
   shared_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
   shared_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
@@ -123,9 +133,9 @@ asio::awaitable<void> Session::serve(Request req, std::optional<Identity> who,
     close(refusal->code, refusal->reason);
   } else {
     if (who) set_identity(std::move(*who));
-    if (!identity_) arm_auth_deadline();
+    if (!identity_) auth_deadline_ = Clock::now() + std::chrono::milliseconds(cfg.auth_timeout_ms);
     next_ping_ = Clock::now() + std::chrono::milliseconds(cfg.ping_interval_ms);
-    arm_keepalive();
+    arm_timer();
     opened_ = true;
     try {
       if (shared_.on_open) shared_.on_open(self);
@@ -135,94 +145,14 @@ asio::awaitable<void> Session::serve(Request req, std::optional<Identity> who,
       close(1011, "internal error");
     }
   }
-  co_await read_loop();
-  finish();
+  if (!leftover.empty()) consume(leftover.data(), leftover.size());
+  else start_read();
 }
 
-// Reads frames one at a time and hands each to the Handler; the next read
-// starts only when the Handler is done, so requests run in arrival order.
-// Returns when the socket is closed, by either side.
-asio::awaitable<void> Session::read_loop() {
-  auto self = shared_from_this();
-  const size_t limit = shared_.cfg.limits.frame_bytes;
-  for (;;) {
-    // The message is read piece by piece so that one over the limit is
-    // never held in memory: at limit + 1 bytes it is known to be too big,
-    // and the rest of it is read and dropped.
-    std::string frame;
-    bool too_big = false;
-    beast::error_code ec;
-    do {
-      bool discard = too_big || closing();
-      size_t want = discard ? 64 * 1024 : limit + 1 - frame.size();
-      auto buffer = asio::dynamic_buffer(frame);
-      auto [e, n] = co_await ws_.async_read_some(buffer, want, use_tuple);
-      if ((ec = e)) break;
-      if (discard || frame.size() > limit) {
-        too_big = too_big || !discard;
-        frame.clear();
-      }
-    } while (!ws_.is_message_done());
-    if (ec) {
-      fail(ec, "read", id_);
-      co_return;
-    }
-    last_rx_ = Clock::now();
-    // Closing: keep reading (that is how the close handshake finishes) but
-    // do not act on what arrives.
-    if (closing()) continue;
-    if (too_big) {
-      close(1009, "frame too big");
-      continue;
-    }
-    if (!ws_.got_text()) {
-      close(1003, "text frames only");
-      continue;
-    }
-    shared_.metrics.frames_in.fetch_add(1, std::memory_order_relaxed);
-    {
-      std::lock_guard lk(mu_);
-      handling_ = true;
-    }
-    std::string response;
-    try {
-      response = co_await shared_.handler.on_frame(self, std::move(frame));
-    } catch (const std::exception& e) {
-      spdlog::error("session {}: on_frame: {}", id_, e.what());
-      close(1011, "internal error");
-    }
-    // A long request is not silence.
-    last_rx_ = Clock::now();
-    after_frame(std::move(response));
-  }
-}
-
-// PROTOCOL.md §2: a request's response goes out before any push it caused,
-// so the response is queued first, then the pushes held while it ran.
-void Session::after_frame(std::string response) {
-  bool start = false;
-  bool slow = false;
-  {
-    std::lock_guard lk(mu_);
-    handling_ = false;
-    if (closing_) return;
-    if (!response.empty())
-      slow = !enqueue_locked(std::make_shared<const std::string>(std::move(response)), false);
-    if (!slow) {
-      for (auto& f : held_) queue_.push_back(std::move(f));  // already counted
-      held_.clear();
-      if (!queue_.empty() && !writing_) start = writing_ = true;
-    }
-  }
-  if (slow) {
-    shared_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
-    close(4008, "slow consumer");
-  } else if (start) {
-    write_next();
-  }
-}
-
+// The socket is gone (both sides closed, or it broke): the Handler forgets
+// it. Runs once, on the executor.
 void Session::finish() {
+  if (finished_) return;
   finished_ = true;
   {
     std::lock_guard lk(mu_);
@@ -230,10 +160,9 @@ void Session::finish() {
     held_.clear();
     queue_.clear();
   }
-  auth_timer_.cancel();
-  expiry_timer_.cancel();
-  keepalive_timer_.cancel();
-  close_timer_.cancel();
+  batch_.clear();
+  inbox_.clear();
+  timer_.cancel();
   teardown();
   if (counted_) shared_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
   if (!opened_) return;
@@ -247,88 +176,18 @@ void Session::finish() {
 }
 
 //------------------------------------------------------------------------------
-// Outbound queue
-
-// Counts `frame` against the outbound limit and queues it (or holds it
-// while a request runs). False when it does not fit: the caller closes the
-// socket 4008. A frame bigger than the whole limit still goes onto an empty
-// queue, so one large response cannot wedge a client.
-bool Session::enqueue_locked(Frame frame, bool hold) {
-  size_t size = frame->size();
-  if (queued_bytes_ > 0 && queued_bytes_ + size > shared_.cfg.limits.outbound_bytes) return false;
-  queued_bytes_ += size;
-  if (hold)
-    held_.push_back(std::move(frame));
-  else
-    queue_.push_back(std::move(frame));
-  return true;
-}
-
-bool Session::push(Frame frame) {
-  if (!frame) return !closing();
-  bool fits = true;
-  bool start = false;
-  {
-    std::lock_guard lk(mu_);
-    if (closing_) return false;
-    fits = enqueue_locked(std::move(frame), handling_);
-    if (fits && !handling_ && !writing_) start = writing_ = true;
-  }
-  if (!fits) {
-    shared_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
-    close(4008, "slow consumer");
-    return false;
-  }
-  if (start) asio::post(executor_, [self = shared_from_this()] { self->write_next(); });
-  return true;
-}
-
-// One async_write per frame, one at a time (a websocket stream allows one
-// write in flight). The frame stays counted until it is written.
-void Session::write_next() {
-  Frame frame;
-  {
-    std::lock_guard lk(mu_);
-    if (closing_ || queue_.empty()) {
-      writing_ = false;
-      return;
-    }
-    frame = std::move(queue_.front());
-    queue_.pop_front();
-  }
-  auto buf = asio::buffer(*frame);
-  ws_.async_write(buf, [self = shared_from_this(), frame = std::move(frame)](
-                           beast::error_code ec, size_t) { self->on_write(ec, frame->size()); });
-}
-
-void Session::on_write(beast::error_code ec, size_t bytes) {
-  {
-    std::lock_guard lk(mu_);
-    queued_bytes_ -= std::min(queued_bytes_, bytes);
-  }
-  if (ec) {
-    fail(ec, "write", id_);
-    {
-      std::lock_guard lk(mu_);
-      writing_ = false;
-    }
-    // The socket is broken: make sure the read loop notices and ends.
-    teardown();
-    return;
-  }
-  shared_.metrics.frames_out.fetch_add(1, std::memory_order_relaxed);
-  shared_.metrics.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
-  write_next();
-}
-
-//------------------------------------------------------------------------------
 // Identity, rate limit
 
 void Session::set_identity(Identity who) {
   Millis expires_at = who.expires_at;
   identity_ = std::move(who);
-  auth_timer_.cancel();
-  arm_expiry(expires_at);
+  auth_deadline_ = Clock::time_point::max();
+  // Re-authentication replaces the deadline.
+  expiry_deadline_ = Clock::time_point::max();
+  if (expires_at > 0)
+    expiry_deadline_ =
+        Clock::now() + std::chrono::milliseconds(std::max<Millis>(0, expires_at - system_now_ms()));
+  arm_timer();
 }
 
 Status Session::admit_request() {
@@ -344,63 +203,53 @@ Status Session::admit_request() {
 }
 
 //------------------------------------------------------------------------------
-// Timers
+// The timer: it wakes at the earliest deadline; on_timer checks them all
+// against the clock and arms it again.
 
-void Session::arm_auth_deadline() {
-  auth_timer_.expires_after(std::chrono::milliseconds(shared_.cfg.auth_timeout_ms));
-  auth_timer_.async_wait(
-      [self = shared_from_this()](beast::error_code ec) { self->on_auth_deadline(ec); });
-}
-
-void Session::on_auth_deadline(beast::error_code ec) {
-  if (ec || identity_) return;
-  close(4001, "authentication timeout");
-}
-
-void Session::arm_expiry(Millis expires_at) {
-  // Re-authentication replaces the deadline; a wake-up of the old one that
-  // was already queued is told apart by its generation.
-  uint64_t generation = ++expiry_generation_;
-  expiry_timer_.cancel();
-  if (expires_at <= 0) return;
-  Millis delay = std::max<Millis>(0, expires_at - system_now_ms());
-  expiry_timer_.expires_after(std::chrono::milliseconds(delay));
-  expiry_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
-    if (ec || generation != self->expiry_generation_) return;
-    self->close(4001, "token expired");
+void Session::arm_timer() {
+  if (finished_) return;
+  auto idle_at = last_rx_ + std::chrono::milliseconds(shared_.cfg.idle_timeout_ms);
+  if (!counted_) idle_at = Clock::time_point::max();  // still in the handshake
+  auto at = std::min({auth_deadline_, expiry_deadline_, close_deadline_, next_ping_, idle_at});
+  if (at == Clock::time_point::max() || at == timer_at_) return;
+  timer_at_ = at;
+  uint64_t generation = ++timer_generation_;
+  timer_.expires_at(at);  // a wait still pending ends with operation_aborted
+  timer_.async_wait([self = shared_from_this(), generation](boost::system::error_code ec) {
+    if (ec || generation != self->timer_generation_) return;
+    self->timer_at_ = Clock::time_point::max();
+    self->on_timer();
   });
 }
 
-// One timer serves both keep-alive duties: it wakes at the next ping or at
-// the moment the peer would count as idle, whichever comes first.
-void Session::arm_keepalive() {
-  auto idle_at = last_rx_ + std::chrono::milliseconds(shared_.cfg.idle_timeout_ms);
-  keepalive_timer_.expires_at(std::min(next_ping_, idle_at));
-  keepalive_timer_.async_wait(
-      [self = shared_from_this()](beast::error_code ec) { self->on_keepalive(ec); });
-}
-
-void Session::on_keepalive(beast::error_code ec) {
-  if (ec || finished_ || closing()) return;
-  auto now = Clock::now();
-  if (now - last_rx_ >= std::chrono::milliseconds(shared_.cfg.idle_timeout_ms)) {
-    // Silent for too long: most likely gone. Say so politely; the close
-    // grace tears the TCP connection down if nobody answers.
-    close(1001, "idle timeout");
+void Session::on_timer() {
+  if (finished_) return;
+  const auto now = Clock::now();
+  if (now >= close_deadline_) {
+    // The close handshake (or the opening one) did not finish in time.
+    teardown();
     return;
   }
-  if (now >= next_ping_) {
-    next_ping_ = now + std::chrono::milliseconds(shared_.cfg.ping_interval_ms);
-    // A ping still waiting behind a long write is enough; do not stack them.
-    if (!ping_in_flight_) {
-      ping_in_flight_ = true;
-      ws_.async_ping({}, [self = shared_from_this()](beast::error_code ec) {
-        self->ping_in_flight_ = false;
-        fail(ec, "ping", self->id_);
-      });
+  if (!closing()) {
+    const Config& cfg = shared_.cfg;
+    if (!identity_ && now >= auth_deadline_) {
+      close(4001, "authentication timeout");
+    } else if (now >= expiry_deadline_) {
+      close(4001, "token expired");
+    } else if (now - last_rx_ >= std::chrono::milliseconds(cfg.idle_timeout_ms)) {
+      // Silent for too long: most likely gone. Say so politely; the close
+      // grace tears the TCP connection down if nobody answers.
+      close(1001, "idle timeout");
+    } else if (now >= next_ping_) {
+      next_ping_ = now + std::chrono::milliseconds(cfg.ping_interval_ms);
+      // A ping still waiting behind a long write is enough; do not stack them.
+      if (!ping_in_flight_) {
+        ping_in_flight_ = true;
+        enqueue_control(ws::ping, {});
+      }
     }
   }
-  arm_keepalive();
+  arm_timer();
 }
 
 //------------------------------------------------------------------------------
@@ -416,50 +265,40 @@ void Session::close(uint16_t code, std::string_view reason) {
     std::lock_guard lk(mu_);
     if (closing_) return;
     closing_ = true;
-    // What has not started to be written is dropped; the frame in flight
-    // (if any) stays counted until its write ends.
-    for (const auto& f : queue_) queued_bytes_ -= std::min(queued_bytes_, f->size());
-    for (const auto& f : held_) queued_bytes_ -= std::min(queued_bytes_, f->size());
+    // What has not started to be written is dropped; the frames being
+    // written stay counted until their write ends.
+    for (const auto& f : queue_) queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
+    for (const auto& f : held_) queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
     queue_.clear();
     held_.clear();
   }
   // Posted even from the executor itself: close() may be called from inside
-  // a Beast completion or from on_frame, and the close must not start in
-  // the middle of either.
+  // on_frame or a completion, and the close must not start in the middle
+  // of either.
   asio::post(executor_,
              [self = shared_from_this(), code, reason = close_reason_text(reason)]() mutable {
                self->do_close(code, std::move(reason));
              });
 }
 
+// Queues the close frame after the frames being written, and gives the
+// peer close_grace to answer. The read side sees the answer (and tears the
+// connection down), or the timer does.
 void Session::do_close(uint16_t code, std::string reason) {
-  if (finished_) return;
-  auth_timer_.cancel();
-  expiry_timer_.cancel();
-  keepalive_timer_.cancel();
-  close_timer_.expires_after(close_grace);
-  close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec) self->teardown();
-  });
-  // Sends the close frame (after the write in flight, if any). The read
-  // loop then sees the peer's answer, or the grace timer ends it.
-  ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
-                  [self = shared_from_this()](beast::error_code ec) {
-                    if (ec) {
-                      fail(ec, "close", self->id_);
-                      self->teardown();
-                    }
-                  });
+  if (finished_ || close_sent_) return;
+  close_deadline_ = Clock::now() + close_grace;
+  arm_timer();
+  enqueue_control(ws::close, ws::close_payload(code, reason));
+  close_sent_ = true;
 }
 
-// Drops the TCP connection: every pending operation completes with an
-// error, so the read loop ends and finish() runs.
+// Drops the TCP connection: the pending wait for readability completes
+// with an error, the read side notices and finish() runs.
 void Session::teardown() {
-  beast::error_code ec;
-  auto& socket = beast::get_lowest_layer(ws_).socket();
-  if (!socket.is_open()) return;
-  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket.close(ec);
+  boost::system::error_code ec;
+  if (!socket_.is_open()) return;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
 }
 
 }  // namespace parley

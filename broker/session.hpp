@@ -1,23 +1,29 @@
-// One WebSocket client: the upgrade, the read loop that hands frames to the
-// Handler one at a time, the byte-bounded outbound queue, keep-alive and
-// authentication timers, and the per-socket rate limit.
+// One WebSocket client: the upgrade, the framing (RFC 6455, ws_frame.hpp),
+// the requests handed to the Handler one at a time, the byte-bounded
+// outbound queue, keep-alive and authentication deadlines, and the
+// per-socket rate limit.
 //
-// Threading: everything Beast touches runs on the session's executor (one
-// io_context, one thread). push() and close() may be called from any thread;
-// they take the mutex and post to the executor. set_identity() and
-// admit_request() are called by the Handler from within on_frame, that is,
-// on the executor.
+// The session speaks WebSocket itself on the TCP socket rather than through
+// Beast's stream, for three reasons: frames queued for a socket leave in one
+// gather-write (one syscall for many frames, and no Beast control frame can
+// ever land in the middle of it); an idle socket holds no read buffer (it
+// waits for readability, then reads into a per-thread scratch buffer); and a
+// session is a few hundred bytes (one timer, no coroutine frame while idle).
 //
-// Included only by session.cpp and listener.cpp: it brings in Beast.
+// Threading: everything that touches the socket runs on the session's
+// executor (one io_context, one thread). push() and close() may be called
+// from any thread; they take the mutex, and the Flusher of the session's
+// thread writes what they queued. set_identity() and admit_request() are
+// called by the Handler from within on_frame, that is, on the executor.
+//
+// Included only by session*.cpp, flusher.cpp and listener.cpp.
 #pragma once
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -27,6 +33,7 @@
 #include "connection.hpp"
 #include "metrics.hpp"
 #include "rate_limiter.hpp"
+#include "ws_frame.hpp"
 
 namespace parley {
 
@@ -34,6 +41,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 
 class Session;
+class Flusher;
 
 // What every session shares. Owned by the listener.
 struct SessionShared {
@@ -58,14 +66,21 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   using Request = beast::http::request<beast::http::string_body>;
   using Frame = std::shared_ptr<const std::string>;
 
-  Session(beast::tcp_stream stream, SessionShared& shared);
+  // `flusher` belongs to the socket's io_context.
+  Session(asio::ip::tcp::socket socket, SessionShared& shared, Flusher& flusher);
   ~Session() override;
 
-  // Completes the upgrade, then serves the socket until it closes. With
-  // `who` the socket is authenticated from the start (a valid token on the
-  // upgrade); with `refusal` it is closed right after the handshake and the
-  // Handler never sees it.
-  void run(Request req, std::optional<Identity> who, std::optional<Refusal> refusal);
+  // Completes the upgrade, then serves the socket until it closes.
+  // `leftover`: bytes the HTTP read took past the request (the first
+  // frames, from an eager client). With `who` the socket is authenticated
+  // from the start (a valid token on the upgrade); with `refusal` it is
+  // closed right after the handshake and the Handler never sees it.
+  void run(Request req, std::string leftover, std::optional<Identity> who,
+           std::optional<Refusal> refusal);
+
+  // Writes what is queued, as far as the socket takes it. Executor only:
+  // the Flusher calls it.
+  void flush();
 
   // Connection
   const std::optional<Identity>& identity() const override { return identity_; }
@@ -78,59 +93,85 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
  private:
   using Clock = std::chrono::steady_clock;
-  using Websocket = beast::websocket::stream<beast::tcp_stream, false>;
 
-  asio::awaitable<void> serve(Request req, std::optional<Identity> who,
-                              std::optional<Refusal> refusal);
-  asio::awaitable<void> read_loop();
-  void after_frame(std::string response);
-  void finish();
+  // One frame waiting to be written: its header here, its payload shared
+  // (an event's payload is the same object for every receiver).
+  struct OutFrame {
+    Frame payload;
+    uint8_t header[ws::kMaxHeader];
+    uint8_t header_len;
+    size_t size() const { return header_len + payload->size(); }
+    ws::Opcode opcode() const { return static_cast<ws::Opcode>(header[0] & 0x0F); }
+  };
+  static OutFrame make_frame(ws::Opcode op, Frame payload);
 
-  // The outbound queue.
-  bool enqueue_locked(Frame frame, bool hold);
-  void write_next();
-  void on_write(beast::error_code ec, size_t bytes);
-
-  // Timers.
-  void arm_auth_deadline();
-  void on_auth_deadline(beast::error_code ec);
-  void arm_expiry(Millis expires_at);
-  void arm_keepalive();
-  void on_keepalive(beast::error_code ec);
-
-  // Closing.
+  // session.cpp: the upgrade, identity, timers, closing.
+  asio::awaitable<void> handshake(Request req, std::string leftover, std::optional<Identity> who,
+                                  std::optional<Refusal> refusal);
+  void arm_timer();
+  void on_timer();
   void do_close(uint16_t code, std::string reason);
   void teardown();
+  void finish();
   bool closing() const;
 
+  // session_read.cpp: bytes in, frames out, requests to the Handler.
+  void start_read();
+  void on_readable(boost::system::error_code ec);
+  void consume(const char* data, size_t size);
+  void on_control();
+  asio::awaitable<void> handle_inbox();
+  void after_frame(std::string response);
+
+  // session_write.cpp: the outbound queue.
+  bool enqueue_locked(Frame frame, bool hold);
+  void enqueue_control(ws::Opcode op, std::string payload);
+  void schedule_flush_locked(bool& schedule);
+  void write_some();
+  void on_all_written();
+
   SessionShared& shared_;
-  const asio::any_io_executor executor_;  // the socket's: everything Beast runs here
-  Websocket ws_;
+  Flusher& flusher_;
+  const asio::any_io_executor executor_;  // the socket's: everything touching it runs here
+  asio::ip::tcp::socket socket_;
   const std::string id_;
   std::optional<Identity> identity_;
 
   // Executor-only state.
-  asio::steady_timer auth_timer_;
-  asio::steady_timer expiry_timer_;
-  asio::steady_timer keepalive_timer_;
-  asio::steady_timer close_timer_;
-  uint64_t expiry_generation_ = 0;  // tells a stale expiry wake-up from the current one
-  Clock::time_point last_rx_;       // last frame, ping or pong from the peer
-  Clock::time_point next_ping_;
-  bool ping_in_flight_ = false;
-  bool counted_ = false;  // in metrics.connections_open
-  bool opened_ = false;   // handed to the Handler (on_open called)
+  asio::steady_timer timer_;  // the one timer: every deadline below
+  Clock::time_point timer_at_ = Clock::time_point::max();
+  uint64_t timer_generation_ = 0;                        // tells a stale wake-up from the current one
+  Clock::time_point auth_deadline_ = Clock::time_point::max();    // unauthenticated: 4001
+  Clock::time_point expiry_deadline_ = Clock::time_point::max();  // the token expires: 4001
+  Clock::time_point close_deadline_ = Clock::time_point::max();   // closing: give up, drop TCP
+  Clock::time_point last_rx_;                            // last bytes from the peer
+  Clock::time_point next_ping_ = Clock::time_point::max();
+  ws::FrameParser parser_;
+  std::vector<std::string> inbox_;  // complete messages not handled yet
+  size_t inbox_next_ = 0;
+  std::vector<OutFrame> batch_;  // frames being written
+  size_t batch_next_ = 0;        // the first frame of batch_ not fully written
+  size_t batch_offset_ = 0;      // bytes of it already written
+  bool reading_ = false;         // a wait for readability is pending
+  bool handling_inbox_ = false;  // handle_inbox() is running
+  bool write_waiting_ = false;   // a wait for writability is pending
+  bool input_broken_ = false;    // a protocol error: what else arrives is dropped
+  bool close_sent_ = false;      // the close frame is queued: nothing goes after it
+  bool peer_closed_ = false;     // the peer's close frame arrived
+  bool ping_in_flight_ = false;  // our ping is queued and not written yet
+  bool counted_ = false;         // in metrics.connections_open
+  bool opened_ = false;          // handed to the Handler (on_open called)
   bool finished_ = false;
 
   // Shared state: any thread, under mu_.
   mutable std::mutex mu_;
   RateLimiter limiter_;
-  bool handling_ = false;    // a frame is with the Handler: pushes are held
-  bool writing_ = false;     // a write_next chain is running
-  bool closing_ = false;     // close() was called or the socket ended
-  std::vector<Frame> held_;  // pushes made while handling, in order
-  std::deque<Frame> queue_;  // frames waiting for the socket
-  size_t queued_bytes_ = 0;  // held + queued + in flight: not yet written
+  bool handling_ = false;         // a frame is with the Handler: pushes are held
+  bool closing_ = false;          // close() was called or the socket ended
+  bool flush_scheduled_ = false;  // the Flusher will call flush()
+  std::vector<OutFrame> held_;    // pushes made while handling, in order
+  std::vector<OutFrame> queue_;   // frames waiting for the socket
+  size_t queued_bytes_ = 0;       // held + queued + being written: not yet written
 };
 
 }  // namespace parley
