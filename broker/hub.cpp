@@ -61,29 +61,29 @@ void Subscription::start(const std::string& epoch, uint64_t last_seq,
   for (auto& [ep, e] : pending) {
     if (buffering_ || refilling_)
       buffer_.emplace_back(std::move(ep), std::move(e));
-    else
-      deliver_locked(ep, e, nullptr);
+    else if (deliver_locked(ep, e, nullptr))
+      hub_.metrics().events_delivered.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-void Subscription::offer(const std::string& epoch, const EventPtr& e,
+bool Subscription::offer(const std::string& epoch, const EventPtr& e,
                          const std::shared_ptr<const std::string>& frame) {
   std::lock_guard lock(mu_);
-  if (ended_) return;
+  if (ended_) return false;
   if (buffering_ || refilling_) {
     // Bounded: past the replay limit the buffer is dropped and the refill
     // re-reads the log instead, which holds the same events.
     if (buffer_.size() >= hub_.limits().replay_events) buffer_.clear();
     buffer_.emplace_back(epoch, e);
-    return;
+    return false;
   }
-  deliver_locked(epoch, e, frame);
+  return deliver_locked(epoch, e, frame);
 }
 
-void Subscription::deliver_locked(const std::string& epoch, const EventPtr& e,
+bool Subscription::deliver_locked(const std::string& epoch, const EventPtr& e,
                                   std::shared_ptr<const std::string> frame) {
   auto conn = conn_.lock();
-  if (!conn) return;
+  if (!conn) return false;
   if (epoch != epoch_) {
     // The engine lost this conversation's log: the client's position means
     // nothing any more. Say so, then go on from this event.
@@ -91,22 +91,24 @@ void Subscription::deliver_locked(const std::string& epoch, const EventPtr& e,
     epoch_ = epoch;
     horizon_ = e->seq - 1;
   }
-  if (e->seq <= horizon_) return;  // already delivered (replay, or pub/sub echo)
+  if (e->seq <= horizon_) return false;  // already delivered (replay, or pub/sub echo)
   if (e->seq != horizon_ + 1) {
     buffer_.emplace_back(epoch, e);
     begin_refill_locked();
-    return;
+    return false;
   }
   horizon_ = e->seq;
+  bool pushed = false;
   if (e->visible_to(audience_)) {
     if (!frame) frame = event_frame(*e, key_.id, epoch_, audience_);
     conn->push(std::move(frame));
-    hub_.metrics().events_delivered.fetch_add(1, std::memory_order_relaxed);
+    pushed = true;
   }
   if (e->type == "conversation.deleted") {
     ended_ = true;
     buffer_.clear();
   }
+  return pushed;
 }
 
 void Subscription::signal(const Signal& s) {
@@ -186,8 +188,8 @@ asio::awaitable<void> Subscription::refill() {
     for (auto& [ep, e] : pending) {
       if (refilling_)
         buffer_.emplace_back(std::move(ep), std::move(e));
-      else
-        deliver_locked(ep, e, nullptr);
+      else if (deliver_locked(ep, e, nullptr))
+        hub_.metrics().events_delivered.fetch_add(1, std::memory_order_relaxed);
     }
     if (!refilling_) co_return;
     refilling_ = true;  // deliver_locked found another hole: read again
@@ -247,19 +249,20 @@ size_t Hub::topics() const {
   return n;
 }
 
-std::vector<std::shared_ptr<Subscription>> Hub::subscribers(const ConvKey& key) {
-  auto& shard = shard_for(key);
-  std::lock_guard lock(shard.mu);
-  auto it = shard.topics.find(key);
-  if (it == shard.topics.end()) return {};
-  return it->second.subs;
-}
-
+// The fan-out walks the topic's list under its shard lock: no copy of the
+// list (and no reference count touched) per event. Taking the
+// subscription's and then the session's lock inside it follows the lock
+// order (docs/architecture.md); add() and remove() of the same shard wait
+// for the walk, which never blocks.
 void Hub::on_events(const ConvKey& key, const std::string& epoch,
                     const std::vector<EventPtr>& events) {
   metrics_.events_committed.fetch_add(events.size(), std::memory_order_relaxed);
-  auto subs = subscribers(key);
-  if (subs.empty()) return;
+  auto& shard = shard_for(key);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.topics.find(key);
+  if (it == shard.topics.end()) return;
+  const auto& subs = it->second.subs;
+  uint64_t delivered = 0;
   for (const auto& e : events) {
     // One serialization per audience, shared by every receiver of it.
     std::shared_ptr<const std::string> frames[2];
@@ -267,17 +270,26 @@ void Hub::on_events(const ConvKey& key, const std::string& epoch,
       auto a = sub->audience();
       auto& f = frames[static_cast<int>(a)];
       if (!f && e->visible_to(a)) f = event_frame(*e, key.id, epoch, a);
-      sub->offer(epoch, e, f);
+      delivered += sub->offer(epoch, e, f) ? 1 : 0;
     }
   }
+  if (delivered) metrics_.events_delivered.fetch_add(delivered, std::memory_order_relaxed);
 }
 
 void Hub::on_signal(const ConvKey& key, const Signal& signal) {
-  for (const auto& sub : subscribers(key)) sub->signal(signal);
+  auto& shard = shard_for(key);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.topics.find(key);
+  if (it == shard.topics.end()) return;
+  for (const auto& sub : it->second.subs) sub->signal(signal);
 }
 
 void Hub::on_gap(const ConvKey& key) {
-  for (const auto& sub : subscribers(key)) sub->resync();
+  auto& shard = shard_for(key);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.topics.find(key);
+  if (it == shard.topics.end()) return;
+  for (const auto& sub : it->second.subs) sub->resync();
 }
 
 }  // namespace parley

@@ -37,8 +37,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // Ends buffering: writes `replay` (events after the client's position, in
   // order), sets the horizon to `last_seq`, then flushes what was buffered.
   void start(const std::string& epoch, uint64_t last_seq, const std::vector<EventPtr>& replay);
-  // A live event from the hub.
-  void offer(const std::string& epoch, const EventPtr& e,
+  // A live event from the hub. Returns whether a frame was pushed (the
+  // hub counts them, once per event rather than once per receiver).
+  bool offer(const std::string& epoch, const EventPtr& e,
              const std::shared_ptr<const std::string>& frame);
   // An ephemeral signal from the hub.
   void signal(const Signal& s);
@@ -48,7 +49,9 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
 
  private:
   friend class Hub;
-  void deliver_locked(const std::string& epoch, const EventPtr& e,
+  // Pushes `e` (or buffers it behind a hole); true when a frame was pushed.
+  // Callers other than offer() count it in the metrics themselves.
+  bool deliver_locked(const std::string& epoch, const EventPtr& e,
                       std::shared_ptr<const std::string> frame);
   void begin_refill_locked();
   asio::awaitable<void> refill();
@@ -96,7 +99,6 @@ class Hub : public EventSink {
     std::unordered_map<ConvKey, Topic, ConvKeyHash> topics;
   };
   Shard& shard_for(const ConvKey& key);
-  std::vector<std::shared_ptr<Subscription>> subscribers(const ConvKey& key);
 
   Engine& engine_;
   Metrics& metrics_;
