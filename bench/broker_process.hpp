@@ -45,6 +45,14 @@ class SpawnedBroker {
 // VmRSS of `pid` in bytes (0 when unreadable).
 uint64_t rss_bytes(pid_t pid);
 
+// CPU time (user + system) `pid` has used, in seconds; 0 when unreadable.
+double cpu_seconds(pid_t pid);
+
+// Time `pid`'s threads spent runnable but waiting for a CPU (schedstat's
+// run_delay, summed over its threads), in seconds: how much other load on
+// the machine held it back.
+double run_delay_seconds(pid_t pid);
+
 // Raises RLIMIT_NOFILE's soft limit to its hard limit; returns the limit.
 uint64_t raise_fd_limit();
 

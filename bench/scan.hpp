@@ -5,16 +5,26 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
 namespace bench {
 
+// The position of `key` in `s` at or after `from`, or npos. glibc's memmem
+// is much faster than string_view::find on JSON, where the first byte of
+// every key ('"') is everywhere.
+inline size_t find_key(std::string_view s, std::string_view key, size_t from) {
+  if (from >= s.size()) return std::string_view::npos;
+  const void* at = ::memmem(s.data() + from, s.size() - from, key.data(), key.size());
+  return at ? static_cast<size_t>(static_cast<const char*>(at) - s.data()) : std::string_view::npos;
+}
+
 // The unsigned integer after `key` (which includes its quotes and colon,
 // e.g. R"("seq":)"), or nullopt.
 inline std::optional<uint64_t> u64_after(std::string_view s, std::string_view key,
                                          size_t from = 0) {
-  size_t at = s.find(key, from);
+  size_t at = find_key(s, key, from);
   if (at == std::string_view::npos) return std::nullopt;
   size_t i = at + key.size();
   if (i >= s.size() || s[i] < '0' || s[i] > '9') return std::nullopt;
@@ -26,7 +36,7 @@ inline std::optional<uint64_t> u64_after(std::string_view s, std::string_view ke
 // The string value after `key` (e.g. R"("id":)"), without unescaping; ""
 // when absent or not a string.
 inline std::string_view string_after(std::string_view s, std::string_view key, size_t from = 0) {
-  size_t at = s.find(key, from);
+  size_t at = find_key(s, key, from);
   if (at == std::string_view::npos) return {};
   size_t i = at + key.size();
   if (i >= s.size() || s[i] != '"') return {};

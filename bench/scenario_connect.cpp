@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 
 #include "broker_process.hpp"
 #include "histogram.hpp"
@@ -87,6 +88,8 @@ RunResult run_connect(const Options& o, const Target& target, const std::string&
   const uint64_t rss_before = target.broker_pid ? rss_bytes(target.broker_pid) : 0;
 
   // 1. Connect + upgrade + authenticate, `concurrency` at a time.
+  const double tool_cpu0 = cpu_seconds(::getpid());
+  const double broker_cpu0 = target.broker_pid ? cpu_seconds(target.broker_pid) : 0;
   auto t0 = Clock::now();
   size_t opened = pool->run_jobs(
       N, o.concurrency,
@@ -110,6 +113,8 @@ RunResult run_connect(const Options& o, const Target& target, const std::string&
       },
       timeout);
   double connect_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double tool_cpu = cpu_seconds(::getpid()) - tool_cpu0;
+  const double broker_cpu = target.broker_pid ? cpu_seconds(target.broker_pid) - broker_cpu0 : 0;
 
   // 2. One subscription each.
   auto t1 = Clock::now();
@@ -159,6 +164,12 @@ RunResult run_connect(const Options& o, const Target& target, const std::string&
   r.metric("connect_per_sec", "connect+upgrade+auth/s",
            connect_s > 0 ? static_cast<double>(hs.count()) / connect_s : 0, "/s");
   r.latency("handshake", "handshake", hs);
+  if (hs.count()) {
+    r.metric("tool_us_per_connect", "tool CPU per connect", 1e6 * tool_cpu / hs.count(), "us", 1);
+    if (target.broker_pid)
+      r.metric("broker_us_per_connect", "broker CPU per connect", 1e6 * broker_cpu / hs.count(),
+               "us", 1);
+  }
   r.metric("subscribe_per_sec", "subscribes/s",
            subscribe_s > 0 ? static_cast<double>(ss.count()) / subscribe_s : 0, "/s");
   if (target.broker_pid) {

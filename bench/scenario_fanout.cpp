@@ -16,7 +16,9 @@
 #include <deque>
 #include <memory>
 #include <thread>
+#include <unistd.h>
 
+#include "broker_process.hpp"
 #include "histogram.hpp"
 #include "pool.hpp"
 #include "scan.hpp"
@@ -197,7 +199,9 @@ void State::on_event(Subscriber& sub, std::string_view frame) {
   int64_t now = ns_of(sub.ws->batch_time());
   ++s.delivered;
   if (in_window(now)) ++s.delivered_window;
-  auto sent = u64_after(frame, R"("text":"t)", kEventPrefix.size());
+  // The text is in the body, the event's last field: start near the end.
+  size_t body = frame.size() > o.message_bytes + 64 ? frame.size() - o.message_bytes - 64 : 0;
+  auto sent = u64_after(frame, R"("text":"t)", std::max(body, kEventPrefix.size()));
   if (sent && in_window(static_cast<int64_t>(*sent)))
     s.e2e.record(static_cast<uint64_t>(std::max<int64_t>(0, now - static_cast<int64_t>(*sent))));
 }
@@ -207,9 +211,13 @@ void State::tick(size_t thread) {
   int64_t now = now_ns();
   if (now >= window_end_ns || stopping.load(std::memory_order_relaxed)) return;
   double elapsed = static_cast<double>(now - start_ns) / 1e9;
-  auto due = static_cast<uint64_t>(rate_per_pub * elapsed) + 1;
-  for (auto& p : pubs) {
+  for (size_t i = 0; i < pubs.size(); ++i) {
+    auto& p = pubs[i];
     if (p.thread != thread || !p.ws->is_open()) continue;
+    // Each publisher's schedule is shifted by its share of one interval, so
+    // that together they send evenly rather than in bursts of P.
+    double phase = static_cast<double>(i) / static_cast<double>(pubs.size());
+    auto due = static_cast<uint64_t>(rate_per_pub * elapsed + phase) + 1;
     while (p.sent < due && !stopping.load(std::memory_order_relaxed)) {
       if (p.inflight.size() >= kMaxBacklog) {
         stats[thread].behind += due - p.sent;
@@ -449,8 +457,20 @@ RunResult run_fanout(const Options& o, const Target& target, const std::string& 
       });
     }
   });
+  // CPU used during the measured window, by the tool and by the broker:
+  // tells which of the two was the limit.
+  wait_until([&] { return now_ns() >= st->window_start_ns; }, o.warmup + 1);
+  const double tool_cpu0 = cpu_seconds(::getpid());
+  const double broker_cpu0 = target.broker_pid ? cpu_seconds(target.broker_pid) : 0;
+  const double tool_wait0 = run_delay_seconds(::getpid());
+  const double broker_wait0 = target.broker_pid ? run_delay_seconds(target.broker_pid) : 0;
   wait_until([&] { return st->stopping.load() || now_ns() >= st->window_end_ns; },
-             o.warmup + o.duration + 1);
+             o.duration + 1);
+  const double tool_cpu = cpu_seconds(::getpid()) - tool_cpu0;
+  const double broker_cpu = target.broker_pid ? cpu_seconds(target.broker_pid) - broker_cpu0 : 0;
+  const double tool_wait = run_delay_seconds(::getpid()) - tool_wait0;
+  const double broker_wait =
+      target.broker_pid ? run_delay_seconds(target.broker_pid) - broker_wait0 : 0;
   st->stopping.store(true);
 
   // 5. The tail: every publisher has its answers, then every subscriber
@@ -539,6 +559,24 @@ RunResult run_fanout(const Options& o, const Target& target, const std::string& 
     r.latency("e2e", "end-to-end latency", total.e2e);
   }
   r.latency("ack", "ack latency", total.ack);
+  r.metric("tool_cpu_pct", "tool CPU (100 = one core)", 100 * tool_cpu / window_s, "%", 0);
+  if (target.broker_pid)
+    r.metric("broker_cpu_pct", "broker CPU (100 = one core)", 100 * broker_cpu / window_s, "%", 0);
+  // Time spent runnable but waiting for a CPU: other load on the machine.
+  r.metric("tool_runq_wait_pct", "tool waiting for a CPU", 100 * tool_wait / window_s, "%", 0);
+  if (target.broker_pid)
+    r.metric("broker_runq_wait_pct", "broker waiting for a CPU", 100 * broker_wait / window_s, "%",
+             0);
+  // CPU per message: a figure that other load on the machine disturbs far
+  // less than the rates do.
+  const double per = static_cast<double>(persist ? total.acks_window : total.delivered_window);
+  if (per > 0) {
+    const char* what = persist ? "ack" : "delivery";
+    r.metric("tool_ns_per_msg", std::string("tool CPU per ") + what, 1e9 * tool_cpu / per, "ns", 0);
+    if (target.broker_pid)
+      r.metric("broker_ns_per_msg", std::string("broker CPU per ") + what, 1e9 * broker_cpu / per,
+               "ns", 0);
+  }
   r.metric("drain_ms", "tail drained in",
            static_cast<double>(finished_ns - st->window_end_ns) / 1e6, "ms", 0);
   if (total.behind) {
