@@ -5,6 +5,7 @@
 // in tests/unit/broker_ws_frame_test.cpp.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,6 +22,8 @@ enum Opcode : uint8_t {
   pong = 0xA,
 };
 
+// SHA-1 of `data` (what the accept key is made of).
+std::array<uint8_t, 20> sha1(std::string_view data);
 // Sec-WebSocket-Accept for a client's Sec-WebSocket-Key.
 std::string accept_key(std::string_view client_key);
 // Whether `key` is the base64 of 16 bytes (RFC 6455 §4.2.1).

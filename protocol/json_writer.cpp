@@ -2,14 +2,50 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace parley {
 
+namespace {
+
+// Whether any of the 8 bytes in `v` must be escaped: below 0x20, '"' or
+// '\\'. Exact (bit tricks of "Bit Twiddling Hacks": haszero / hasless).
+inline bool needs_escape8(uint64_t v) {
+  constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  uint64_t below = (v - ones * 0x20) & ~v & highs;
+  uint64_t q = v ^ (ones * '"');
+  uint64_t bs = v ^ (ones * '\\');
+  uint64_t quote = (q - ones) & ~q & highs;
+  uint64_t slash = (bs - ones) & ~bs & highs;
+  return (below | quote | slash) != 0;
+}
+
+// The length of the prefix of `s` that needs no escaping.
+size_t plain_prefix(std::string_view s) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t v;
+    std::memcpy(&v, s.data() + i, 8);
+    if (needs_escape8(v)) break;
+  }
+  for (; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') break;
+  }
+  return i;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
+  // Most strings (keys, ids, plain text) need no escape at all: one append.
+  size_t plain = plain_prefix(s);
+  out.reserve(out.size() + s.size() + 2);
   out.push_back('"');
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
+  out.append(s.data(), plain);
+  size_t start = plain;
+  for (size_t i = plain; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + start, i - start);

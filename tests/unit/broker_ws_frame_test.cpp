@@ -72,6 +72,22 @@ Seen feed(const std::string& bytes, size_t piece, size_t limit = 1 << 20) {
 
 }  // namespace
 
+TEST_CASE("ws: SHA-1 of the FIPS 180 examples") {
+  auto hex = [](const std::array<uint8_t, 20>& d) {
+    std::string out;
+    for (uint8_t b : d) {
+      out.push_back("0123456789abcdef"[b >> 4]);
+      out.push_back("0123456789abcdef"[b & 15]);
+    }
+    return out;
+  };
+  CHECK(hex(ws::sha1("")) == "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  CHECK(hex(ws::sha1("abc")) == "a9993e364706816aba3e25717850c26c9cd0d89d");
+  CHECK(hex(ws::sha1("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")) ==
+        "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+  CHECK(hex(ws::sha1(std::string(1000, 'a'))) == "291e9a6c66994949b57ba5e650361e98fc36b1ba");
+}
+
 TEST_CASE("ws: the accept key of RFC 6455's example") {
   CHECK(ws::accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
   CHECK(ws::valid_client_key("dGhlIHNhbXBsZSBub25jZQ=="));
