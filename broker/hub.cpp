@@ -104,7 +104,7 @@ bool Subscription::deliver_locked(const std::string& epoch, const EventPtr& e,
     conn->push(std::move(frame));
     pushed = true;
   }
-  if (e->type == "conversation.deleted") {
+  if (std::string_view(e->type) == "conversation.deleted") {
     ended_ = true;
     buffer_.clear();
   }
@@ -178,7 +178,7 @@ asio::awaitable<void> Subscription::refill() {
         if (e->seq <= horizon_) continue;
         conn->push(event_frame(*e, key_.id, epoch_, audience_));
         hub_.metrics().events_delivered.fetch_add(1, std::memory_order_relaxed);
-        if (e->type == "conversation.deleted") ended_ = true;
+        if (std::string_view(e->type) == "conversation.deleted") ended_ = true;
       }
       horizon_ = std::max(horizon_, page->last_seq);
     }

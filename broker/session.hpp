@@ -127,7 +127,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool enqueue_locked(Frame frame, bool hold);
   void enqueue_control(ws::Opcode op, std::string payload);
   void schedule_flush_locked(bool& schedule);
-  void write_some();
+  void write_some(bool scheduled = false);
   void on_all_written();
 
   SessionShared& shared_;

@@ -6,8 +6,10 @@
 // is shared, so fanning an event out copies no bytes until the kernel does.
 #include <spdlog/spdlog.h>
 
-#include <array>
-#include <span>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
 
 #include "flusher.hpp"
 #include "session.hpp"
@@ -17,7 +19,7 @@ namespace parley {
 namespace {
 
 // Frames per gather-write: two buffers each (header, payload), well under
-// the kernel's IOV_MAX.
+// the kernel's IOV_MAX (1024).
 constexpr size_t kFramesPerWrite = 64;
 
 bool expected_end(boost::system::error_code ec) {
@@ -84,49 +86,65 @@ void Session::enqueue_control(ws::Opcode op, std::string payload) {
   write_some();
 }
 
-void Session::flush() {
-  {
-    std::lock_guard lk(mu_);
-    flush_scheduled_ = false;
-  }
-  write_some();
-}
+void Session::flush() { write_some(true); }
 
 // Writes batch_ and then whatever queue_ holds, until everything is out or
 // the socket would block (then it waits for writability and comes back).
-void Session::write_some() {
-  if (write_waiting_ || finished_ || !socket_.is_open()) return;
+// One gather-write (sendmsg) per round: whole frames and the rest of a
+// partly written one, up to kFramesPerWrite of them. `scheduled`: called by
+// the Flusher, whose request this answers.
+void Session::write_some(bool scheduled) {
+  if (write_waiting_ || finished_ || !socket_.is_open()) {
+    if (scheduled) {
+      std::lock_guard lk(mu_);
+      flush_scheduled_ = false;
+    }
+    return;
+  }
+  thread_local iovec iov[2 * kFramesPerWrite];
+  const int fd = socket_.native_handle();
   size_t frames_done = 0, bytes_done = 0, payload_done = 0;
-  boost::system::error_code ec;
+  int error = 0;
   for (;;) {
     if (batch_next_ == batch_.size()) {
+      // The batch is out: account for it and take the next one, under one
+      // lock.
       batch_.clear();
       batch_next_ = 0;
       batch_offset_ = 0;
       std::lock_guard lk(mu_);
+      if (scheduled) {
+        flush_scheduled_ = false;
+        scheduled = false;
+      }
       queued_bytes_ -= std::min(queued_bytes_, payload_done);
       payload_done = 0;
       if (queue_.empty()) break;
       batch_.swap(queue_);
     }
-    std::array<asio::const_buffer, 2 * kFramesPerWrite> bufs;
-    size_t nb = 0;
+    size_t n_iov = 0;
     size_t skip = batch_offset_;
-    for (size_t i = batch_next_; i < batch_.size() && nb + 2 <= bufs.size(); ++i) {
+    for (size_t i = batch_next_; i < batch_.size() && n_iov + 2 <= std::size(iov); ++i) {
       const OutFrame& f = batch_[i];
       if (skip < f.header_len)
-        bufs[nb++] = asio::buffer(f.header + skip, f.header_len - skip);
+        iov[n_iov++] = {const_cast<uint8_t*>(f.header + skip), f.header_len - skip};
       size_t into_payload = skip > f.header_len ? skip - f.header_len : 0;
       if (f.payload->size() > into_payload)
-        bufs[nb++] = asio::buffer(f.payload->data() + into_payload, f.payload->size() - into_payload);
+        iov[n_iov++] = {const_cast<char*>(f.payload->data() + into_payload),
+                        f.payload->size() - into_payload};
       skip = 0;
     }
-    size_t n = socket_.write_some(std::span<const asio::const_buffer>(bufs.data(), nb), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      ec = {};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n_iov;
+    // MSG_NOSIGNAL: a peer that went away is an error here, not a SIGPIPE.
+    ssize_t sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) error = errno;
       break;
     }
-    if (ec) break;
+    size_t n = static_cast<size_t>(sent);
     bytes_done += n;
     // Whole frames written leave the batch (and drop their payloads now).
     while (n > 0 && batch_next_ < batch_.size()) {
@@ -134,7 +152,6 @@ void Session::write_some() {
       size_t left = f.size() - batch_offset_;
       if (n < left) {
         batch_offset_ += n;
-        n = 0;
         break;
       }
       n -= left;
@@ -146,15 +163,17 @@ void Session::write_some() {
       batch_offset_ = 0;
     }
   }
-  if (payload_done) {
+  if (payload_done || scheduled) {
     std::lock_guard lk(mu_);
+    if (scheduled) flush_scheduled_ = false;
     queued_bytes_ -= std::min(queued_bytes_, payload_done);
   }
   if (frames_done) {
     shared_.metrics.frames_out.fetch_add(frames_done, std::memory_order_relaxed);
     shared_.metrics.bytes_out.fetch_add(bytes_done, std::memory_order_relaxed);
   }
-  if (ec) {
+  if (error) {
+    boost::system::error_code ec(error, boost::system::system_category());
     if (!expected_end(ec)) spdlog::debug("session {}: write: {}", id_, ec.message());
     // The socket is broken: make sure the read side notices and ends.
     teardown();
