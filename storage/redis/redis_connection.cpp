@@ -10,9 +10,37 @@
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
+#include <charconv>
 #include <optional>
 
 namespace parley::redis {
+
+namespace {
+
+// The command in the Redis protocol (RESP: an array of bulk strings), ready
+// for redisAsyncFormattedCommand. hiredis's own formatter (the Argv form)
+// builds it with sdscatfmt, one printf-like call per argument: for a
+// script call with twenty arguments that was most of the client's cost.
+void append_resp(std::string& out, const std::vector<std::string>& argv) {
+  char num[24];
+  auto put_number = [&](char tag, size_t n) {
+    out.push_back(tag);
+    auto r = std::to_chars(num, num + sizeof num, n);
+    out.append(num, r.ptr);
+    out.append("\r\n", 2);
+  };
+  size_t total = 16;
+  for (const auto& a : argv) total += a.size() + 16;
+  out.reserve(out.size() + total);
+  put_number('*', argv.size());
+  for (const auto& a : argv) {
+    put_number('$', a.size());
+    out.append(a);
+    out.append("\r\n", 2);
+  }
+}
+
+}  // namespace
 
 // A batch of commands and whoever waits for it. Each slot is filled once:
 // by its reply, by the deadline, or by the link going down, whichever comes
@@ -96,18 +124,12 @@ void RedisConnection::send(const std::shared_ptr<Request>& req) {
   }
   const auto now = Clock::now();
   const auto deadline = now + options_.command_timeout;
-  std::vector<const char*> ptrs;
-  std::vector<size_t> lens;
+  thread_local std::string resp;
   for (size_t i = 0; i < req->argv.size(); ++i) {
-    const auto& argv = req->argv[i];
-    ptrs.clear();
-    lens.clear();
-    for (const auto& a : argv) {
-      ptrs.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    if (redisAsyncCommandArgv(ac, &RedisConnection::on_reply, this, static_cast<int>(argv.size()),
-                              ptrs.data(), lens.data()) != REDIS_OK) {
+    resp.clear();
+    append_resp(resp, req->argv[i]);
+    if (redisAsyncFormattedCommand(ac, &RedisConnection::on_reply, this, resp.data(),
+                                   resp.size()) != REDIS_OK) {
       req->set(i, unavailable("redis " + address().id() + " is disconnecting"));
       continue;
     }
