@@ -249,6 +249,14 @@ size_t Hub::topics() const {
   return n;
 }
 
+std::vector<std::shared_ptr<Subscription>> Hub::subscribers(const ConvKey& key) {
+  auto& shard = shard_for(key);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.topics.find(key);
+  if (it == shard.topics.end()) return {};
+  return it->second.subs;
+}
+
 // The fan-out walks the topic's list under its shard lock: no copy of the
 // list (and no reference count touched) per event. Taking the
 // subscription's and then the session's lock inside it follows the lock

@@ -99,6 +99,10 @@ class Hub : public EventSink {
     std::unordered_map<ConvKey, Topic, ConvKeyHash> topics;
   };
   Shard& shard_for(const ConvKey& key);
+  // A copy of a topic's list, for the rare paths that must not hold the
+  // shard lock while they act on each subscription (the fan-out walks the
+  // list under the lock instead).
+  std::vector<std::shared_ptr<Subscription>> subscribers(const ConvKey& key);
 
   Engine& engine_;
   Metrics& metrics_;
