@@ -182,11 +182,18 @@ std::string notification(std::string_view method, std::string_view params_json) 
   return w.take();
 }
 
+// The envelope and the event in one buffer, sized once: this runs for every
+// event an audience receives.
 std::shared_ptr<const std::string> event_frame(const Event& e, std::string_view conversation_id,
                                                std::string_view epoch, Audience audience) {
-  JsonWriter w;
+  std::string buffer;
+  buffer.reserve(256 + e.body.size() + conversation_id.size() + e.from_user.size() +
+                 e.client_message_id.size());
+  JsonWriter w(std::move(buffer));
+  w.begin_object().field("jsonrpc", "2.0").field("method", "event").key("params");
   write_event(w, e, conversation_id, epoch, audience);
-  return std::make_shared<const std::string>(notification("event", w.str()));
+  w.end_object();
+  return std::make_shared<const std::string>(w.take());
 }
 
 uint64_t unread_of(const Member& m, const Conversation& c) {
