@@ -32,8 +32,10 @@ local ROLES = {'CONSUMER', 'ASSIGNED_AGENT', 'AGENT', 'MANAGER', 'READER', 'BOT'
 local LEAN = {'epoch', 'version', 'state', 'status', 'last_seq', 'last_public_seq',
   'messages_all', 'messages_public', 'updated_at', 'created_at', 'last_message_at',
   'lm_seq', 'lm_from', 'lm_text', 'lm_ts', 'lcm_at'}
+-- The record's lean fields (returned, updated, at the end), then the dialog in progress.
 local m = redis.call('HMGET', KEYS[1], unpack(LEAN))
 if not m[1] then return {'404'} end
+local dialog = redis.call('HGET', KEYS[1], 'dialog') or 'MAIN'
 local epoch = m[1]
 -- A retry of a message that went through gets its first answer, even if the
 -- conversation has closed since. An entry from an older epoch (the id was
@@ -67,7 +69,6 @@ end
 if refused then return {'pre', m[3], member or false} end
 
 local role_name = ROLES[role + 1] or 'SYSTEM'
-local dialog = redis.call('HGET', KEYS[1], 'dialog') or 'MAIN'
 local seq = tonumber(m[5]) + 1
 local prev_public = tonumber(m[6])
 local ma, mp = tonumber(m[7]), tonumber(m[8])
@@ -94,15 +95,15 @@ end
 -- TTR counts from the consumer seat's last message (apply_appended's rule).
 if message and role == 0 then f[#f + 1] = 'lcm_at'; f[#f + 1] = int(ts) end
 redis.call('HSET', KEYS[1], unpack(f))
+-- The sender's read horizon moves to its own message: its last read seq
+-- becomes this seq and its read counters the conversation's (both only ever
+-- grow, so no comparison is needed). Only those three fields are rewritten.
 if ARGV[5] == '1' then
-  local r, s, j, l, lr, la, ra, rp, o, name = string.match(member,
-    '^(%d+)|(%d+)|(%-?%d+)|(%-?%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(.*)$')
-  if r then
-    lr = math.max(tonumber(lr), seq)
-    ra = math.max(tonumber(ra), ma)
-    rp = math.max(tonumber(rp), mp)
+  local head, la, tail = string.match(member,
+    '^(%d+|%d+|%-?%d+|%-?%d+|)%d+|(%d+)|%d+|%d+(|.*)$')
+  if head then
     redis.call('HSET', KEYS[2], ARGV[1],
-      table.concat({r, s, j, l, int(lr), la, int(ra), int(rp), o, name}, '|'))
+      head .. int(seq) .. '|' .. la .. '|' .. int(ma) .. '|' .. int(mp) .. tail)
   end
 end
 if ARGV[13] == '1' then
@@ -110,8 +111,18 @@ if ARGV[13] == '1' then
 end
 if KEYS[5] then redis.call('ZADD', KEYS[5], 'GT', int(ts), ARGV[12]) end
 redis.call('PUBLISH', ARGV[11], tok('E') .. tok(epoch) .. tok(enc))
-return {'ok', int(seq), int(ts), int(prev_public), int(ma), int(mp),
-  redis.call('HMGET', KEYS[1], unpack(LEAN)), role_name, dialog}
+-- The lean record after the append, from what was read and written (the
+-- same values a second HMGET would return).
+m[2] = int(tonumber(m[2]) + 1)
+m[5] = int(seq); m[7] = int(ma); m[8] = int(mp); m[9] = int(ts)
+if public then
+  m[6] = int(seq)
+  if message then
+    m[11] = int(ts); m[12] = int(seq); m[13] = ARGV[1]; m[14] = ARGV[8]; m[15] = int(ts)
+  end
+end
+if message and role == 0 then m[16] = int(ts) end
+return {'ok', int(seq), int(ts), int(prev_public), int(ma), int(mp), m, role_name, dialog}
 )LUA";
 
 constexpr std::string_view kCommit = R"LUA(#!lua
