@@ -122,7 +122,11 @@ asio::awaitable<void> TimerService::run() {
       continue;  // on time, or woken by an earlier deadline or stop(): look again
     }
     // A full batch means more may be due: claim again at once.
-    while (!stopped_ && co_await poll_once(now) == kBatch) now = wall_now();
+    for (;;) {
+      const size_t handled = co_await poll_once(now);
+      if (stopped_ || handled < kBatch) break;
+      now = wall_now();
+    }
     next_poll = wall_now() + opt_.poll;
   }
   timer_ = nullptr;

@@ -14,6 +14,15 @@ using contract::Harness;
 using contract::run;
 
 constexpr Millis kT = 1'700'000'000'000;
+
+// run() for the service's awaitable<void> calls.
+void run(asio::awaitable<void> a) {
+  auto wrapped = [](asio::awaitable<void> inner) -> asio::awaitable<int> {
+    co_await std::move(inner);
+    co_return 0;
+  };
+  contract::run(wrapped(std::move(a)));
+}
 constexpr Millis kLockAfter = 1000;
 
 // A conversation CLOSE since `closed_at` (its MAIN dialog closed then).

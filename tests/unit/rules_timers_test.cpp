@@ -11,6 +11,7 @@ using PR = ParticipantRole;
 Conversation fixture() {
   Conversation c = conv(ConvState::open, {member("c0", PR::consumer), member("a0", PR::agent)});
   c.status = "open";
+  c.messages_all = c.messages_public = 0;  // only system events so far
   return c;
 }
 
