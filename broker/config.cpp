@@ -189,6 +189,9 @@ po::options_description describe() {
           dflt(d.chat_state_interval_ms));
   add(timers, "presence-ttl-ms", "MS",
       "a socket's presence entry lives this long unless renewed" + dflt(d.presence_ttl_ms));
+  add(timers, "timer-poll-ms", "MS",
+      "poll storage for due automatic locks and ttl deletions this often" +
+          dflt(d.timer_poll_ms));
 
   po::options_description storage("Storage", width);
   storage.add_options()("redis", po::value<std::vector<std::string>>()->value_name("URL"),
@@ -384,6 +387,7 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
                                  {"idle-timeout-ms", &Config::idle_timeout_ms, 100},
                                  {"chat-state-interval-ms", &Config::chat_state_interval_ms, 0},
                                  {"presence-ttl-ms", &Config::presence_ttl_ms, 200},
+                                 {"timer-poll-ms", &Config::timer_poll_ms, 10},
                                  {"redis-timeout-ms", &Config::redis_timeout_ms, 10}};
   for (const auto& t : timers) {
     if (auto* v = get(t.name)) {

@@ -41,6 +41,9 @@ struct Config {
   // A socket's presence entry lives this long unless renewed (every quarter
   // of it): a crashed node's users go offline within about 1.25 times this.
   int64_t presence_ttl_ms = 20000;
+  // Every node polls the engine's due timers (automatic lock, ttl deletion)
+  // this often: the precision of those deadlines.
+  int64_t timer_poll_ms = 1000;
   // Storage: Redis shards (redis://HOST[:PORT][/DB]); none = the memory engine.
   std::vector<std::string> redis_urls;
   int64_t redis_timeout_ms = 1000;  // one Redis command's time-out (then 503)

@@ -61,6 +61,8 @@ asio::awaitable<Reply> Router::Impl::create_conversation(Ctx& ctx,
   if (!req.ok()) co_return req.error();
   auto commit = co_await engine.create(std::move(req.value()));
   if (!commit.ok()) co_return commit.error();
+  // A repeat (clientRequestId) armed it the first time.
+  if (commit->record.ttl && !commit->duplicate) co_await timers.ttl_changed(commit->record);
   co_return conversation_json(commit->record, ctx.who, cfg.ttr);
 }
 
@@ -113,6 +115,8 @@ asio::awaitable<Reply> Router::Impl::update_conversation(Ctx& ctx,
   };
   auto commit = co_await engine.update(ctx.key(p.conversation_id), std::move(rq));
   if (!commit.ok()) co_return commit.error();
+  // ttl given (a number or null): its deletion moves or goes.
+  if (p.ttl) co_await timers.ttl_changed(commit->record);
   co_return conversation_json(commit->record, ctx.who, cfg.ttr);
 }
 

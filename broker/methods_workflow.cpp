@@ -64,7 +64,7 @@ asio::awaitable<Result<Commit>> Router::Impl::commit_rule(Ctx& ctx, const std::s
     const bool closed_now =
         std::any_of(commit->events.begin(), commit->events.end(),
                     [](const EventPtr& e) { return e->type == "state.changed"; });
-    if (closed_now) locks.schedule(ctx.key(id), commit->record.closed_at(), ctx.conn->executor());
+    if (closed_now) co_await timers.closed(ctx.key(id), commit->record.closed_at());
   }
   co_return commit;
 }

@@ -70,9 +70,15 @@ void Router::on_close(const std::shared_ptr<Connection>& c) {
   impl_->presence->close(*c);
 }
 
-void Router::start(asio::any_io_executor ex) { impl_->presence->start(std::move(ex)); }
+void Router::start(asio::any_io_executor ex) {
+  impl_->timers.start(ex);
+  impl_->presence->start(std::move(ex));
+}
 
-void Router::stop() { impl_->presence->stop(); }
+void Router::stop() {
+  impl_->timers.stop();
+  impl_->presence->stop();
+}
 
 size_t Router::pending() const { return impl_->presence->pending(); }
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <unordered_map>
 
-#include "lock_scheduler.hpp"
 #include "presence.hpp"
 #include "request.hpp"
 #include "router.hpp"
+#include "timer_service.hpp"
 
 namespace parley {
 
@@ -40,7 +40,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
         hub(h),
         metrics(m),
         auth(a),
-        locks(e, c.lock_after_sec * 1000),
+        timers(e, TimerService::Options{c.lock_after_sec * 1000, c.timer_poll_ms}),
         presence(std::make_shared<PresenceTracker>(e, c)) {}
 
   const Config& cfg;
@@ -48,7 +48,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   Hub& hub;
   Metrics& metrics;
   const Authenticator& auth;
-  LockScheduler locks;  // the automatic lock of CLOSE conversations
+  TimerService timers;  // the automatic lock and the ttl deletion
   std::shared_ptr<PresenceTracker> presence;
 
   // What a method gets besides its params.
@@ -110,7 +110,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Reply> send_event(Ctx& ctx, const params::SendEvent& p);
 
   // Commits the decision of a rule on the conversation `id` (methods_workflow.cpp),
-  // and schedules its automatic lock when the commit left it CLOSE.
+  // and arms its automatic lock when the commit left it CLOSE.
   using Rule = std::function<Result<Decision>(const Conversation&)>;
   asio::awaitable<Result<Commit>> commit_rule(Ctx& ctx, const std::string& id, Rule rule);
   // The answer of an append: {seq, ts, epoch, duplicate} (methods_content.cpp).

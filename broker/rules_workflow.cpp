@@ -96,6 +96,27 @@ Result<Decision> auto_lock(const Conversation& c, Millis now, Millis lock_after)
   return d;
 }
 
+std::optional<Millis> lock_deadline(const Conversation& c, Millis lock_after) {
+  if (c.state != ConvState::close || lock_after <= 0) return std::nullopt;
+  return c.closed_at() + lock_after;
+}
+
+std::optional<Millis> ttl_deadline(const Conversation& c) {
+  if (!c.ttl || c.messages_all > 0) return std::nullopt;
+  return c.created_at + *c.ttl * 1000;
+}
+
+Result<Decision> expire_ttl(const Conversation& c, Millis now) {
+  const auto due = ttl_deadline(c);
+  if (!due || *due > now) return noop(c);
+  Decision d;
+  d.next = c;
+  d.next.updated_at = now;
+  d.events.push_back(system_draft("conversation.deleted", "{}", c.current_dialog_id()));
+  d.erase = true;
+  return d;
+}
+
 Result<Decision> set_status(const Conversation& c, const Identity& who, std::string_view status,
                             Millis now) {
   if (!agent_side_writer(c, who)) return forbidden("agent", "only the agent side may set status");

@@ -49,6 +49,18 @@ Result<Decision> lock(const Conversation& c, const Identity& who, Millis now);
 // with from null; anything else is a noop, so a timer that fires late or
 // after a reopen does no harm.
 Result<Decision> auto_lock(const Conversation& c, Millis now, Millis lock_after);
+// When the automatic lock of `c` is due: closed_at + lock_after while it is
+// CLOSE (lock_after > 0); none otherwise.
+std::optional<Millis> lock_deadline(const Conversation& c, Millis lock_after);
+// When `c` is deleted for its ttl (createConversation `ttl`, seconds):
+// created_at + ttl while it has no message; none once it has one, or
+// without a ttl.
+std::optional<Millis> ttl_deadline(const Conversation& c);
+// The ttl deletion, the system's decision: past its ttl_deadline → erased,
+// conversation.deleted {} from the system (what deleteConversation's
+// subscribers get, with from null); anything else (a message arrived, the
+// ttl was removed or moved later) is a noop.
+Result<Decision> expire_ttl(const Conversation& c, Millis now);
 // setStatus: agent side writers. The same status: noop. LOCKED: 409. In
 // CLOSE only "resolved" (a noop) is possible: 409 (reopen first). In OPEN,
 // "resolved" closes as closeConversation does; the others emit

@@ -62,6 +62,20 @@ std::optional<PresenceStatus> presence_status_from(std::string_view s) {
   return std::nullopt;
 }
 
+std::string_view to_string(TimerKind k) {
+  switch (k) {
+    case TimerKind::ttl: return "ttl";
+    case TimerKind::auto_lock: break;
+  }
+  return "auto_lock";
+}
+
+std::optional<TimerKind> timer_kind_from(std::string_view s) {
+  for (auto k : {TimerKind::auto_lock, TimerKind::ttl})
+    if (to_string(k) == s) return k;
+  return std::nullopt;
+}
+
 size_t ConvKeyHash::operator()(const ConvKey& k) const {
   // Tenants are few and ids are UUIDs: mixing the id's hash with the
   // tenant's is enough to spread keys over hub shards.

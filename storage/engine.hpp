@@ -240,6 +240,24 @@ struct PresenceChange {
   PresenceState state;
 };
 
+// ---- timers (contract 13) ----------------------------------------------------
+
+enum class TimerKind : uint8_t {
+  auto_lock,  // lock a CLOSE conversation (PROTOCOL §5 lockConversation)
+  ttl,        // delete a conversation that has no message (createConversation ttl)
+};
+inline constexpr size_t kTimerKinds = 2;
+std::string_view to_string(TimerKind k);  // "auto_lock", "ttl"
+std::optional<TimerKind> timer_kind_from(std::string_view s);
+
+// A timer handed out by timers_due().
+struct DueTimer {
+  ConvKey key;
+  TimerKind kind = TimerKind::auto_lock;
+  Millis due = 0;  // the time timer_set() gave it (what timer_clear's if_due compares)
+  bool operator==(const DueTimer&) const = default;
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -289,6 +307,15 @@ class Engine {
   // The presence of `user_ids` in `tenant` at `now`, in the order asked.
   virtual asio::awaitable<Result<std::vector<PresenceState>>> presence_get(
       std::string tenant, std::vector<std::string> user_ids, Millis now) = 0;
+
+  // Timers (contract 13). Sets (or moves) the `kind` timer of `key` to `due`.
+  virtual asio::awaitable<Status> timer_set(ConvKey key, TimerKind kind, Millis due) = 0;
+  // Removes it; with `if_due`, only while its due time is still that.
+  virtual asio::awaitable<Status> timer_clear(ConvKey key, TimerKind kind,
+                                              std::optional<Millis> if_due) = 0;
+  // Claims up to `limit` timers due by `now` until now + lease.
+  virtual asio::awaitable<Result<std::vector<DueTimer>>> timers_due(Millis now, size_t limit,
+                                                                    Millis lease) = 0;
 };
 
 }  // namespace parley

@@ -10,7 +10,8 @@
 // updates the indexes, so nothing takes a conversation lock while holding a
 // tenant's (list() snapshots keys first, then locks conversations one by one).
 //
-// Presence (memory_presence.cpp) has its own mutex, taken alone.
+// Presence (memory_presence.cpp) and timers (memory_timers.cpp) have their
+// own mutexes, each taken alone.
 //
 // Every method completes without suspending.
 #pragma once
@@ -22,6 +23,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -64,6 +66,12 @@ class MemoryEngine : public Engine {
                                                                       size_t limit) override;
   asio::awaitable<Result<std::vector<PresenceState>>> presence_get(
       std::string tenant, std::vector<std::string> user_ids, Millis now) override;
+
+  asio::awaitable<Status> timer_set(ConvKey key, TimerKind kind, Millis due) override;
+  asio::awaitable<Status> timer_clear(ConvKey key, TimerKind kind,
+                                      std::optional<Millis> if_due) override;
+  asio::awaitable<Result<std::vector<DueTimer>>> timers_due(Millis now, size_t limit,
+                                                            Millis lease) override;
 
   // Live conversations in `tenant` (for tests and metrics).
   size_t size(const std::string& tenant) const;
@@ -126,6 +134,20 @@ class MemoryEngine : public Engine {
   std::vector<PresenceState> presence_get_now(const std::string& tenant,
                                               const std::vector<std::string>& user_ids,
                                               Millis now) const;
+
+  // Timers: (tenant, id, kind) -> (due, hand-out time), and the queue of
+  // hand-out times (the due time, or the end of a claim's lease).
+  using TimerId = std::tuple<std::string, std::string, TimerKind>;
+  struct TimerEntry {
+    Millis due = 0;
+    Millis ready_at = 0;
+  };
+  void timer_set_now(const ConvKey& key, TimerKind kind, Millis due);
+  void timer_clear_now(const ConvKey& key, TimerKind kind, std::optional<Millis> if_due);
+  std::vector<DueTimer> timers_due_now(Millis now, size_t limit, Millis lease);
+  std::mutex timers_mu_;
+  std::map<TimerId, TimerEntry> timers_;
+  std::set<std::pair<Millis, TimerId>> timer_queue_;
 
   std::atomic<EventSink*> sink_{nullptr};
   mutable std::mutex presence_mu_;

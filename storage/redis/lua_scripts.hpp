@@ -26,8 +26,12 @@ enum class ScriptId : int {
   presence_leave,    // remove a socket; offline when it was the last live one
   presence_refresh,  // renew existing sockets only; name the missing ones
   presence_expire,   // the sweep's step: every socket expired -> offline
+  // Timers (redis_timers.cpp): one queue and one due-time hash per shard.
+  timer_set,    // set or move a timer
+  timer_clear,  // remove a timer (if its due time is still the one given)
+  timer_claim,  // hand out the due timers, each claimed for a lease
 };
-inline constexpr int kScriptCount = 11;
+inline constexpr int kScriptCount = 14;
 
 struct Script {
   std::string_view name;

@@ -38,6 +38,8 @@
 //   pl:{t:T}:creq:KEY    string id, expires after create_key_ttl (24 h)
 //  Per user, under {u:TENANT:USER}, and one due index per shard: presence,
 //  described in redis_presence.cpp.
+//  Per shard, the timers of the conversations the ring places there
+//  (pl:timers, pl:timer-due): described in redis_timers.cpp.
 //
 // WHAT IS ATOMIC
 //  - append(): one Lua script on the conversation's shard — idempotency
@@ -156,6 +158,13 @@ class RedisEngine : public Engine {
                                                                       size_t limit) override;
   asio::awaitable<Result<std::vector<PresenceState>>> presence_get(
       std::string tenant, std::vector<std::string> user_ids, Millis now) override;
+
+  // Timers: redis_timers.cpp.
+  asio::awaitable<Status> timer_set(ConvKey key, TimerKind kind, Millis due) override;
+  asio::awaitable<Status> timer_clear(ConvKey key, TimerKind kind,
+                                      std::optional<Millis> if_due) override;
+  asio::awaitable<Result<std::vector<DueTimer>>> timers_due(Millis now, size_t limit,
+                                                            Millis lease) override;
 
   // Blocks the calling thread (never an event-loop thread: for start-up and
   // tests) until every command and pub/sub connection is up, or `limit`.

@@ -83,6 +83,7 @@ TEST_CASE("config: the defaults") {
   CHECK(c.idle_timeout_ms == 60000);
   CHECK(c.chat_state_interval_ms == 1000);
   CHECK(c.presence_ttl_ms == 20000);
+  CHECK(c.timer_poll_ms == 1000);
   CHECK(c.redis_urls.empty());  // the memory engine
   CHECK(c.redis_timeout_ms == 1000);
   CHECK(c.auth.jwt_secret.empty());
@@ -121,6 +122,7 @@ TEST_CASE("config: --help answers the usage, listing every flag") {
                            "--idle-timeout-ms",
                            "--chat-state-interval-ms",
                            "--presence-ttl-ms",
+                           "--timer-poll-ms",
                            "--redis",
                            "--redis-timeout-ms",
                            "--config",
@@ -363,4 +365,11 @@ TEST_CASE("config: Redis shards and time-outs") {
         "--redis (PARLEY_REDIS): h:6379/0 is given twice");
   CHECK(contains(error({"--dev", "--redis-timeout-ms", "5"}), "--redis-timeout-ms"));
   CHECK(contains(error({"--dev", "--presence-ttl-ms", "100"}), "--presence-ttl-ms"));
+}
+
+TEST_CASE("config: the timer poll period") {
+  CHECK(ok({"--dev", "--timer-poll-ms", "250"}).timer_poll_ms == 250);
+  CHECK(ok({"--dev"}, {"PARLEY_TIMER_POLL_MS=40"}).timer_poll_ms == 40);
+  CHECK(contains(error({"--dev", "--timer-poll-ms", "5"}), "--timer-poll-ms"));
+  CHECK(contains(error({"--dev", "--timer-poll-ms", "x"}), "--timer-poll-ms"));
 }

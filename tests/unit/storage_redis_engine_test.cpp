@@ -242,3 +242,42 @@ TEST_CASE("redis engine: presence spreads over shards") {
   CHECK(p.sweep(kT0 + kTtl).size() == 13);  // ids 0 and 7 were renewed
   CHECK(p.sweep(kT0 + kTtl + 1).empty());
 }
+
+TEST_CASE("redis engine: timers live on their conversation's shard; every shard is polled") {
+  auto& server = RedisServer::shared();
+  RedisFactory::reset();
+  RedisEngineOptions o;
+  o.urls = {server.url() + "/0", server.url() + "/1"};
+  auto engine = std::make_unique<RedisEngine>(o);
+  REQUIRE(engine->wait_until_ready(5s));
+  Harness h(std::move(engine));
+  TimerCalls t(h.engine());
+  for (int i = 0; i < 20; ++i) t.set("conv-" + std::to_string(i), TimerKind::ttl, kTimerT0 + i);
+  CHECK(std::stoi(server.command({"ZCARD", "pl:timers"})) > 0);
+  CHECK(std::stoi(server.command(
+            {"EVAL", "redis.call('SELECT', 1) return redis.call('ZCARD', 'pl:timers')", "0"})) >
+        0);
+  const auto due = t.due(kTimerT0 + 100, 1000);
+  REQUIRE(due.size() == 20);
+  for (size_t i = 1; i < due.size(); ++i) CHECK(due[i - 1].due <= due[i].due);  // earliest first
+  std::set<std::string> ids;
+  for (const auto& d : due) ids.insert(d.key.id);
+  CHECK(ids.size() == 20);
+  // A limit over shards still bounds the whole answer.
+  for (int i = 0; i < 20; ++i) t.set("conv-" + std::to_string(i), TimerKind::ttl, kTimerT0 + i);
+  CHECK(t.due(kTimerT0 + 100, 7).size() == 7);
+  CHECK(t.due(kTimerT0 + 100, 1000).size() == 13);
+}
+
+TEST_CASE("redis engine: two nodes claim disjoint timers, and one takes over a lapsed claim") {
+  RedisFactory::reset();
+  Harness a(make_engine()), b(make_engine());
+  TimerCalls ta(a.engine()), tb(b.engine());
+  ta.set("x", TimerKind::auto_lock, kTimerT0);
+  CHECK(tb.due(kTimerT0).size() == 1);  // node b claims it...
+  CHECK(ta.due(kTimerT0 + 1).empty());  // ...so node a does not get it
+  // Node b dies without clearing it: after the lease node a does.
+  CHECK(ta.due(kTimerT0 + kLease).size() == 1);
+  ta.clear("x", TimerKind::auto_lock, kTimerT0);
+  CHECK(tb.due(kTimerT0 + 10 * kLease).empty());
+}
