@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -13,6 +14,7 @@
 #include "presence.hpp"
 #include "request.hpp"
 #include "router.hpp"
+#include "user_registration.hpp"
 
 namespace parley {
 
@@ -41,7 +43,8 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
         metrics(m),
         auth(a),
         locks(e, c.lock_after_sec * 1000),
-        presence(std::make_shared<PresenceTracker>(e, c)) {}
+        presence(std::make_shared<PresenceTracker>(e, c)),
+        registrar(std::make_shared<UserRegistrar>(e, kRegistrations, kRegistrationRefreshMs)) {}
 
   const Config& cfg;
   Engine& engine;
@@ -50,6 +53,11 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   const Authenticator& auth;
   LockScheduler locks;  // the automatic lock of CLOSE conversations
   std::shared_ptr<PresenceTracker> presence;
+  // Users registered from their tokens (user_registration.hpp): how many
+  // this node remembers, and how long a registration counts as recent.
+  static constexpr size_t kRegistrations = 100'000;
+  static constexpr Millis kRegistrationRefreshMs = 10 * 60 * 1000;
+  std::shared_ptr<UserRegistrar> registrar;
 
   // What a method gets besides its params.
   struct Ctx {
@@ -118,6 +126,22 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   // methods_presence.cpp
   asio::awaitable<Reply> set_presence(Ctx& ctx, const params::SetPresence& p);
   asio::awaitable<Reply> get_presence(Ctx& ctx, const params::GetPresence& p);
+
+  // methods_users.cpp: users, drafts, archive. dispatch_users answers the
+  // methods it owns and nullopt for the others.
+  asio::awaitable<std::optional<Reply>> dispatch_users(Ctx& ctx, Params& p);
+  asio::awaitable<Reply> upsert_user(Ctx& ctx, const params::UpsertUser& p);
+  asio::awaitable<Reply> get_user(Ctx& ctx, const params::GetUser& p);
+  asio::awaitable<Reply> list_users(Ctx& ctx, const params::ListUsers& p);
+  asio::awaitable<Reply> list_user_conversations(Ctx& ctx, const params::ListUserConversations& p);
+  asio::awaitable<Reply> get_invitable_users(Ctx& ctx, const params::GetInvitableUsers& p);
+  asio::awaitable<Reply> save_draft(Ctx& ctx, const params::SaveDraft& p);
+  asio::awaitable<Reply> get_draft(Ctx& ctx, const params::GetDraft& p);
+  asio::awaitable<Reply> archive_conversation(Ctx& ctx, const params::ArchiveConversation& p);
+  // listConversations' page (order, cursor, offset of `p`) of the
+  // conversations `match` accepts (methods_conversations.cpp).
+  asio::awaitable<Reply> list_page(Ctx& ctx, const params::ListConversations& p,
+                                   std::function<bool(const Conversation&)> match);
 
   // Loads a conversation the caller may read (404 / 403 otherwise).
   asio::awaitable<Result<Conversation>> readable(Ctx& ctx, const std::string& id);

@@ -10,7 +10,8 @@
 // updates the indexes, so nothing takes a conversation lock while holding a
 // tenant's (list() snapshots keys first, then locks conversations one by one).
 //
-// Presence (memory_presence.cpp) has its own mutex, taken alone.
+// Presence (memory_presence.cpp) and the users registry (memory_users.cpp)
+// have their own mutexes, each taken alone.
 //
 // Every method completes without suspending.
 #pragma once
@@ -64,6 +65,11 @@ class MemoryEngine : public Engine {
                                                                       size_t limit) override;
   asio::awaitable<Result<std::vector<PresenceState>>> presence_get(
       std::string tenant, std::vector<std::string> user_ids, Millis now) override;
+
+  // Users: memory_users.cpp.
+  asio::awaitable<Result<User>> user_put(UserPut put) override;
+  asio::awaitable<Result<User>> user_get(std::string tenant, std::string user_id) override;
+  asio::awaitable<Result<UserPage>> user_list(std::string tenant, UserListRequest req) override;
 
   // Live conversations in `tenant` (for tests and metrics).
   size_t size(const std::string& tenant) const;
@@ -126,6 +132,15 @@ class MemoryEngine : public Engine {
   std::vector<PresenceState> presence_get_now(const std::string& tenant,
                                               const std::vector<std::string>& user_ids,
                                               Millis now) const;
+
+  // The users registry: per tenant, users by id and their ids by role.
+  struct UserDir {
+    std::map<std::string, User> by_id;
+    std::map<AccountRole, std::set<std::string>> by_role;
+  };
+  UserPage user_list_now(const std::string& tenant, const UserListRequest& req) const;
+  mutable std::mutex users_mu_;  // taken alone
+  std::unordered_map<std::string, UserDir> users_;
 
   std::atomic<EventSink*> sink_{nullptr};
   mutable std::mutex presence_mu_;
