@@ -57,8 +57,19 @@ std::string user_page_json(const UserPage& page, bool has_prev) {
 
 }  // namespace
 
-asio::awaitable<std::optional<Reply>> Router::Impl::dispatch_users(Ctx& ctx, Params& p) {
-  std::optional<Reply> out;
+bool is_users_method(const Params& p) {
+  return std::holds_alternative<params::UpsertUser>(p) ||
+         std::holds_alternative<params::GetUser>(p) ||
+         std::holds_alternative<params::ListUsers>(p) ||
+         std::holds_alternative<params::ListUserConversations>(p) ||
+         std::holds_alternative<params::GetInvitableUsers>(p) ||
+         std::holds_alternative<params::SaveDraft>(p) ||
+         std::holds_alternative<params::GetDraft>(p) ||
+         std::holds_alternative<params::ArchiveConversation>(p);
+}
+
+asio::awaitable<Reply> Router::Impl::dispatch_users(Ctx& ctx, Params& p) {
+  Reply out = Error{};  // unreachable: is_users_method(p) holds
   if (auto* x = std::get_if<params::UpsertUser>(&p))
     out = co_await upsert_user(ctx, *x);
   else if (auto* x = std::get_if<params::GetUser>(&p))

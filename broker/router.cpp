@@ -161,8 +161,7 @@ asio::awaitable<Reply> Router::Impl::dispatch(Ctx& ctx, const std::string& metho
   if (auto* x = std::get_if<params::MarkRead>(&p)) co_return co_await mark_read(ctx, *x);
   if (auto* x = std::get_if<params::SetPresence>(&p)) co_return co_await set_presence(ctx, *x);
   if (auto* x = std::get_if<params::GetPresence>(&p)) co_return co_await get_presence(ctx, *x);
-  std::optional<Reply> users = co_await dispatch_users(ctx, p);
-  if (users) co_return std::move(*users);
+  if (is_users_method(p)) co_return co_await dispatch_users(ctx, p);
   if (auto* x = std::get_if<params::ConversationRef>(&p)) {
     if (method == "deleteConversation") co_return co_await delete_conversation(ctx, *x);
     if (method == "leave") co_return co_await leave(ctx, *x);

@@ -68,7 +68,7 @@ struct Member {
   // The member's own state (archiveConversation, saveDraft): never in an
   // event, and changing it does not move the conversation's updated_at.
   bool archived = false;
-  std::string draft;   // "" = none
+  std::string draft{}; // "" = none (the initializer keeps aggregate inits warning-free)
   Millis draft_at = 0; // when the draft was last saved; 0 = never
 };
 
