@@ -47,8 +47,12 @@ std::function<bool(const Conversation&)> list_filter(const params::ListFilter& f
     }
     if (f.since && c.updated_at < *f.since) return false;
     if (f.until && c.updated_at > *f.until) return false;
-    // Archiving is a per-user flag that no conversation carries yet.
-    if (f.archived && *f.archived) return false;
+    // Archiving is the caller's own flag, on its member entry (a left
+    // member's included: it may still list its history).
+    if (f.archived) {
+      const Member* m = c.member(user);
+      if ((m && m->archived) != *f.archived) return false;
+    }
     return true;
   };
 }
@@ -82,8 +86,14 @@ asio::awaitable<Reply> Router::Impl::get_conversation(Ctx& ctx,
 
 asio::awaitable<Reply> Router::Impl::list_conversations(Ctx& ctx,
                                                         const params::ListConversations& p) {
+  std::function<bool(const Conversation&)> match = list_filter(p.filter, ctx.who);
+  co_return co_await list_page(ctx, p, std::move(match));
+}
+
+asio::awaitable<Reply> Router::Impl::list_page(Ctx& ctx, const params::ListConversations& p,
+                                               std::function<bool(const Conversation&)> match) {
   ListRequest rq;
-  rq.match = list_filter(p.filter, ctx.who);
+  rq.match = std::move(match);
   rq.descending = p.descending;
   rq.offset = p.paging.offset;
   rq.limit = p.paging.limit;

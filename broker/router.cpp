@@ -46,6 +46,7 @@ std::string new_conversation_id() {
 std::string conversation_json(const Conversation& c, const Identity& who, const TtrSeconds& ttr) {
   ViewerState viewer;
   if (const Member* m = c.active_member(who.user_id)) viewer.unread = unread_of(*m, c);
+  if (const Member* m = c.member(who.user_id)) viewer.archived = m->archived;
   viewer.audience = rules::audience(c, who);
   viewer.ttr = ttr;
   JsonWriter w;
@@ -60,8 +61,10 @@ Router::Router(const Config& cfg, Engine& engine, Hub& hub, Metrics& metrics,
 void Router::on_open(const std::shared_ptr<Connection>& c) {
   c->context = std::make_shared<ClientState>();
   // Authenticated by the upgrade's token: the socket counts for presence.
-  if (const auto& who = c->identity())
+  if (const auto& who = c->identity()) {
     asio::co_spawn(c->executor(), impl_->presence->open(*c, *who), asio::detached);
+    impl_->registrar->on_authenticated(c->executor(), *who, now_ms());
+  }
 }
 
 void Router::on_close(const std::shared_ptr<Connection>& c) {
@@ -164,6 +167,7 @@ asio::awaitable<Reply> Router::Impl::dispatch(Ctx& ctx, const std::string& metho
   if (auto* x = std::get_if<params::MarkRead>(&p)) co_return co_await mark_read(ctx, *x);
   if (auto* x = std::get_if<params::SetPresence>(&p)) co_return co_await set_presence(ctx, *x);
   if (auto* x = std::get_if<params::GetPresence>(&p)) co_return co_await get_presence(ctx, *x);
+  if (is_users_method(p)) co_return co_await dispatch_users(ctx, p);
   if (auto* x = std::get_if<params::ConversationRef>(&p)) {
     if (method == "deleteConversation") co_return co_await delete_conversation(ctx, *x);
     if (method == "leave") co_return co_await leave(ctx, *x);
@@ -196,6 +200,8 @@ asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authen
   ctx.conn->set_identity(who);
   // From now on the socket counts for presence (a refresh changes nothing).
   if (first) co_await presence->open(*ctx.conn, who);
+  // In the background: authenticate never waits for the registry.
+  registrar->on_authenticated(ctx.conn->executor(), who, ctx.now);
   const Limits& l = cfg.limits;
   JsonWriter w;
   w.begin_object()

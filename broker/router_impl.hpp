@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -13,6 +14,7 @@
 #include "request.hpp"
 #include "router.hpp"
 #include "timer_service.hpp"
+#include "user_registration.hpp"
 
 namespace parley {
 
@@ -41,7 +43,8 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
         metrics(m),
         auth(a),
         timers(e, TimerService::Options{c.lock_after_sec * 1000, c.timer_poll_ms}),
-        presence(std::make_shared<PresenceTracker>(e, c)) {}
+        presence(std::make_shared<PresenceTracker>(e, c)),
+        registrar(std::make_shared<UserRegistrar>(e, kRegistrations, kRegistrationRefreshMs)) {}
 
   const Config& cfg;
   Engine& engine;
@@ -50,6 +53,11 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   const Authenticator& auth;
   TimerService timers;  // the automatic lock and the ttl deletion
   std::shared_ptr<PresenceTracker> presence;
+  // Users registered from their tokens (user_registration.hpp): how many
+  // this node remembers, and how long a registration counts as recent.
+  static constexpr size_t kRegistrations = 100'000;
+  static constexpr Millis kRegistrationRefreshMs = 10 * 60 * 1000;
+  std::shared_ptr<UserRegistrar> registrar;
 
   // What a method gets besides its params.
   struct Ctx {
@@ -119,12 +127,30 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Reply> set_presence(Ctx& ctx, const params::SetPresence& p);
   asio::awaitable<Reply> get_presence(Ctx& ctx, const params::GetPresence& p);
 
+  // methods_users.cpp: users, drafts, archive (the params is_users_method
+  // accepts).
+  asio::awaitable<Reply> dispatch_users(Ctx& ctx, Params& p);
+  asio::awaitable<Reply> upsert_user(Ctx& ctx, const params::UpsertUser& p);
+  asio::awaitable<Reply> get_user(Ctx& ctx, const params::GetUser& p);
+  asio::awaitable<Reply> list_users(Ctx& ctx, const params::ListUsers& p);
+  asio::awaitable<Reply> list_user_conversations(Ctx& ctx, const params::ListUserConversations& p);
+  asio::awaitable<Reply> get_invitable_users(Ctx& ctx, const params::GetInvitableUsers& p);
+  asio::awaitable<Reply> save_draft(Ctx& ctx, const params::SaveDraft& p);
+  asio::awaitable<Reply> get_draft(Ctx& ctx, const params::GetDraft& p);
+  asio::awaitable<Reply> archive_conversation(Ctx& ctx, const params::ArchiveConversation& p);
+  // listConversations' page (order, cursor, offset of `p`) of the
+  // conversations `match` accepts (methods_conversations.cpp).
+  asio::awaitable<Reply> list_page(Ctx& ctx, const params::ListConversations& p,
+                                   std::function<bool(const Conversation&)> match);
+
   // Loads a conversation the caller may read (404 / 403 otherwise).
   asio::awaitable<Result<Conversation>> readable(Ctx& ctx, const std::string& id);
 };
 
 Millis now_ms();
 std::string new_conversation_id();
+// Whether `p` is the params of a users, drafts or archive method (methods_users.cpp).
+bool is_users_method(const Params& p);
 // The Conversation object as `who` sees it (`ttr`: the configured TTR seconds).
 std::string conversation_json(const Conversation& c, const Identity& who, const TtrSeconds& ttr);
 

@@ -65,6 +65,11 @@ struct Member {
   // conversation's counter minus these.
   uint64_t read_messages_all = 0;
   uint64_t read_messages_public = 0;
+  // The member's own state (archiveConversation, saveDraft): never in an
+  // event, and changing it does not move the conversation's updated_at.
+  bool archived = false;
+  std::string draft{}; // "" = none (the initializer keeps aggregate inits warning-free)
+  Millis draft_at = 0; // when the draft was last saved; 0 = never
 };
 
 struct Dialog {

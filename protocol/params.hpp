@@ -228,4 +228,47 @@ struct GetPresence {
   std::vector<std::string> user_ids;  // at most 100
 };
 
+// ---- users, drafts, archive (PROTOCOL §5) --------------------------------
+
+struct UpsertUser {
+  std::optional<std::string> user_id;  // absent: the caller
+  std::optional<std::string> name;
+  // outer optional: field present; inner optional: null clears it
+  std::optional<std::optional<std::string>> display_name, image_url;
+};
+
+struct GetUser {
+  std::string user_id;
+};
+
+struct ListUsers {
+  std::optional<AccountRole> role;
+  std::vector<std::string> words;  // q split on white space
+  Paging paging;                   // cursor: the last user id served; no offset
+};
+
+struct ListUserConversations {
+  std::string user_id;
+  Paging paging;  // listConversations' cursor and offset
+};
+
+struct GetInvitableUsers {
+  std::string conversation_id;
+  Paging paging;  // cursor: the last user id served; no offset
+};
+
+struct SaveDraft {
+  std::string conversation_id;
+  std::string text;  // "" clears the draft
+};
+
+struct GetDraft {
+  std::string conversation_id;
+};
+
+struct ArchiveConversation {
+  std::string conversation_id;
+  bool archived = true;
+};
+
 }  // namespace parley::params

@@ -26,7 +26,11 @@ using Params =
                  params::CloseConversation, params::SetStatus, params::Invite, params::MemberRef,
                  params::Transfer, params::SetGroup, params::ConsumerTakeover,
                  params::SendRichContent, params::SendFile, params::SendEvent, params::SetNote,
-                 params::ListNotes, params::SetCsat, params::SetTtr, params::SetManualEttr, params::SetPresence, params::GetPresence>;
+                 params::ListNotes, params::SetCsat, params::SetTtr, params::SetManualEttr, params::SetPresence, params::GetPresence,
+                 // users, drafts, archive
+                 params::UpsertUser, params::GetUser, params::ListUsers,
+                 params::ListUserConversations, params::GetInvitableUsers, params::SaveDraft,
+                 params::GetDraft, params::ArchiveConversation>;
 
 // One request of a frame.
 struct Call {

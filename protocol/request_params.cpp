@@ -5,6 +5,7 @@
 
 #include "json_writer.hpp"
 #include "request_fields.hpp"
+#include "request_users.hpp"
 #include "request_workflow.hpp"
 
 namespace parley::detail {
@@ -318,6 +319,15 @@ constexpr MethodEntry kMethods[] = {
     {"setManualEttr", decode_set_manual_ettr},
     {"setPresence", decode_set_presence},
     {"getPresence", decode_get_presence},
+    // users, drafts, archive
+    {"upsertUser", decode_upsert_user},
+    {"getUser", decode_get_user},
+    {"listUsers", decode_list_users},
+    {"listUserConversations", decode_list_user_conversations},
+    {"getInvitableUsers", decode_get_invitable_users},
+    {"saveDraft", decode_save_draft},
+    {"getDraft", decode_get_draft},
+    {"archiveConversation", decode_archive_conversation},
 };
 
 }  // namespace

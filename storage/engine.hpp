@@ -60,6 +60,17 @@
 //        the last refresh's time. 0 means never seen.
 //     e. Times are the callers' clocks: nodes are assumed to agree within
 //        a few seconds, well under the expiry.
+// 12. Users (the user_* calls; users.hpp). A per-tenant registry of users:
+//     a. user_put() is one atomic step per (tenant, user): it creates the
+//        user or changes only the fields the UserPut sets, and returns the
+//        stored user. Two puts racing on one user never lose a field that
+//        only one of them set. updated_at moves only when a field changed
+//        (a repeated put writes nothing new); created_at never moves.
+//     b. user_get() of an unknown user (or one of another tenant) is 404.
+//     c. user_list() returns the users passing the request's filters in
+//        user_id order (byte-wise), after the cursor, at most `limit`, with
+//        has_next; a role filter costs reads of those roles' users only.
+//     d. A user's role may change with a put; listings by role follow it.
 //
 // All calls may be made from any thread; the awaitables resume on the
 // caller's executor.
@@ -76,6 +87,7 @@
 
 #include "error.hpp"
 #include "model.hpp"
+#include "users.hpp"
 
 namespace parley {
 
@@ -316,6 +328,11 @@ class Engine {
   // Claims up to `limit` timers due by `now` until now + lease.
   virtual asio::awaitable<Result<std::vector<DueTimer>>> timers_due(Millis now, size_t limit,
                                                                     Millis lease) = 0;
+
+  // Users (contract 12).
+  virtual asio::awaitable<Result<User>> user_put(UserPut put) = 0;
+  virtual asio::awaitable<Result<User>> user_get(std::string tenant, std::string user_id) = 0;
+  virtual asio::awaitable<Result<UserPage>> user_list(std::string tenant, UserListRequest req) = 0;
 };
 
 }  // namespace parley

@@ -10,8 +10,8 @@
 // updates the indexes, so nothing takes a conversation lock while holding a
 // tenant's (list() snapshots keys first, then locks conversations one by one).
 //
-// Presence (memory_presence.cpp) and timers (memory_timers.cpp) have their
-// own mutexes, each taken alone.
+// Presence (memory_presence.cpp), timers (memory_timers.cpp) and the users
+// registry (memory_users.cpp) have their own mutexes, each taken alone.
 //
 // Every method completes without suspending.
 #pragma once
@@ -72,6 +72,10 @@ class MemoryEngine : public Engine {
                                       std::optional<Millis> if_due) override;
   asio::awaitable<Result<std::vector<DueTimer>>> timers_due(Millis now, size_t limit,
                                                             Millis lease) override;
+  // Users: memory_users.cpp.
+  asio::awaitable<Result<User>> user_put(UserPut put) override;
+  asio::awaitable<Result<User>> user_get(std::string tenant, std::string user_id) override;
+  asio::awaitable<Result<UserPage>> user_list(std::string tenant, UserListRequest req) override;
 
   // Live conversations in `tenant` (for tests and metrics).
   size_t size(const std::string& tenant) const;
@@ -148,6 +152,14 @@ class MemoryEngine : public Engine {
   std::mutex timers_mu_;
   std::map<TimerId, TimerEntry> timers_;
   std::set<std::pair<Millis, TimerId>> timer_queue_;
+  // The users registry: per tenant, users by id and their ids by role.
+  struct UserDir {
+    std::map<std::string, User> by_id;
+    std::map<AccountRole, std::set<std::string>> by_role;
+  };
+  UserPage user_list_now(const std::string& tenant, const UserListRequest& req) const;
+  mutable std::mutex users_mu_;  // taken alone
+  std::unordered_map<std::string, UserDir> users_;
 
   std::atomic<EventSink*> sink_{nullptr};
   mutable std::mutex presence_mu_;

@@ -11,6 +11,9 @@ namespace parley::redis {
 
 namespace {
 
+// Starts the extended tail of a member encoding (see redis_codec.hpp).
+constexpr char kMemberExt = '\x1e';
+
 template <class T>
 bool parse_number(std::string_view s, T& out) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -132,7 +135,19 @@ std::string encode_member(const Member& m, size_t ordinal) {
   out.append(std::to_string(m.read_messages_all)).push_back('|');
   out.append(std::to_string(m.read_messages_public)).push_back('|');
   out.append(std::to_string(ordinal)).push_back('|');
-  out.append(m.name);
+  // The member's own state rides in an extended tail; a member without any
+  // keeps the plain name tail, the format records had before it existed.
+  const bool extended = m.archived || !m.draft.empty() || m.draft_at != 0 ||
+                        (!m.name.empty() && m.name.front() == kMemberExt);
+  if (!extended) {
+    out.append(m.name);
+    return out;
+  }
+  out.push_back(kMemberExt);
+  append_token(out, m.name);
+  append_token(out, m.archived ? "1" : "0");
+  append_token(out, std::to_string(m.draft_at));
+  append_token(out, m.draft);
   return out;
 }
 
@@ -160,6 +175,20 @@ std::optional<std::pair<Member, uint64_t>> decode_member(std::string_view user_i
   m.role = static_cast<ParticipantRole>(role);
   m.state = static_cast<MemberState>(state);
   m.name = enc;
+  if (!enc.empty() && enc.front() == kMemberExt) {
+    // The extended tail; a plain name that merely starts with the marker
+    // does not parse as one and stays a name.
+    TokenReader t(enc.substr(1));
+    std::string_view name, archived, draft;
+    int64_t draft_at = 0;
+    if (t.next(name) && t.next(archived) && t.next_int(draft_at) && t.next(draft) && t.done() &&
+        (archived == "0" || archived == "1")) {
+      m.name = name;
+      m.archived = archived == "1";
+      m.draft_at = draft_at;
+      m.draft = draft;
+    }
+  }
   return std::make_pair(std::move(m), ordinal);
 }
 

@@ -16,7 +16,11 @@
 // Member encoding: role|state|joined_at|left_at|last_read_seq|last_accept_seq|
 //   read_messages_all|read_messages_public|ordinal|name   (enums as their
 //   numbers; ordinal = the member's place in Conversation::members, since a
-//   hash keeps no order; the name last, so it may hold '|').
+//   hash keeps no order; the name last, so it may hold '|'). A member with
+//   its own state (archived, a draft) ends instead, after ordinal|, with the
+//   byte 0x1E and a token list: name, archived ("0"|"1"), draft_at, draft.
+//   The append script keeps everything after ordinal| as it is; a record
+//   written before the extension decodes as before.
 #pragma once
 
 #include <optional>

@@ -36,6 +36,8 @@
 //   pl:{t:T}:pending     hash  id -> ms: a create() that claimed names and has
 //                              not finished; tells a stale claim from a live one
 //   pl:{t:T}:creq:KEY    string id, expires after create_key_ttl (24 h)
+//   pl:{t:T}:user:U, pl:{t:T}:users, pl:{t:T}:users:ROLE  the users registry,
+//                              described in redis_users.cpp
 //  Per user, under {u:TENANT:USER}, and one due index per shard: presence,
 //  described in redis_presence.cpp.
 //  Per shard, the timers of the conversations the ring places there
@@ -165,6 +167,10 @@ class RedisEngine : public Engine {
                                       std::optional<Millis> if_due) override;
   asio::awaitable<Result<std::vector<DueTimer>>> timers_due(Millis now, size_t limit,
                                                             Millis lease) override;
+  // Users: redis_users.cpp.
+  asio::awaitable<Result<User>> user_put(UserPut put) override;
+  asio::awaitable<Result<User>> user_get(std::string tenant, std::string user_id) override;
+  asio::awaitable<Result<UserPage>> user_list(std::string tenant, UserListRequest req) override;
 
   // Blocks the calling thread (never an event-loop thread: for start-up and
   // tests) until every command and pub/sub connection is up, or `limit`.

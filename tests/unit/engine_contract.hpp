@@ -25,6 +25,7 @@
 #include "engine_contract_presence.hpp"
 #include "engine_contract_support.hpp"
 #include "engine_contract_timers.hpp"
+#include "engine_contract_users.hpp"
 #include "engine_contract_workflow.hpp"
 
 namespace parley::contract {
@@ -650,4 +651,5 @@ void create_is_idempotent() {
   PARLEY_ENGINE_CONTRACT_CASE(F, append_labels_seat_and_dialog)        \
   PARLEY_ENGINE_CONTRACT_CASE(F, workflow_fields_round_trip)        \
   PARLEY_ENGINE_CONTRACT_PRESENCE(F)                                   \
-  PARLEY_ENGINE_CONTRACT_TIMERS(F)
+  PARLEY_ENGINE_CONTRACT_TIMERS(F)                                     \
+  PARLEY_ENGINE_CONTRACT_USERS(F)
