@@ -71,6 +71,19 @@
 //        user_id order (byte-wise), after the cursor, at most `limit`, with
 //        has_next; a role filter costs reads of those roles' users only.
 //     d. A user's role may change with a put; listings by role follow it.
+// 13. Timers (the timer_* calls; TimerKind below). Durable per-conversation
+//     timers, at most one of each kind per conversation:
+//     a. timer_set() gives the (key, kind) timer a due time, replacing an
+//        earlier one and any claim on it. timer_clear() removes it; with
+//        `if_due`, only while its due time is still that one (a node that
+//        finished an old timer never removes a newer one).
+//     b. timers_due(now, limit, lease) hands out at most `limit` timers due
+//        by `now`, earliest first, and claims each until now + lease: no
+//        caller, on any node, gets a claimed timer again before its lease
+//        ends unless it is set again. A timer that is neither cleared nor
+//        set is handed out again after its lease (its claimer died).
+//     c. Timers survive the process with a durable engine, and outlive
+//        their conversation (the caller finds it gone and clears them).
 //
 // All calls may be made from any thread; the awaitables resume on the
 // caller's executor.
