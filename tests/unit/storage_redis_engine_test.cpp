@@ -40,7 +40,12 @@ TEST_CASE("redis engine: two nodes on one Redis see each other's events in order
   RedisFactory::reset();
   Harness a(make_engine()), b(make_engine());
   const ConvKey k{"t", "two-nodes"};
+  // Both nodes' subscriptions in force first: a node reports each
+  // subscription it gained as a gap (what was published before it did not
+  // reach it), so the first gap says the node now hears everything.
+  a.engine().watch(k);
   b.engine().watch(k);
+  REQUIRE(eventually([&] { return a.sink.gaps() >= 1 && b.sink.gaps() >= 1; }));
   REQUIRE(a.create(k).ok());
   for (int i = 0; i < 50; ++i) REQUIRE(a.append(k, message("c1", "m" + std::to_string(i))).ok());
   for (int i = 0; i < 50; ++i) REQUIRE(b.append(k, message("a1", "r" + std::to_string(i))).ok());
