@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "inbox.hpp"
 #include "lock_scheduler.hpp"
 #include "presence.hpp"
 #include "request.hpp"
@@ -30,6 +31,8 @@ struct ClientState {
   std::unordered_map<std::string, ChatStateSlot> chat;
 };
 
+std::string conversation_json(const Conversation& c, const Identity& who, const TtrSeconds& ttr);
+
 // The result JSON of a method, or its error.
 using Reply = Result<std::string>;
 
@@ -41,7 +44,16 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
         metrics(m),
         auth(a),
         locks(e, c.lock_after_sec * 1000),
-        presence(std::make_shared<PresenceTracker>(e, c)) {}
+        presence(std::make_shared<PresenceTracker>(e, c)),
+        inbox(std::make_shared<InboxManager>(
+            e,
+            [ttr = c.ttr](const Conversation& conv, const Identity& who) {
+              return conversation_json(conv, who, ttr);
+            },
+            c.limits.inbox_subscriptions)) {
+    h.set_change_listener(inbox);
+  }
+  ~Impl() { hub.set_change_listener(nullptr); }
 
   const Config& cfg;
   Engine& engine;
@@ -50,6 +62,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   const Authenticator& auth;
   LockScheduler locks;  // the automatic lock of CLOSE conversations
   std::shared_ptr<PresenceTracker> presence;
+  std::shared_ptr<InboxManager> inbox;  // subscribeInbox (inbox.hpp)
 
   // What a method gets besides its params.
   struct Ctx {
@@ -119,12 +132,26 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Reply> set_presence(Ctx& ctx, const params::SetPresence& p);
   asio::awaitable<Reply> get_presence(Ctx& ctx, const params::GetPresence& p);
 
+  // methods_inbox.cpp
+  asio::awaitable<Reply> count_conversations(Ctx& ctx, const params::CountConversations& p);
+  asio::awaitable<Reply> search_conversations(Ctx& ctx, const params::SearchConversations& p);
+  asio::awaitable<Result<bool>> search_matches(Ctx& ctx, const Conversation& c,
+                                               std::vector<std::string> terms);
+  asio::awaitable<Reply> subscribe_inbox(Ctx& ctx, const params::SubscribeInbox& p);
+  asio::awaitable<Reply> unsubscribe_inbox(Ctx& ctx, const params::UnsubscribeInbox& p);
+
   // Loads a conversation the caller may read (404 / 403 otherwise).
   asio::awaitable<Result<Conversation>> readable(Ctx& ctx, const std::string& id);
 };
 
 Millis now_ms();
 std::string new_conversation_id();
+// listConversations' keyset cursor "<updatedAt>:<id>" and filter predicate
+// (methods_conversations.cpp), shared by the listings of methods_inbox.cpp.
+std::string conversation_cursor(const Conversation& c);
+std::optional<std::pair<Millis, std::string>> parse_conversation_cursor(std::string_view s);
+std::function<bool(const Conversation&)> list_filter(const params::ListFilter& f,
+                                                     const Identity& who);
 // The Conversation object as `who` sees it (`ttr`: the configured TTR seconds).
 std::string conversation_json(const Conversation& c, const Identity& who, const TtrSeconds& ttr);
 

@@ -26,7 +26,10 @@ using Params =
                  params::CloseConversation, params::SetStatus, params::Invite, params::MemberRef,
                  params::Transfer, params::SetGroup, params::ConsumerTakeover,
                  params::SendRichContent, params::SendFile, params::SendEvent, params::SetNote,
-                 params::ListNotes, params::SetCsat, params::SetTtr, params::SetManualEttr, params::SetPresence, params::GetPresence>;
+                 params::ListNotes, params::SetCsat, params::SetTtr, params::SetManualEttr, params::SetPresence, params::GetPresence,
+                 // listings and the inbox
+                 params::CountConversations, params::SearchConversations,
+                 params::SubscribeInbox, params::UnsubscribeInbox>;
 
 // One request of a frame.
 struct Call {
