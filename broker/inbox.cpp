@@ -4,6 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
@@ -37,6 +38,14 @@ std::shared_ptr<const std::string> inbox_frame(const std::string& sub_id, bool u
       .field("updatedAt", updated_at)
       .end_object();
   return std::make_shared<const std::string>(notification("inbox", w.str()));
+}
+
+// Starts `coro` on `ex` later, never inline (the caller holds locks).
+template <class F>
+void spawn(const asio::any_io_executor& ex, F coro) {
+  asio::post(ex, [ex, coro = std::move(coro)]() mutable {
+    asio::co_spawn(ex, std::move(coro), asio::detached);
+  });
 }
 
 std::string new_subscription_id() {
@@ -161,12 +170,12 @@ void InboxManager::schedule_locked(const std::string& tenant, const std::string&
     it->second = true;  // read again once the read in flight is done
     return;
   }
-  // Never into the engine from here (this may be the engine's callback).
-  asio::co_spawn(t->second.ex,
-                 [self = shared_from_this(), key = ConvKey{tenant, id}]() mutable {
-                   return self->reread(std::move(key));
-                 },
-                 asio::detached);
+  // Never into the engine from here (this may be the engine's callback,
+  // under a conversation's lock): posted, since co_spawn would start the
+  // coroutine inline when already on that executor.
+  spawn(t->second.ex, [self = shared_from_this(), key = ConvKey{tenant, id}]() mutable {
+    return self->reread(std::move(key));
+  });
 }
 
 asio::awaitable<void> InboxManager::reread(ConvKey key) {
@@ -254,9 +263,7 @@ void InboxManager::start_resync_locked(const SubPtr& sub) {
   auto t = tenants_.find(sub->tenant);
   if (t == tenants_.end()) return;
   sub->resyncing = true;
-  asio::co_spawn(t->second.ex,
-                 [self = shared_from_this(), sub]() { return self->resync(sub); },
-                 asio::detached);
+  spawn(t->second.ex, [self = shared_from_this(), sub]() { return self->resync(sub); });
 }
 
 // Notices may have been lost: the filter's listing brings what matches now
