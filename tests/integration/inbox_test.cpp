@@ -161,6 +161,10 @@ TEST_CASE("inbox: a consumer sees only its own conversations and nothing agents-
   Json again = subscribe_inbox(*ann);
   CHECK(again.get_int("/snapshot/total") == 1);
   CHECK(ids_of(again, "/snapshot/data") == std::set<std::string>{mine});
+  // Removed from it: no longer readable, so DELETE with the id only.
+  alice->call("removeMember", obj({{"conversationId", mine}, {"userId", "ann"}}));
+  Json gone = expect_inbox(*ann, sid, mine, removal, never_leaks);
+  CHECK(gone.size("/conversation") == 1);
 }
 
 TEST_CASE("inbox: at most the configured number of inbox subscriptions per socket") {
