@@ -208,13 +208,21 @@ po::options_description describe() {
       "time to respond of TTR PRIORITIZED" + dflt(d.ttr.prioritized));
   add(workflow, "ttr-urgent-sec", "S", "time to respond of TTR URGENT" + dflt(d.ttr.urgent));
 
+  po::options_description listing("Search", width);
+  add(listing, "search-max-conversations", "N",
+      "conversations one searchConversations call examines, most recently updated first" +
+          dflt(d.listing.search_conversations));
+  add(listing, "search-max-events", "N",
+      "message events a search reads per conversation, newest first" +
+          dflt(d.listing.search_events));
+
   po::options_description limits("Limits (PROTOCOL.md section 6)", width);
   for (const auto& f : limit_flags())
     add(limits, f.name, f.real ? "X" : "N",
         std::string(f.help) + " (default " + number_text(f.get(d.limits)) + ")");
 
   po::options_description all(width);
-  all.add(server).add(auth).add(timers).add(storage).add(workflow).add(limits);
+  all.add(server).add(auth).add(timers).add(storage).add(workflow).add(listing).add(limits);
   return all;
 }
 
@@ -410,6 +418,16 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
   for (const auto& t : seconds) {
     if (auto* v = get(t.name)) {
       auto n = int_setting(t.name, *v, t.min, 10LL * 365 * 24 * 3600);
+      if (!n.ok()) return n.error();
+      *t.field = *n;
+    }
+  }
+  // searchConversations' bounds (a count each, not seconds).
+  const Seconds listing[] = {{"search-max-conversations", &cfg.listing.search_conversations, 1},
+                             {"search-max-events", &cfg.listing.search_events, 1}};
+  for (const auto& t : listing) {
+    if (auto* v = get(t.name)) {
+      auto n = int_setting(t.name, *v, t.min, 1'000'000);
       if (!n.ok()) return n.error();
       *t.field = *n;
     }

@@ -21,6 +21,13 @@ struct AuthConfig {
   std::optional<std::string> audience;  // checked when set
 };
 
+// The bounds of searchConversations (inbox subscriptions per socket are
+// limits.inbox_subscriptions).
+struct ListingConfig {
+  int64_t search_conversations = 500;    // most recently updated conversations one search examines
+  int64_t search_events = 1000;          // newest message events it reads per conversation
+};
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
@@ -47,6 +54,7 @@ struct Config {
   // Storage: Redis shards (redis://HOST[:PORT][/DB]); none = the memory engine.
   std::vector<std::string> redis_urls;
   int64_t redis_timeout_ms = 1000;  // one Redis command's time-out (then 503)
+  ListingConfig listing;
   Limits limits;
 };
 

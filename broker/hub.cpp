@@ -300,4 +300,29 @@ void Hub::on_gap(const ConvKey& key) {
   for (const auto& sub : it->second.subs) sub->resync();
 }
 
+void Hub::set_change_listener(std::shared_ptr<ChangeListener> listener) {
+  std::lock_guard lock(listener_mu_);
+  listener_ = std::move(listener);
+}
+
+// Only watched tenants are reported (contract 14), and only the inbox
+// watches: no inbox subscription, no call.
+void Hub::on_changed(const ConvKey& key, bool erased) {
+  std::shared_ptr<ChangeListener> l;
+  {
+    std::lock_guard lock(listener_mu_);
+    l = listener_;
+  }
+  if (l) l->on_changed(key, erased);
+}
+
+void Hub::on_tenant_gap(const std::string& tenant) {
+  std::shared_ptr<ChangeListener> l;
+  {
+    std::lock_guard lock(listener_mu_);
+    l = listener_;
+  }
+  if (l) l->on_tenant_gap(tenant);
+}
+
 }  // namespace parley

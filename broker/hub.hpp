@@ -71,6 +71,14 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   std::vector<std::pair<std::string, EventPtr>> buffer_;  // (epoch, event) while buffering
 };
 
+// Where the hub forwards contract 14's tenant notices (the inbox manager).
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  virtual void on_changed(const ConvKey& key, bool erased) = 0;
+  virtual void on_tenant_gap(const std::string& tenant) = 0;
+};
+
 class Hub : public EventSink {
  public:
   Hub(Engine& engine, Metrics& metrics, const Limits& limits);
@@ -85,6 +93,10 @@ class Hub : public EventSink {
                  const std::vector<EventPtr>& events) override;
   void on_signal(const ConvKey& key, const Signal& signal) override;
   void on_gap(const ConvKey& key) override;
+  void on_changed(const ConvKey& key, bool erased) override;
+  void on_tenant_gap(const std::string& tenant) override;
+  // Contract 14 notices go to `listener` (null: nowhere).
+  void set_change_listener(std::shared_ptr<ChangeListener> listener);
 
   Engine& engine() { return engine_; }
   Metrics& metrics() { return metrics_; }
@@ -108,6 +120,8 @@ class Hub : public EventSink {
   Metrics& metrics_;
   const Limits& limits_;
   std::array<Shard, 64> shards_;
+  std::mutex listener_mu_;
+  std::shared_ptr<ChangeListener> listener_;
 };
 
 }  // namespace parley

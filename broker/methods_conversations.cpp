@@ -5,18 +5,17 @@
 #include "json_writer.hpp"
 #include "router_impl.hpp"
 #include "rules.hpp"
+#include "rules_inbox.hpp"
 #include "serialize.hpp"
 
 namespace parley {
 
-namespace {
-
 // listConversations cursors are "<updatedAt>:<id>" of the last row served.
-std::string make_cursor(const Conversation& c) {
+std::string conversation_cursor(const Conversation& c) {
   return std::to_string(c.updated_at) + ":" + c.id;
 }
 
-std::optional<std::pair<Millis, std::string>> parse_cursor(std::string_view s) {
+std::optional<std::pair<Millis, std::string>> parse_conversation_cursor(std::string_view s) {
   auto colon = s.find(':');
   if (colon == std::string_view::npos || colon + 1 == s.size()) return std::nullopt;
   Millis t = 0;
@@ -25,39 +24,12 @@ std::optional<std::pair<Millis, std::string>> parse_cursor(std::string_view s) {
   return std::make_pair(t, std::string(s.substr(colon + 1)));
 }
 
-// The list filter as a predicate over records (PROTOCOL §5 listConversations).
+// The list filter as a predicate over records (PROTOCOL §5 listConversations);
+// the rule itself is shared with count, search and the inbox (rules_inbox).
 std::function<bool(const Conversation&)> list_filter(const params::ListFilter& f,
                                                      const Identity& who) {
-  bool only_mine = f.member_of_me || !is_agent_side(who.role);
-  return [f, only_mine, user = who.user_id](const Conversation& c) {
-    if (only_mine && !c.active_member(user)) return false;
-    if (f.state && c.state != *f.state) return false;
-    if (f.status && c.status != *f.status) return false;
-    if (f.channel && c.channel != *f.channel) return false;
-    if (f.skill_id && c.skill_id != f.skill_id) return false;
-    if (f.campaign_id && c.campaign_id != f.campaign_id) return false;
-    if (f.assigned_to) {
-      const Member* a = c.assigned_agent();
-      if (*f.assigned_to == "none") {
-        if (a) return false;
-      } else {
-        const std::string& want = *f.assigned_to == "me" ? user : *f.assigned_to;
-        if (!a || a->user_id != want) return false;
-      }
-    }
-    if (f.since && c.updated_at < *f.since) return false;
-    if (f.until && c.updated_at > *f.until) return false;
-    // Archiving is the caller's own flag, on its member entry (a left
-    // member's included: it may still list its history).
-    if (f.archived) {
-      const Member* m = c.member(user);
-      if ((m && m->archived) != *f.archived) return false;
-    }
-    return true;
-  };
+  return [f, who](const Conversation& c) { return rules::matches_filter(c, f, who); };
 }
-
-}  // namespace
 
 asio::awaitable<Reply> Router::Impl::create_conversation(Ctx& ctx,
                                                          const params::CreateConversation& p) {
@@ -98,7 +70,7 @@ asio::awaitable<Reply> Router::Impl::list_page(Ctx& ctx, const params::ListConve
   rq.offset = p.paging.offset;
   rq.limit = p.paging.limit;
   if (p.paging.cursor) {
-    rq.after = parse_cursor(*p.paging.cursor);
+    rq.after = parse_conversation_cursor(*p.paging.cursor);
     if (!rq.after) co_return invalid_params("cursor", "invalid cursor");
   }
   auto page = co_await engine.list(ctx.who.tenant, std::move(rq));
@@ -110,7 +82,7 @@ asio::awaitable<Reply> Router::Impl::list_page(Ctx& ctx, const params::ListConve
   w.field("hasNext", page->has_next)
       .field("hasPrev", p.paging.cursor.has_value() || p.paging.offset > 0);
   if (page->has_next && !page->data.empty())
-    w.field("nextCursor", make_cursor(page->data.back()));
+    w.field("nextCursor", conversation_cursor(page->data.back()));
   else
     w.field_null("nextCursor");
   w.end_object();

@@ -70,6 +70,7 @@ void Router::on_open(const std::shared_ptr<Connection>& c) {
 void Router::on_close(const std::shared_ptr<Connection>& c) {
   if (auto state = std::static_pointer_cast<ClientState>(c->context))
     impl_->drop_subscriptions(*state);
+  impl_->inbox->drop(*c);
   impl_->presence->close(*c);
 }
 
@@ -168,6 +169,13 @@ asio::awaitable<Reply> Router::Impl::dispatch(Ctx& ctx, const std::string& metho
   if (auto* x = std::get_if<params::SetPresence>(&p)) co_return co_await set_presence(ctx, *x);
   if (auto* x = std::get_if<params::GetPresence>(&p)) co_return co_await get_presence(ctx, *x);
   if (is_users_method(p)) co_return co_await dispatch_users(ctx, p);
+  if (auto* x = std::get_if<params::CountConversations>(&p))
+    co_return co_await count_conversations(ctx, *x);
+  if (auto* x = std::get_if<params::SearchConversations>(&p))
+    co_return co_await search_conversations(ctx, *x);
+  if (auto* x = std::get_if<params::SubscribeInbox>(&p)) co_return co_await subscribe_inbox(ctx, *x);
+  if (auto* x = std::get_if<params::UnsubscribeInbox>(&p))
+    co_return co_await unsubscribe_inbox(ctx, *x);
   if (auto* x = std::get_if<params::ConversationRef>(&p)) {
     if (method == "deleteConversation") co_return co_await delete_conversation(ctx, *x);
     if (method == "leave") co_return co_await leave(ctx, *x);

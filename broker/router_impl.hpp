@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "inbox.hpp"
 #include "presence.hpp"
 #include "request.hpp"
 #include "router.hpp"
@@ -32,6 +33,8 @@ struct ClientState {
   std::unordered_map<std::string, ChatStateSlot> chat;
 };
 
+std::string conversation_json(const Conversation& c, const Identity& who, const TtrSeconds& ttr);
+
 // The result JSON of a method, or its error.
 using Reply = Result<std::string>;
 
@@ -44,7 +47,16 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
         auth(a),
         timers(e, TimerService::Options{c.lock_after_sec * 1000, c.timer_poll_ms}),
         presence(std::make_shared<PresenceTracker>(e, c)),
-        registrar(std::make_shared<UserRegistrar>(e, kRegistrations, kRegistrationRefreshMs)) {}
+        registrar(std::make_shared<UserRegistrar>(e, kRegistrations, kRegistrationRefreshMs)),
+        inbox(std::make_shared<InboxManager>(
+            e,
+            [ttr = c.ttr](const Conversation& conv, const Identity& who) {
+              return conversation_json(conv, who, ttr);
+            },
+            c.limits.inbox_subscriptions)) {
+    h.set_change_listener(inbox);
+  }
+  ~Impl() { hub.set_change_listener(nullptr); }
 
   const Config& cfg;
   Engine& engine;
@@ -58,6 +70,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   static constexpr size_t kRegistrations = 100'000;
   static constexpr Millis kRegistrationRefreshMs = 10 * 60 * 1000;
   std::shared_ptr<UserRegistrar> registrar;
+  std::shared_ptr<InboxManager> inbox;  // subscribeInbox (inbox.hpp)
 
   // What a method gets besides its params.
   struct Ctx {
@@ -142,6 +155,13 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   // conversations `match` accepts (methods_conversations.cpp).
   asio::awaitable<Reply> list_page(Ctx& ctx, const params::ListConversations& p,
                                    std::function<bool(const Conversation&)> match);
+  // methods_inbox.cpp
+  asio::awaitable<Reply> count_conversations(Ctx& ctx, const params::CountConversations& p);
+  asio::awaitable<Reply> search_conversations(Ctx& ctx, const params::SearchConversations& p);
+  asio::awaitable<Result<bool>> search_matches(Ctx& ctx, const Conversation& c,
+                                               std::vector<std::string> terms);
+  asio::awaitable<Reply> subscribe_inbox(Ctx& ctx, const params::SubscribeInbox& p);
+  asio::awaitable<Reply> unsubscribe_inbox(Ctx& ctx, const params::UnsubscribeInbox& p);
 
   // Loads a conversation the caller may read (404 / 403 otherwise).
   asio::awaitable<Result<Conversation>> readable(Ctx& ctx, const std::string& id);
@@ -151,6 +171,12 @@ Millis now_ms();
 std::string new_conversation_id();
 // Whether `p` is the params of a users, drafts or archive method (methods_users.cpp).
 bool is_users_method(const Params& p);
+// listConversations' keyset cursor "<updatedAt>:<id>" and filter predicate
+// (methods_conversations.cpp), shared by the listings of methods_inbox.cpp.
+std::string conversation_cursor(const Conversation& c);
+std::optional<std::pair<Millis, std::string>> parse_conversation_cursor(std::string_view s);
+std::function<bool(const Conversation&)> list_filter(const params::ListFilter& f,
+                                                     const Identity& who);
 // The Conversation object as `who` sees it (`ttr`: the configured TTR seconds).
 std::string conversation_json(const Conversation& c, const Identity& who, const TtrSeconds& ttr);
 

@@ -271,4 +271,25 @@ struct ArchiveConversation {
   bool archived = true;
 };
 
+// ---- listings and the inbox (PROTOCOL §5) -----------------------------------
+
+struct CountConversations {
+  ListFilter filter;
+};
+
+struct SearchConversations {
+  std::string q;  // at least one word
+  ListFilter filter;
+  Paging paging;  // limit and cursor (no offset)
+};
+
+struct SubscribeInbox {
+  ListFilter filter;
+  size_t limit = 20;  // snapshot rows
+};
+
+struct UnsubscribeInbox {
+  std::string subscription_id;
+};
+
 }  // namespace parley::params

@@ -30,7 +30,10 @@ using Params =
                  // users, drafts, archive
                  params::UpsertUser, params::GetUser, params::ListUsers,
                  params::ListUserConversations, params::GetInvitableUsers, params::SaveDraft,
-                 params::GetDraft, params::ArchiveConversation>;
+                 params::GetDraft, params::ArchiveConversation,
+                 // listings and the inbox
+                 params::CountConversations, params::SearchConversations,
+                 params::SubscribeInbox, params::UnsubscribeInbox>;
 
 // One request of a frame.
 struct Call {

@@ -6,6 +6,7 @@
 #include "json_writer.hpp"
 #include "request_fields.hpp"
 #include "request_users.hpp"
+#include "request_inbox.hpp"
 #include "request_workflow.hpp"
 
 namespace parley::detail {
@@ -116,6 +117,8 @@ Result<Params> decode_get_conversation(FieldReader& r) {
   return done(r, std::move(p));
 }
 
+}  // namespace
+
 void read_filter(FieldReader& f, params::ListFilter& out) {
   if (auto i = f.one_of("state", kConvStates)) out.state = conv_state_from(kConvStates[*i]);
   if (auto i = f.one_of("status", kStatuses)) out.status = std::string(kStatuses[*i]);
@@ -128,6 +131,8 @@ void read_filter(FieldReader& f, params::ListFilter& out) {
   f.signed_int("until", out.until, 0, kMaxMillis);
   f.boolean("archived", out.archived);
 }
+
+namespace {
 
 Result<Params> decode_list_conversations(FieldReader& r) {
   params::ListConversations p;
@@ -328,6 +333,11 @@ constexpr MethodEntry kMethods[] = {
     {"saveDraft", decode_save_draft},
     {"getDraft", decode_get_draft},
     {"archiveConversation", decode_archive_conversation},
+    // listings and the inbox (request_params_inbox.cpp)
+    {"countConversations", decode_count_conversations},
+    {"searchConversations", decode_search_conversations},
+    {"subscribeInbox", decode_subscribe_inbox},
+    {"unsubscribeInbox", decode_unsubscribe_inbox},
 };
 
 }  // namespace

@@ -84,7 +84,22 @@
 //        set is handed out again after its lease (its claimer died).
 //     c. Timers survive the process with a durable engine, and outlive
 //        their conversation (the caller finds it gone and clears them).
-//
+// 14. Tenant watch (watch_tenant / unwatch_tenant; EventSink::on_changed,
+//     EventSink::on_tenant_gap). While a tenant is watched on a node (the
+//     calls are reference-counted: watched from the first watch_tenant to
+//     the matching last unwatch_tenant), every committed create(), update()
+//     (not a noop), append() (not a duplicate) and erase of a conversation
+//     of that tenant, made on ANY node, calls on_changed(key, erased) on
+//     that node, after the commit, at least once (a shared engine may
+//     repeat one). It says only "this conversation changed": the sink
+//     re-reads it with get(). It carries no order guarantee across
+//     conversations and may be coalesced by the reader. When a shared
+//     engine may have lost such notices (the pub/sub link dropped and came
+//     back, or a watch took effect after commits already ran), it calls
+//     on_tenant_gap(tenant) once the watch is in force again: anything in
+//     the tenant may have changed. An unwatched tenant costs its commits
+//     nothing beyond, for a shared engine, one PUBLISH to a channel nobody
+//     listens to.
 // All calls may be made from any thread; the awaitables resume on the
 // caller's executor.
 #pragma once
@@ -137,6 +152,11 @@ class EventSink {
   virtual void on_signal(const ConvKey& key, const Signal& signal) = 0;
   // Events may have been missed for `key` (pub/sub dropped); re-read the log.
   virtual void on_gap(const ConvKey& key) = 0;
+  // Contract 14: a conversation of a watched tenant was committed (erased:
+  // it no longer exists). Same threading rules as on_events.
+  virtual void on_changed(const ConvKey& /*key*/, bool /*erased*/) {}
+  // Contract 14: changes in a watched tenant may have gone unreported.
+  virtual void on_tenant_gap(const std::string& /*tenant*/) {}
 };
 
 struct CreateRequest {
@@ -296,6 +316,10 @@ class Engine {
   // (last unwatch). Shared engines subscribe to the other nodes' events.
   virtual void watch(const ConvKey& key) = 0;
   virtual void unwatch(const ConvKey& key) = 0;
+  // Contract 14: report every commit in `tenant` through on_changed (from
+  // the first watch_tenant to the matching last unwatch_tenant).
+  virtual void watch_tenant(const std::string& tenant) = 0;
+  virtual void unwatch_tenant(const std::string& tenant) = 0;
 
   virtual asio::awaitable<Result<Commit>> create(CreateRequest req) = 0;
   virtual asio::awaitable<Result<Conversation>> get(ConvKey key) = 0;

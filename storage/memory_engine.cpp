@@ -147,6 +147,31 @@ void MemoryEngine::publish(const ConvKey& key, const Entry& e,
   if (sink && !events.empty()) sink->on_events(key, e.record.epoch, events);
 }
 
+void MemoryEngine::watch_tenant(const std::string& tenant) {
+  std::lock_guard lk(watch_mu_);
+  ++watched_tenants_[tenant];
+  watched_count_.store(watched_tenants_.size(), std::memory_order_relaxed);
+}
+
+void MemoryEngine::unwatch_tenant(const std::string& tenant) {
+  std::lock_guard lk(watch_mu_);
+  auto it = watched_tenants_.find(tenant);
+  if (it == watched_tenants_.end()) return;
+  if (--it->second == 0) watched_tenants_.erase(it);
+  watched_count_.store(watched_tenants_.size(), std::memory_order_relaxed);
+}
+
+void MemoryEngine::notify_changed(const ConvKey& key, bool erased) const {
+  if (watched_count_.load(std::memory_order_relaxed) == 0) return;
+  EventSink* sink = sink_.load();
+  if (!sink) return;
+  {
+    std::lock_guard lk(watch_mu_);
+    if (!watched_tenants_.count(key.tenant)) return;
+  }
+  sink->on_changed(key, erased);
+}
+
 // ---- create ----------------------------------------------------------------
 
 Result<Commit> MemoryEngine::create_now(CreateRequest req) {
@@ -209,6 +234,7 @@ Result<Commit> MemoryEngine::create_now(CreateRequest req) {
     // creates ours.
   }
   publish(key, *entry, events);
+  notify_changed(key, false);
   Commit c;
   c.record = rec;
   c.events = std::move(events);
@@ -300,6 +326,7 @@ Result<Commit> MemoryEngine::update_now(const ConvKey& key, UpdateRequest req) {
     }
     e->erased = true;
   }
+  notify_changed(key, d.erase);
   Commit c;
   c.record = e->record;
   c.events = std::move(events);
@@ -358,6 +385,7 @@ Result<Commit> MemoryEngine::append_now(const ConvKey& key, AppendRequest req) {
   Commit c;
   c.events.push_back(p);
   publish(key, *e, c.events);
+  notify_changed(key, false);
   c.record = lean_copy(rec);
   c.seq = p->seq;
   c.ts = p->ts;

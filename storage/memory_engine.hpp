@@ -44,6 +44,9 @@ class MemoryEngine : public Engine {
   // One process holds every subscriber: nothing to subscribe to.
   void watch(const ConvKey&) override {}
   void unwatch(const ConvKey&) override {}
+  // Contract 14: a reference count per tenant; commits check it.
+  void watch_tenant(const std::string& tenant) override;
+  void unwatch_tenant(const std::string& tenant) override;
 
   asio::awaitable<Result<Commit>> create(CreateRequest req) override;
   asio::awaitable<Result<Conversation>> get(ConvKey key) override;
@@ -120,6 +123,9 @@ class MemoryEngine : public Engine {
   // external_id and updated_at the indexes hold for it).
   static void unindex(Tenant& t, const Conversation& indexed, const std::string& create_key);
   void publish(const ConvKey& key, const Entry& e, const std::vector<EventPtr>& events) const;
+  // Contract 14: on_changed when `key`'s tenant is watched (one relaxed
+  // load when no tenant is).
+  void notify_changed(const ConvKey& key, bool erased) const;
 
   // One user's presence: its sockets' expiries, its status, last_seen.
   struct PresenceEntry {
@@ -162,6 +168,9 @@ class MemoryEngine : public Engine {
   std::unordered_map<std::string, UserDir> users_;
 
   std::atomic<EventSink*> sink_{nullptr};
+  mutable std::mutex watch_mu_;  // taken alone, or last (inside a conversation's)
+  std::unordered_map<std::string, size_t> watched_tenants_;  // tenant -> watch count
+  std::atomic<size_t> watched_count_{0};                     // watched_tenants_.size()
   mutable std::mutex presence_mu_;
   std::map<UserKey, PresenceEntry> presence_;
   mutable std::shared_mutex tenants_mu_;  // guards the map, not the Tenants

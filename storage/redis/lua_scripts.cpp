@@ -111,6 +111,10 @@ if ARGV[13] == '1' then
 end
 if KEYS[5] then redis.call('ZADD', KEYS[5], 'GT', int(ts), ARGV[12]) end
 redis.call('PUBLISH', ARGV[11], tok('E') .. tok(epoch) .. tok(enc))
+-- Contract 14: the tenant's change channel, named from the conversation's
+-- ("pl:{c:TENANT:ID}:ch" -> "pl:{t:TENANT}:chg", TENANT escaped alike).
+redis.call('PUBLISH', 'pl:{t:' .. string.match(ARGV[11], '^pl:{c:([^:]*):') .. '}:chg',
+  '0' .. ARGV[11])
 -- The lean record after the append, from what was read and written (the
 -- same values a second HMGET would return).
 m[2] = int(tonumber(m[2]) + 1)
@@ -159,6 +163,9 @@ if #meta > 0 then redis.call('HSET', KEYS[1], unpack(meta)) end
 if #members > 0 then redis.call('HSET', KEYS[2], unpack(members)) end
 if #removed > 0 then redis.call('HDEL', KEYS[2], unpack(removed)) end
 if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+-- Contract 14 (see the append script): '1' when erased.
+redis.call('PUBLISH', 'pl:{t:' .. string.match(ARGV[3], '^pl:{c:([^:]*):') .. '}:chg',
+  ARGV[2] .. ARGV[3])
 if ARGV[2] == '1' then
   redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 elseif KEYS[5] then
@@ -192,6 +199,9 @@ redis.call('HSET', KEYS[1], unpack(meta))
 if #members > 0 then redis.call('HSET', KEYS[2], unpack(members)) end
 if KEYS[5] then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[3]) end
 if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
+-- Contract 14 (see the append script).
+redis.call('PUBLISH', 'pl:{t:' .. string.match(ARGV[1], '^pl:{c:([^:]*):') .. '}:chg',
+  '0' .. ARGV[1])
 return {'ok'}
 )LUA";
 

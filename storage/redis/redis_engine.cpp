@@ -53,6 +53,11 @@ class RedisEngine::Dispatcher : public RedisSubscriber::Listener {
 
   void on_message(std::string_view channel, std::string_view payload) override {
     EventSink* sink = engine_.sink_.load();
+    if (sink && !payload.empty() && tenant_of_change_channel(channel)) {
+      if (auto changed = conv_of_channel(payload.substr(1)))
+        sink->on_changed(*changed, payload[0] == '1');
+      return;
+    }
     auto key = conv_of_channel(channel);
     if (!sink || !key) return;
     auto msg = decode_message(payload);
@@ -72,6 +77,8 @@ class RedisEngine::Dispatcher : public RedisSubscriber::Listener {
     // before a first SUBSCRIBE took effect) did not reach us.
     EventSink* sink = engine_.sink_.load();
     if (auto key = conv_of_channel(channel); sink && key) sink->on_gap(*key);
+    if (auto tenant = tenant_of_change_channel(channel); sink && tenant)
+      sink->on_tenant_gap(*tenant);
   }
 
   void on_link_down() override { engine_.gate_.open_all(); }
@@ -155,6 +162,24 @@ void RedisEngine::unwatch(const ConvKey& key) {
   ConvKeys k(key);
   shard_of(k).sub->unsubscribe(k.channel);
   gate_.open(k.channel);
+}
+
+// The (un)subscribe calls are made under the lock so that racing watch and
+// unwatch calls reach the subscribers in the order of the count.
+void RedisEngine::watch_tenant(const std::string& tenant) {
+  std::lock_guard lk(tenants_mu_);
+  if (watched_tenants_[tenant]++ > 0) return;
+  const std::string channel = TenantKeys(tenant).changes;
+  for (auto& s : shards_) s.sub->subscribe(channel);
+}
+
+void RedisEngine::unwatch_tenant(const std::string& tenant) {
+  std::lock_guard lk(tenants_mu_);
+  auto it = watched_tenants_.find(tenant);
+  if (it == watched_tenants_.end() || --it->second > 0) return;
+  watched_tenants_.erase(it);
+  const std::string channel = TenantKeys(tenant).changes;
+  for (auto& s : shards_) s.sub->unsubscribe(channel);
 }
 
 void RedisEngine::publish_signal(const ConvKey& key, Signal signal) {

@@ -38,6 +38,8 @@
 //   pl:{t:T}:creq:KEY    string id, expires after create_key_ttl (24 h)
 //   pl:{t:T}:user:U, pl:{t:T}:users, pl:{t:T}:users:ROLE  the users registry,
 //                              described in redis_users.cpp
+//   pl:{t:T}:chg         the tenant's change channel (contract 14), published
+//                        on every shard; see TENANT CHANGES below
 //  Per user, under {u:TENANT:USER}, and one due index per shard: presence,
 //  described in redis_presence.cpp.
 //  Per shard, the timers of the conversations the ring places there
@@ -80,6 +82,12 @@
 // client-output-buffer-limit), it reconnects, subscribes again and calls
 // EventSink::on_gap for every watched conversation: the hub re-reads the log.
 //
+// TENANT CHANGES (contract 14). Every commit script also PUBLISHes "0" or
+// "1" (erased) followed by the conversation's channel name on the tenant's
+// change channel pl:{t:T}:chg, on the conversation's shard. watch_tenant()
+// subscribes to that channel on every shard; each confirmation (the first,
+// or one renewed after the link came back) calls EventSink::on_tenant_gap.
+//
 // EPOCH: 48 random bits per conversation, set at creation. If the record is
 // gone (FLUSHALL, a Redis restarted without persistence) the conversation
 // does not exist: every call answers 404.
@@ -99,6 +107,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "engine.hpp"
@@ -137,6 +146,11 @@ class RedisEngine : public Engine {
   void set_sink(EventSink* sink) override { sink_.store(sink); }
   void watch(const ConvKey& key) override;
   void unwatch(const ConvKey& key) override;
+  // Contract 14: the tenant's change channel, subscribed on every shard
+  // while the tenant is watched (each commit script PUBLISHes on its own
+  // shard).
+  void watch_tenant(const std::string& tenant) override;
+  void unwatch_tenant(const std::string& tenant) override;
 
   asio::awaitable<Result<Commit>> create(CreateRequest req) override;
   asio::awaitable<Result<Conversation>> get(ConvKey key) override;
@@ -238,6 +252,8 @@ class RedisEngine : public Engine {
   SubscribeGate gate_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::atomic<EventSink*> sink_{nullptr};
+  std::mutex tenants_mu_;  // taken alone (the subscribers only post under it)
+  std::unordered_map<std::string, size_t> watched_tenants_;  // tenant -> watch count
   mutable std::mutex sha_mu_;
   std::array<std::string, kScriptCount> shas_;
   std::vector<std::thread> threads_;

@@ -73,7 +73,8 @@ TenantKeys::TenantKeys(std::string_view tenant)
       names(key(tag, "names")),
       ext(key(tag, "ext")),
       updated(key(tag, "updated")),
-      pending(key(tag, "pending")) {}
+      pending(key(tag, "pending")),
+      changes(key(tag, "chg")) {}
 
 std::string TenantKeys::create_key(std::string_view idempotency_key) const {
   return key(tag, "creq:" + escape_component(idempotency_key));
@@ -91,6 +92,15 @@ std::optional<ConvKey> conv_of_channel(std::string_view channel) {
   auto id = unescape_component(body.substr(colon + 1));
   if (!tenant || !id) return std::nullopt;
   return ConvKey{std::move(*tenant), std::move(*id)};
+}
+
+std::optional<std::string> tenant_of_change_channel(std::string_view channel) {
+  constexpr std::string_view head = "pl:{t:", tail = "}:chg";
+  if (channel.size() < head.size() + tail.size() || channel.substr(0, head.size()) != head ||
+      channel.substr(channel.size() - tail.size()) != tail)
+    return std::nullopt;
+  return unescape_component(
+      channel.substr(head.size(), channel.size() - head.size() - tail.size()));
 }
 
 }  // namespace parley::redis

@@ -38,11 +38,16 @@ struct TenantKeys {
   std::string ext;      // hash externalId -> id
   std::string updated;  // sorted set id scored by updated_at
   std::string pending;  // hash id -> ms a create claimed its names (until it completes)
+  std::string changes;  // pl:{t:T}:chg  pub/sub channel of contract 14 (every shard):
+                        // "0"/"1" (erased) + the conversation's channel; the commit
+                        // scripts derive it from the conversation's channel
   // pl:{t:T}:creq:KEY  string id, expiring: create() idempotency
   std::string create_key(std::string_view idempotency_key) const;
 };
 
 // The conversation a channel name belongs to, if it is one of ours.
 std::optional<ConvKey> conv_of_channel(std::string_view channel);
+// The tenant whose change channel (TenantKeys::changes) this is, if it is one.
+std::optional<std::string> tenant_of_change_channel(std::string_view channel);
 
 }  // namespace parley::redis

@@ -373,3 +373,17 @@ TEST_CASE("config: the timer poll period") {
   CHECK(contains(error({"--dev", "--timer-poll-ms", "5"}), "--timer-poll-ms"));
   CHECK(contains(error({"--dev", "--timer-poll-ms", "x"}), "--timer-poll-ms"));
 }
+
+TEST_CASE("config: the search bounds") {
+  Config d = ok({"--dev"});
+  CHECK(d.listing.search_conversations == 500);
+  CHECK(d.listing.search_events == 1000);
+  Config c = ok({"--dev", "--search-max-conversations", "20"}, {"PARLEY_SEARCH_MAX_EVENTS=5"});
+  CHECK(c.listing.search_conversations == 20);
+  CHECK(c.listing.search_events == 5);
+  CHECK(contains(error({"--dev", "--search-max-events", "0"}), "--search-max-events"));
+  auto help = parse({"--help"});
+  REQUIRE(help.ok());
+  for (const char* flag : {"--search-max-conversations", "--search-max-events"})
+    CHECK_MESSAGE(contains(*help->help, flag), flag);
+}

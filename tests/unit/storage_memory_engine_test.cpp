@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine_contract.hpp"
+#include "engine_contract_inbox.hpp"
 #include "memory_engine.hpp"
 
 namespace {
@@ -24,6 +25,7 @@ struct MemoryFactory {
 }  // namespace
 
 PARLEY_ENGINE_CONTRACT(MemoryFactory)
+PARLEY_ENGINE_CONTRACT_INBOX(MemoryFactory)
 
 TEST_CASE("memory: identity and readiness") {
   MemoryEngine engine;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "engine_contract.hpp"
+#include "engine_contract_inbox.hpp"
 #include "redis/redis_engine.hpp"
 #include "storage_redis_server.hpp"
 
@@ -35,6 +36,7 @@ struct RedisFactory {
 }  // namespace
 
 PARLEY_ENGINE_CONTRACT(RedisFactory)
+PARLEY_ENGINE_CONTRACT_INBOX(RedisFactory)
 
 TEST_CASE("redis engine: two nodes on one Redis see each other's events in order") {
   RedisFactory::reset();
@@ -285,4 +287,25 @@ TEST_CASE("redis engine: two nodes claim disjoint timers, and one takes over a l
   CHECK(ta.due(kTimerT0 + kLease).size() == 1);
   ta.clear("x", TimerKind::auto_lock, kTimerT0);
   CHECK(tb.due(kTimerT0 + 10 * kLease).empty());
+}
+
+TEST_CASE("redis engine: a tenant watch sees the other node's commits and reports its gaps") {
+  RedisFactory::reset();
+  auto& server = RedisServer::shared();
+  ChangeHarness a(make_engine()), b(make_engine());
+  b.engine().watch_tenant("t");
+  // The first confirmation is a gap: commits before it went unreported.
+  REQUIRE(eventually([&] { return b.sink.tenant_gaps("t") >= 1; }));
+  const ConvKey k{"t", "inbox-two-nodes"};
+  REQUIRE(run(a.engine().create(conversation(k.tenant, k.id))).ok());
+  REQUIRE(run(a.engine().append(k, message("c1", "from node a"))).ok());
+  CHECK(b.sink.wait_count(k, 2));
+  CHECK(a.sink.count(k) == 0);  // node a does not watch the tenant
+  // A dropped pub/sub link: once subscribed again, the tenant is a gap.
+  const size_t gaps = b.sink.tenant_gaps("t");
+  CHECK(server.command({"CLIENT", "KILL", "TYPE", "pubsub"}) != "0");
+  REQUIRE(eventually([&] { return b.sink.tenant_gaps("t") > gaps; }));
+  REQUIRE(run(a.engine().append(k, message("c1", "after the gap"))).ok());
+  CHECK(b.sink.wait_count(k, 3));
+  b.engine().unwatch_tenant("t");
 }
