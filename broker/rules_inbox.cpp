@@ -1,7 +1,5 @@
 #include "rules_inbox.hpp"
 
-#include <simdjson.h>
-
 #include <algorithm>
 
 namespace parley::rules {
@@ -71,20 +69,7 @@ bool strike_terms(std::vector<std::string>& terms, std::string_view text) {
   return terms.empty();
 }
 
-std::string body_text(std::string_view body) {
-  thread_local simdjson::ondemand::parser parser;
-  thread_local std::string buffer;
-  buffer.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  buffer.assign(body);
-  simdjson::padded_string_view view(buffer.data(), buffer.size(), buffer.capacity());
-  simdjson::ondemand::document doc;
-  if (parser.iterate(view).get(doc) != simdjson::SUCCESS) return {};
-  simdjson::ondemand::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return {};
-  std::string_view s;
-  if (obj.find_field_unordered("text").get_string().get(s) != simdjson::SUCCESS) return {};
-  return std::string(s);
-}
+std::string body_text(std::string_view body) { return body_string(body, {"text"}); }
 
 InboxChange inbox_change(std::optional<uint64_t> reported, const InboxSeen& seen) {
   if (!seen.exists) return reported ? InboxChange::remove : InboxChange::none;

@@ -1,5 +1,7 @@
 #include "model.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
 
 namespace parley {
@@ -151,6 +153,28 @@ std::string_view first_code_points(std::string_view utf8, size_t n) {
     }
   }
   return utf8;
+}
+
+std::string body_string(std::string_view body, std::initializer_list<std::string_view> fields) {
+  // One parser and one padded buffer per thread: commits and searches run on
+  // many threads, and simdjson parsers are not shareable.
+  thread_local simdjson::ondemand::parser parser;
+  thread_local std::string buffer;
+  buffer.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  buffer.assign(body);
+  simdjson::padded_string_view view(buffer.data(), buffer.size(), buffer.capacity());
+  simdjson::ondemand::document doc;
+  if (parser.iterate(view).get(doc) != simdjson::SUCCESS) return {};
+  simdjson::ondemand::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return {};
+  for (std::string_view field : fields) {
+    auto value = obj.find_field_unordered(field);
+    if (value.error() == simdjson::NO_SUCH_FIELD) continue;
+    std::string_view s;
+    if (value.get_string().get(s) != simdjson::SUCCESS) return {};
+    return std::string(s);
+  }
+  return {};
 }
 
 }  // namespace parley

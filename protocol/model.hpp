@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -202,5 +203,10 @@ Audience audience_of(const Identity& who, const Conversation* conv);
 size_t code_points(std::string_view utf8);
 // The first n code points of s.
 std::string_view first_code_points(std::string_view utf8, size_t n);
+
+// The string value of the first of `fields` that the JSON object `body` (an
+// event body) has; "" when it has none of them, when that value is not a
+// string, or when the body is not a JSON object.
+std::string body_string(std::string_view body, std::initializer_list<std::string_view> fields);
 
 }  // namespace parley

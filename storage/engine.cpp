@@ -4,8 +4,6 @@
 // apart on what a counter or a read horizon means.
 #include "engine.hpp"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <functional>
 
@@ -21,26 +19,7 @@ constexpr size_t kPreviewCodePoints = 200;
 // request was decoded; a body that does not parse still yields "" rather
 // than failing a commit that is already decided.
 std::string preview_text(const std::string& body) {
-  // One parser and one padded buffer per thread: commits run on many threads
-  // and simdjson parsers are not shareable.
-  thread_local simdjson::ondemand::parser parser;
-  thread_local std::string buffer;
-  buffer.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  buffer.assign(body);
-  simdjson::padded_string_view view(buffer.data(), buffer.size(), buffer.capacity());
-
-  simdjson::ondemand::document doc;
-  if (parser.iterate(view).get(doc) != simdjson::SUCCESS) return {};
-  simdjson::ondemand::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return {};
-  for (const char* field : {"text", "caption"}) {
-    std::string_view s;
-    auto value = obj.find_field_unordered(field);
-    if (value.error() == simdjson::NO_SUCH_FIELD) continue;
-    if (value.get_string().get(s) != simdjson::SUCCESS) return {};
-    return std::string(first_code_points(s, kPreviewCodePoints));
-  }
-  return {};
+  return std::string(first_code_points(body_string(body, {"text", "caption"}), kPreviewCodePoints));
 }
 
 }  // namespace

@@ -5,36 +5,16 @@
 
 #include <string>
 
+#include "protocol_params_support.hpp"
 #include "request.hpp"
 
 using namespace parley;
+using namespace parley::testing;
 
 namespace {
 
-std::string request(std::string_view method, std::string_view params) {
-  std::string s = R"({"jsonrpc":"2.0","id":1,"method":")";
-  s.append(method).append(R"(","params":)").append(params).append("}");
-  return s;
-}
-
-Result<Params> decode_params(std::string_view method, std::string_view params) {
-  auto f = decode_frame(request(method, params), Limits{});
-  REQUIRE(f.ok());
-  REQUIRE(f->calls.size() == 1);
-  return f->calls[0].params;
-}
-
-template <class T>
-T ok(std::string_view method, std::string_view params) {
-  auto p = decode_params(method, params);
-  if (!p.ok()) FAIL_CHECK("unexpected error: " << p.error().message << " " << p.error().data);
-  REQUIRE(p.ok());
-  REQUIRE(std::holds_alternative<T>(p.value()));
-  return std::get<T>(p.value());
-}
-
 // "CODE FIELD" of the error, e.g. "-32602 q".
-std::string error(std::string_view method, std::string_view params) {
+std::string error_field(std::string_view method, std::string_view params) {
   auto p = decode_params(method, params);
   if (p.ok()) return "ok";
   const std::string& d = p.error().data;
@@ -84,27 +64,27 @@ TEST_CASE("inbox params: valid calls") {
 
 TEST_CASE("inbox params: errors") {
   // searchConversations: q is required and must hold a word.
-  CHECK(error("searchConversations", "{}") == "-32602 q");
-  CHECK(error("searchConversations", R"({"q":""})") == "-32602 q");
-  CHECK(error("searchConversations", R"({"q":"   \t "})") == "-32602 q");
-  CHECK(error("searchConversations", R"({"q":7})") == "-32602 q");
-  CHECK(error("searchConversations", R"({"q":"a b c d e f g h i j k l m n o p q"})") ==
+  CHECK(error_field("searchConversations", "{}") == "-32602 q");
+  CHECK(error_field("searchConversations", R"({"q":""})") == "-32602 q");
+  CHECK(error_field("searchConversations", R"({"q":"   \t "})") == "-32602 q");
+  CHECK(error_field("searchConversations", R"({"q":7})") == "-32602 q");
+  CHECK(error_field("searchConversations", R"({"q":"a b c d e f g h i j k l m n o p q"})") ==
         "-32602 q");
-  CHECK(error("searchConversations", R"({"q":")" + std::string(501, 'x') + R"("})") ==
+  CHECK(error_field("searchConversations", R"({"q":")" + std::string(501, 'x') + R"("})") ==
         "413 q");
-  CHECK(error("searchConversations", R"({"q":"x","limit":0})") == "-32602 limit");
-  CHECK(error("searchConversations", R"({"q":"x","limit":101})") == "-32602 limit");
-  CHECK(error("searchConversations", R"({"q":"x","offset":1})") == "-32602 offset");
+  CHECK(error_field("searchConversations", R"({"q":"x","limit":0})") == "-32602 limit");
+  CHECK(error_field("searchConversations", R"({"q":"x","limit":101})") == "-32602 limit");
+  CHECK(error_field("searchConversations", R"({"q":"x","offset":1})") == "-32602 offset");
   // The filter is listConversations' own.
-  CHECK(error("countConversations", R"({"filter":{"state":"DONE"}})") == "-32602 filter.state");
-  CHECK(error("countConversations", R"({"filter":{"memberOf":"you"}})") ==
+  CHECK(error_field("countConversations", R"({"filter":{"state":"DONE"}})") == "-32602 filter.state");
+  CHECK(error_field("countConversations", R"({"filter":{"memberOf":"you"}})") ==
         "-32602 filter.memberOf");
-  CHECK(error("countConversations", R"({"filter":{"colour":"red"}})") == "-32602 filter.colour");
-  CHECK(error("countConversations", R"({"filter":[]})") == "-32602 filter");
-  CHECK(error("countConversations", R"({"limit":1})") == "-32602 limit");
-  CHECK(error("subscribeInbox", R"({"limit":0})") == "-32602 limit");
-  CHECK(error("subscribeInbox", R"({"cursor":"x"})") == "-32602 cursor");
-  CHECK(error("subscribeInbox", R"({"filter":{"status":"closed"}})") == "-32602 filter.status");
-  CHECK(error("unsubscribeInbox", "{}") == "-32602 subscriptionId");
-  CHECK(error("unsubscribeInbox", R"({"subscriptionId":5})") == "-32602 subscriptionId");
+  CHECK(error_field("countConversations", R"({"filter":{"colour":"red"}})") == "-32602 filter.colour");
+  CHECK(error_field("countConversations", R"({"filter":[]})") == "-32602 filter");
+  CHECK(error_field("countConversations", R"({"limit":1})") == "-32602 limit");
+  CHECK(error_field("subscribeInbox", R"({"limit":0})") == "-32602 limit");
+  CHECK(error_field("subscribeInbox", R"({"cursor":"x"})") == "-32602 cursor");
+  CHECK(error_field("subscribeInbox", R"({"filter":{"status":"closed"}})") == "-32602 filter.status");
+  CHECK(error_field("unsubscribeInbox", "{}") == "-32602 subscriptionId");
+  CHECK(error_field("unsubscribeInbox", R"({"subscriptionId":5})") == "-32602 subscriptionId");
 }

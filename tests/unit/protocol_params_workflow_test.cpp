@@ -6,43 +6,11 @@
 
 #include <string>
 
+#include "protocol_params_support.hpp"
 #include "request.hpp"
 
 using namespace parley;
-
-namespace {
-
-std::string request(std::string_view method, std::string_view params) {
-  std::string s = R"({"jsonrpc":"2.0","id":1,"method":")";
-  s.append(method).append(R"(","params":)").append(params).append("}");
-  return s;
-}
-
-Result<Params> decode_params(std::string_view method, std::string_view params,
-                             const Limits& limits = {}) {
-  auto f = decode_frame(request(method, params), limits);
-  REQUIRE(f.ok());
-  REQUIRE(f->calls.size() == 1);
-  return f->calls[0].params;
-}
-
-template <class T>
-T ok(std::string_view method, std::string_view params, const Limits& limits = {}) {
-  auto p = decode_params(method, params, limits);
-  if (!p.ok()) FAIL_CHECK("unexpected error: " << p.error().message << " " << p.error().data);
-  REQUIRE(p.ok());
-  REQUIRE(std::holds_alternative<T>(p.value()));
-  return std::get<T>(p.value());
-}
-
-// The error's code and data, as "-32602 {...}".
-std::string error(std::string_view method, std::string_view params, const Limits& limits = {}) {
-  auto p = decode_params(method, params, limits);
-  if (p.ok()) return "ok";
-  return std::to_string(p.error().code) + " " + p.error().data;
-}
-
-}  // namespace
+using namespace parley::testing;
 
 TEST_CASE("workflow: a valid call of every method") {
   SUBCASE("closeConversation") {
