@@ -171,6 +171,20 @@ wait_port() {  # port pid: until it accepts, or the process died
   return 1
 }
 
+# Whether Nchan on port $1 takes a publish (HTTP POST to a channel of its
+# own), polled for up to 10 s.
+nchan_ready() {
+  local line
+  for _ in $(seq 200); do
+    line=$( (exec 3<>"/dev/tcp/127.0.0.1/$1" &&
+             printf 'POST /pub/compare_ready HTTP/1.0\r\nContent-Length: 1\r\n\r\nx' >&3 &&
+             head -n1 <&3) 2>/dev/null || true)
+    [[ $line == "HTTP/1.1 20"* ]] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
 #------------------------------------------------------------------------------
 # The private Redis.
 REDIS_PORT=
@@ -224,6 +238,8 @@ run_row() {
       pid=$!
       PIDS+=("$pid")
       wait_port "$port" "$pid" || { log "$row: nginx did not start:"; cat "$dir/error.log" "$dir/stderr.log" >&2; return 1; }
+      # Nchan answers 503 until its Redis connection is up.
+      nchan_ready "$port" || { log "$row: Nchan not ready:"; cat "$dir/error.log" >&2; return 1; }
       "$BENCH" "${SCENARIO[@]}" --peer nchan --port "$port" --broker-pid "$pid" \
         "${redis_args[@]}" >"$out" || rc=$?
       stop_pid "$pid"

@@ -75,7 +75,7 @@ const lines = result.map((x) => [
   x.valid ? 'VALID' : (x.completed ? 'INVALID' : 'FAILED'),
   x.parley_ratio == null ? '-' : x.parley_ratio.toFixed(x.parley_ratio >= 10 ? 0 : 1) + '×',
 ]);
-const p = params ? Object.fromEntries(params) : {};
+const p = params || {};
 console.log(`fanout: ${p.conversations} conversations × ${p.subscribers} subscribers, ` +
             `${p.publishers} publishers, rate ${p.rate}, window ${p.window}, ${p.size}-byte texts, ` +
             `${p.duration} s measured; ${rounds} round(s), medians; load average ${args.load}`);
