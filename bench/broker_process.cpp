@@ -1,6 +1,7 @@
 #include "broker_process.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +43,8 @@ SpawnedBroker::SpawnedBroker(const std::string& path, const std::vector<std::str
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
   if (pid_ == 0) {
+    // A tool that dies (a time limit, a crash) takes its broker with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::dup2(fds[1], 1);
     ::dup2(fds[1], 2);
     ::close(fds[0]);

@@ -178,7 +178,7 @@ nchan_ready() {
   for _ in $(seq 200); do
     line=$( (exec 3<>"/dev/tcp/127.0.0.1/$1" &&
              printf 'POST /pub/compare_ready HTTP/1.0\r\nContent-Length: 1\r\n\r\nx' >&3 &&
-             head -n1 <&3) 2>/dev/null || true)
+             read -r -t 2 l <&3 && echo "$l") 2>/dev/null || true)
     [[ $line == "HTTP/1.1 20"* ]] && return 0
     sleep 0.05
   done
@@ -204,9 +204,12 @@ if wants parley-redis || wants nchan-redis || wants socketio-redis; then
 fi
 REDIS_URL=${REDIS_PORT:+redis://127.0.0.1:$REDIS_PORT}
 
+# Every run is bounded: set-up, drain, and a hard limit on the whole tool.
+TOOL_LIMIT=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 120 }')
+BENCH_RUN=(timeout -k 5 "$TOOL_LIMIT" "$BENCH")
 SCENARIO=(fanout -c "$CONVERSATIONS" -s "$SUBSCRIBERS" -p "$PUBLISHERS" -w "$WINDOW"
           --duration "$DURATION" --warmup "$WARMUP" --size "$SIZE" --threads "$TOOL_THREADS"
-          --json)
+          --setup-timeout 40 --drain-timeout 10 --json)
 [ "$RATE" = 0 ] || SCENARIO+=(--rate "$RATE")
 
 # Runs one row; its JSON goes to $1.
@@ -221,7 +224,7 @@ run_row() {
     parley|parley-redis)
       local broker_args=()
       [ "$row" = parley ] || broker_args=(--broker-arg=--redis "--broker-arg=$REDIS_URL")
-      "$BENCH" "${SCENARIO[@]}" --spawn "$PARLEY" --broker-threads "$SERVER_THREADS" \
+      "${BENCH_RUN[@]}" "${SCENARIO[@]}" --spawn "$PARLEY" --broker-threads "$SERVER_THREADS" \
         "${broker_args[@]}" "${redis_args[@]}" >"$out" || rc=$?
       ;;
     nchan|nchan-redis)
@@ -240,7 +243,7 @@ run_row() {
       wait_port "$port" "$pid" || { log "$row: nginx did not start:"; cat "$dir/error.log" "$dir/stderr.log" >&2; return 1; }
       # Nchan answers 503 until its Redis connection is up.
       nchan_ready "$port" || { log "$row: Nchan not ready:"; cat "$dir/error.log" >&2; return 1; }
-      "$BENCH" "${SCENARIO[@]}" --peer nchan --port "$port" --broker-pid "$pid" \
+      "${BENCH_RUN[@]}" "${SCENARIO[@]}" --peer nchan --port "$port" --broker-pid "$pid" \
         "${redis_args[@]}" >"$out" || rc=$?
       stop_pid "$pid"
       ;;
@@ -256,7 +259,7 @@ run_row() {
       wait_port "$port" "$pid" || { log "$row: node did not start:"; cat "$dir/out.log" >&2; return 1; }
       # The Redis adapter connects after the port is bound.
       for _ in $(seq 100); do grep -q "listening on" "$dir/out.log" && break; sleep 0.05; done
-      "$BENCH" "${SCENARIO[@]}" --peer socketio --port "$port" --broker-pid "$pid" \
+      "${BENCH_RUN[@]}" "${SCENARIO[@]}" --peer socketio --port "$port" --broker-pid "$pid" \
         "${redis_args[@]}" >"$out" || rc=$?
       stop_pid "$pid"
       ;;
