@@ -110,7 +110,22 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs "$@" with its output in $OUT_FILE, in the background and waited
+# for, so that a signal to this script is handled at once (bash runs traps
+# only between foreground commands); the exit status is in $RC.
+run_waited() {
+  local pid keep=() p
+  "$@" >"$OUT_FILE" &
+  pid=$!
+  PIDS+=("$pid")
+  RC=0
+  wait "$pid" || RC=$?
+  for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
 
 stop_pid() {  # stops one server started here and forgets it
   local pid=$1 keep=() p
@@ -214,7 +229,8 @@ SCENARIO=(fanout -c "$CONVERSATIONS" -s "$SUBSCRIBERS" -p "$PUBLISHERS" -w "$WIN
 
 # Runs one row; its JSON goes to $1.
 run_row() {
-  local row=$1 out=$2 port pid dir rc=0
+  local row=$1 port pid dir
+  OUT_FILE=$2
   local redis_args=()
   if [[ $row == *-redis ]]; then
     redis-cli -p "$REDIS_PORT" flushall >/dev/null
@@ -224,8 +240,8 @@ run_row() {
     parley|parley-redis)
       local broker_args=()
       [ "$row" = parley ] || broker_args=(--broker-arg=--redis "--broker-arg=$REDIS_URL")
-      "${BENCH_RUN[@]}" "${SCENARIO[@]}" --spawn "$PARLEY" --broker-threads "$SERVER_THREADS" \
-        "${broker_args[@]}" "${redis_args[@]}" >"$out" || rc=$?
+      run_waited "${BENCH_RUN[@]}" "${SCENARIO[@]}" --spawn "$PARLEY" \
+        --broker-threads "$SERVER_THREADS" "${broker_args[@]}" "${redis_args[@]}"
       ;;
     nchan|nchan-redis)
       dir=$TMP/$row
@@ -240,11 +256,11 @@ run_row() {
       nginx -p "$dir" -c "$dir/nchan.conf" 2>>"$dir/stderr.log" &
       pid=$!
       PIDS+=("$pid")
-      wait_port "$port" "$pid" || { log "$row: nginx did not start:"; cat "$dir/error.log" "$dir/stderr.log" >&2; return 1; }
+      wait_port "$port" "$pid" || { log "$row: nginx did not start:"; cat "$dir/error.log" "$dir/stderr.log" >&2; stop_pid "$pid"; return 1; }
       # Nchan answers 503 until its Redis connection is up.
-      nchan_ready "$port" || { log "$row: Nchan not ready:"; cat "$dir/error.log" >&2; return 1; }
-      "${BENCH_RUN[@]}" "${SCENARIO[@]}" --peer nchan --port "$port" --broker-pid "$pid" \
-        "${redis_args[@]}" >"$out" || rc=$?
+      nchan_ready "$port" || { log "$row: Nchan not ready:"; cat "$dir/error.log" >&2; stop_pid "$pid"; return 1; }
+      run_waited "${BENCH_RUN[@]}" "${SCENARIO[@]}" --peer nchan --port "$port" \
+        --broker-pid "$pid" "${redis_args[@]}"
       stop_pid "$pid"
       ;;
     socketio|socketio-redis)
@@ -256,16 +272,16 @@ run_row() {
       env "${env[@]}" node "$SIO/server.js" >"$dir/out.log" 2>&1 &
       pid=$!
       PIDS+=("$pid")
-      wait_port "$port" "$pid" || { log "$row: node did not start:"; cat "$dir/out.log" >&2; return 1; }
+      wait_port "$port" "$pid" || { log "$row: node did not start:"; cat "$dir/out.log" >&2; stop_pid "$pid"; return 1; }
       # The Redis adapter connects after the port is bound.
       for _ in $(seq 100); do grep -q "listening on" "$dir/out.log" && break; sleep 0.05; done
-      "${BENCH_RUN[@]}" "${SCENARIO[@]}" --peer socketio --port "$port" --broker-pid "$pid" \
-        "${redis_args[@]}" >"$out" || rc=$?
+      run_waited "${BENCH_RUN[@]}" "${SCENARIO[@]}" --peer socketio --port "$port" \
+        --broker-pid "$pid" "${redis_args[@]}"
       stop_pid "$pid"
       ;;
   esac
   # 2 is an INVALID run: it is reported in the table, not fatal.
-  [ "$rc" = 0 ] || [ "$rc" = 2 ] || { log "$row: parley-bench failed ($rc)"; return 1; }
+  [ "$RC" = 0 ] || [ "$RC" = 2 ] || { log "$row: parley-bench failed ($RC)"; return 1; }
 }
 
 mkdir -p "$OUT"
