@@ -1,6 +1,7 @@
 #include "broker_process.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +43,8 @@ SpawnedBroker::SpawnedBroker(const std::string& path, const std::vector<std::str
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
   if (pid_ == 0) {
+    // A tool that dies (a time limit, a crash) takes its broker with it.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     ::dup2(fds[1], 1);
     ::dup2(fds[1], 2);
     ::close(fds[0]);
@@ -135,6 +138,42 @@ double run_delay_seconds(pid_t pid) {
     double on_cpu = 0, waiting = 0;
     if (in >> on_cpu >> waiting) total += waiting / 1e9;
   }
+  return total;
+}
+
+namespace {
+
+// `pid` and the processes whose parent it is.
+std::vector<pid_t> process_tree(pid_t pid) {
+  std::vector<pid_t> out{pid};
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    std::getline(in, stat);
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string state;
+    long ppid = 0;
+    if (rest >> state >> ppid && ppid == pid) out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
+}
+
+}  // namespace
+
+double tree_cpu_seconds(pid_t pid) {
+  double total = 0;
+  for (pid_t p : process_tree(pid)) total += cpu_seconds(p);
+  return total;
+}
+
+double tree_run_delay_seconds(pid_t pid) {
+  double total = 0;
+  for (pid_t p : process_tree(pid)) total += run_delay_seconds(p);
   return total;
 }
 

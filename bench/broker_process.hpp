@@ -53,6 +53,11 @@ double cpu_seconds(pid_t pid);
 // the machine held it back.
 double run_delay_seconds(pid_t pid);
 
+// The same two figures for `pid` and its child processes (nginx's
+// workers under its master).
+double tree_cpu_seconds(pid_t pid);
+double tree_run_delay_seconds(pid_t pid);
+
 // Raises RLIMIT_NOFILE's soft limit to its hard limit; returns the limit.
 uint64_t raise_fd_limit();
 

@@ -12,6 +12,7 @@
 
 #include "broker_process.hpp"
 #include "options.hpp"
+#include "peer.hpp"
 #include "report.hpp"
 #include "scenario.hpp"
 
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
   }
   target.broker_pid = o.broker_pid;
 
+  // Another broker's protocol (bench/compare.sh).
+  std::unique_ptr<Peer> peer = o.peer == "parley" ? nullptr : make_peer(o.peer);
+
   std::vector<RunResult> runs;
   size_t steps = values.empty() ? 1 : values.size();
   for (size_t i = 0; i < steps; ++i) {
@@ -100,8 +104,13 @@ int main(int argc, char** argv) {
                                           : o.tenant + (steps > 1 ? "-" + std::to_string(i) : "");
     if (!o.json && steps > 1)
       std::cerr << "run " << i + 1 << "/" << steps << ": " << key << "=" << values[i] << "\n";
-    RunResult r = o.scenario == "connect" ? run_connect(run, target, tenant)
-                                          : run_fanout(run, target, tenant);
+    RunResult r;
+    if (peer)
+      r = run_fanout_peer(run, target, *peer, tenant);
+    else if (o.scenario == "connect")
+      r = run_connect(run, target, tenant);
+    else
+      r = run_fanout(run, target, tenant);
     if (spawned) {
       r.params.emplace_back("broker_threads",
                             o.broker_threads ? std::to_string(o.broker_threads) : "default");

@@ -43,6 +43,9 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o, int&
     ("broker-arg", po::value(&o.broker_args), "extra flag for the spawned broker (repeatable)")
     ("broker-threads", po::value(&o.broker_threads), "the spawned broker's --threads")
     ("broker-pid", po::value(&o.broker_pid), "pid of the broker, for its memory (connect)")
+    ("peer", po::value(&o.peer), "the server's protocol: parley (default), or nchan or "
+                                 "socketio (fanout and latency; see bench/compare.sh)")
+    ("redis-pid", po::value(&o.redis_pid), "pid of a redis-server whose CPU to report")
     ("threads", po::value(&o.threads), "the tool's I/O threads (default 1)")
     ("duration", po::value(&o.duration), "seconds measured (default 10)")
     ("warmup", po::value(&o.warmup), "seconds of load before measuring (default 1)")
@@ -87,6 +90,18 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o, int&
       return (o.scenario.empty() ? "no scenario given\n\n"
                                  : "unknown scenario \"" + o.scenario + "\"\n\n") +
              usage.str();
+    }
+    if (o.peer != "parley" && o.peer != "nchan" && o.peer != "socketio") {
+      exit_code = 1;
+      return "unknown --peer \"" + o.peer + "\" (parley, nchan or socketio)\n";
+    }
+    if (o.peer != "parley" && o.scenario != "fanout" && o.scenario != "latency") {
+      exit_code = 1;
+      return "--peer " + o.peer + " runs fanout and latency only\n";
+    }
+    if (o.peer != "parley" && !o.spawn.empty()) {
+      exit_code = 1;
+      return "--spawn starts Parley only: start a peer yourself (bench/compare.sh does)\n";
     }
     // Scenario defaults where the generic one does not fit.
     if (o.scenario == "latency" && !vm.count("rate")) o.rate = 1000;

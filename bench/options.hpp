@@ -19,6 +19,10 @@ struct Options {
   std::vector<std::string> broker_args;  // extra flags for the spawned broker
   unsigned broker_threads = 0;           // its --threads (0: its default)
   int broker_pid = 0;                    // for the memory figure (connect)
+  // The broker's protocol: parley, or a peer of bench/compare.sh (nchan,
+  // socketio) for fanout and latency.
+  std::string peer = "parley";
+  int redis_pid = 0;  // a redis-server whose CPU to report (the Redis rows)
 
   unsigned threads = 1;        // the tool's own I/O threads
   double duration = 10;        // seconds measured

@@ -20,6 +20,10 @@ struct Target {
 
 // fanout, latency and persist: publishers, conversations, subscribers.
 RunResult run_fanout(const Options& o, const Target& t, const std::string& tenant);
+// fanout and latency against a peer broker (bench/compare.sh; peer.hpp).
+class Peer;
+RunResult run_fanout_peer(const Options& o, const Target& t, Peer& peer,
+                          const std::string& tenant);
 // connect: handshake rate, then idle sockets and the broker's memory.
 RunResult run_connect(const Options& o, const Target& t, const std::string& tenant);
 

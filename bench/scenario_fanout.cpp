@@ -464,6 +464,7 @@ RunResult run_fanout(const Options& o, const Target& target, const std::string& 
   const double broker_cpu0 = target.broker_pid ? cpu_seconds(target.broker_pid) : 0;
   const double tool_wait0 = run_delay_seconds(::getpid());
   const double broker_wait0 = target.broker_pid ? run_delay_seconds(target.broker_pid) : 0;
+  const double redis_cpu0 = o.redis_pid ? cpu_seconds(o.redis_pid) : 0;
   wait_until([&] { return st->stopping.load() || now_ns() >= st->window_end_ns; },
              o.duration + 1);
   const double tool_cpu = cpu_seconds(::getpid()) - tool_cpu0;
@@ -471,6 +472,7 @@ RunResult run_fanout(const Options& o, const Target& target, const std::string& 
   const double tool_wait = run_delay_seconds(::getpid()) - tool_wait0;
   const double broker_wait =
       target.broker_pid ? run_delay_seconds(target.broker_pid) - broker_wait0 : 0;
+  const double redis_cpu = o.redis_pid ? cpu_seconds(o.redis_pid) - redis_cpu0 : 0;
   st->stopping.store(true);
 
   // 5. The tail: every publisher has its answers, then every subscriber
@@ -562,6 +564,7 @@ RunResult run_fanout(const Options& o, const Target& target, const std::string& 
   r.metric("tool_cpu_pct", "tool CPU (100 = one core)", 100 * tool_cpu / window_s, "%", 0);
   if (target.broker_pid)
     r.metric("broker_cpu_pct", "broker CPU (100 = one core)", 100 * broker_cpu / window_s, "%", 0);
+  if (o.redis_pid) r.metric("redis_cpu_pct", "redis-server CPU", 100 * redis_cpu / window_s, "%", 0);
   // Time spent runnable but waiting for a CPU: other load on the machine.
   r.metric("tool_runq_wait_pct", "tool waiting for a CPU", 100 * tool_wait / window_s, "%", 0);
   if (target.broker_pid)

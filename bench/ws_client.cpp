@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
+#include <iterator>
 #include <vector>
 
 namespace bench {
@@ -59,7 +60,8 @@ WsClient::WsClient(asio::io_context& io) : io_(io), socket_(io) {}
 
 WsClient::~WsClient() = default;
 
-asio::awaitable<std::string> WsClient::connect(tcp::endpoint broker, asio::ip::address source) {
+asio::awaitable<std::string> WsClient::connect(tcp::endpoint broker, asio::ip::address source,
+                                               std::string_view path) {
   boost::system::error_code ec;
   socket_.open(broker.protocol(), ec);
   if (ec) co_return "socket: " + ec.message();
@@ -75,7 +77,8 @@ asio::awaitable<std::string> WsClient::connect(tcp::endpoint broker, asio::ip::a
   if (cec) co_return "connect: " + cec.message();
   socket_.set_option(tcp::no_delay(true), ec);
 
-  std::string req = "GET /ws HTTP/1.1\r\nHost: " + broker.address().to_string() + ":" +
+  std::string req = "GET " + std::string(path) +
+                    " HTTP/1.1\r\nHost: " + broker.address().to_string() + ":" +
                     std::to_string(broker.port()) +
                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     "Sec-WebSocket-Key: cGFybGV5LWJlbmNoLWtleQ==\r\n"
@@ -188,6 +191,9 @@ void WsClient::end() {
   auto waiting = std::move(awaited_);
   awaited_.clear();
   for (auto& [id, h] : waiting) asio::post(io_, [h = std::move(h)]() mutable { std::move(h)(""); });
+  for (auto& h : push_waiter_)
+    asio::post(io_, [h = std::move(h)]() mutable { std::move(h)(""); });
+  push_waiter_.clear();
   if (on_end) on_end();
 }
 
@@ -315,7 +321,38 @@ void WsClient::on_text(std::string_view frame) {
     if (on_response) on_response(id, frame);
     return;
   }
-  if (on_push) on_push(frame);
+  if (on_push) {
+    on_push(frame);
+  } else if (hold_pushes_) {
+    if (!push_waiter_.empty()) {
+      asio::post(io_, [h = std::move(push_waiter_.back()), f = std::string(frame)]() mutable {
+        std::move(h)(std::move(f));
+      });
+      push_waiter_.clear();
+    } else {
+      held_.emplace_back(frame);
+    }
+  }
+}
+
+std::vector<std::string> WsClient::take_held() {
+  std::vector<std::string> out(std::make_move_iterator(held_.begin() + static_cast<long>(held_next_)),
+                               std::make_move_iterator(held_.end()));
+  held_.clear();
+  held_next_ = 0;
+  return out;
+}
+
+asio::awaitable<std::string> WsClient::next_push() {
+  if (held_next_ < held_.size()) {
+    std::string f = std::move(held_[held_next_++]);
+    if (held_next_ == held_.size()) held_.clear(), held_next_ = 0;
+    co_return f;
+  }
+  if (ended_) co_return std::string();
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::string)>(
+      [this](auto handler) { push_waiter_.emplace_back(std::move(handler)); },
+      asio::use_awaitable);
 }
 
 }  // namespace bench

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace bench {
 
@@ -40,8 +41,18 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   WsClient& operator=(const WsClient&) = delete;
 
   // TCP connect (from `source` unless it is unspecified) and upgrade at
-  // /ws. Returns "" when open, else what went wrong.
-  asio::awaitable<std::string> connect(tcp::endpoint broker, asio::ip::address source);
+  // `path` (Parley's /ws; the peers of bench/compare.sh have their own).
+  // Returns "" when open, else what went wrong.
+  asio::awaitable<std::string> connect(tcp::endpoint broker, asio::ip::address source,
+                                       std::string_view path = "/ws");
+
+  // Set-up of a peer's protocol (bench/peer.hpp): while on_push is unset,
+  // pushed frames are kept, from the upgrade on, and handed out in order
+  // by next_push() ("" once the connection has ended).
+  void hold_pushes() { hold_pushes_ = true; }
+  asio::awaitable<std::string> next_push();
+  // The held pushes nobody asked for yet (to hand to on_push once it is set).
+  std::vector<std::string> take_held();
 
   // Queues one text frame.
   void send_text(std::string_view payload);
@@ -95,6 +106,12 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   uint64_t next_id_ = 1;
   Clock::time_point batch_time_{};
   std::unordered_map<uint64_t, asio::any_completion_handler<void(std::string)>> awaited_;
+  bool hold_pushes_ = false;
+  std::vector<std::string> held_;  // pushes not yet asked for (hold_pushes)
+  size_t held_next_ = 0;
+  // next_push() waiting (at most one; a vector because assigning to an
+  // any_completion_handler recurses in Boost 1.81).
+  std::vector<asio::any_completion_handler<void(std::string)>> push_waiter_;
 };
 
 }  // namespace bench
