@@ -139,7 +139,8 @@ void InboxManager::drop(const Connection& conn) {
   by_conn_.erase(&conn);
 }
 
-void InboxManager::remove_locked(const SubPtr& sub) {
+// `sub` by value: callers pass the map entry that the first erase destroys.
+void InboxManager::remove_locked(SubPtr sub) {
   if (!by_id_.erase(sub->id)) return;
   count_.fetch_sub(1, std::memory_order_relaxed);
   if (auto c = by_conn_.find(sub->owner); c != by_conn_.end()) {

@@ -92,7 +92,7 @@ class InboxManager : public ChangeListener, public std::enable_shared_from_this<
   // Decides and pushes for one subscription and one state of `id`
   // (`conv` null: erased). Under mu_.
   void apply_locked(Sub& sub, const std::string& id, const Conversation* conv);
-  void remove_locked(const SubPtr& sub);
+  void remove_locked(SubPtr sub);
   void start_resync_locked(const SubPtr& sub);
   asio::awaitable<void> resync(SubPtr sub);
 
