@@ -23,6 +23,7 @@
 #include "pool.hpp"
 #include "scan.hpp"
 #include "scenario.hpp"
+#include "thread_stats.hpp"
 #include "ws_client.hpp"
 
 namespace bench {
@@ -36,22 +37,6 @@ constexpr size_t kMaxBacklog = 20000;
 
 int64_t now_ns() { return Clock::now().time_since_epoch().count(); }
 int64_t ns_of(Clock::time_point t) { return t.time_since_epoch().count(); }
-
-struct alignas(64) ThreadStats {
-  Histogram e2e;
-  Histogram ack;
-  uint64_t sent = 0;
-  uint64_t acks = 0;
-  uint64_t acks_window = 0;
-  uint64_t delivered = 0;
-  uint64_t delivered_window = 0;
-  uint64_t behind = 0;
-  Correctness check;
-  std::vector<std::string> notes;
-  void note(std::string s) {
-    if (notes.size() < 4) notes.push_back(std::move(s));
-  }
-};
 
 struct Conv {
   std::string id;
@@ -525,19 +510,7 @@ RunResult run_fanout(const Options& o, const Target& target, const std::string& 
   for (auto& s : st->subs)
     if (s.ws) s.ws->on_push = nullptr, s.ws->on_end = nullptr;
 
-  ThreadStats total;
-  for (auto& s : st->stats) {
-    total.e2e.merge(s.e2e);
-    total.ack.merge(s.ack);
-    total.sent += s.sent;
-    total.acks += s.acks;
-    total.acks_window += s.acks_window;
-    total.delivered += s.delivered;
-    total.delivered_window += s.delivered_window;
-    total.behind += s.behind;
-    r.check.add(s.check);
-    for (auto& n : s.notes) r.note(n);
-  }
+  ThreadStats total = sum_threads(st->stats, r);
   uint64_t missing = 0, unanswered = 0;
   for (auto& s : st->subs)
     if (s.last_seq < final_seq[s.conv]) missing += final_seq[s.conv] - s.last_seq;
