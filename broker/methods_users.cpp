@@ -157,11 +157,12 @@ asio::awaitable<Reply> Router::Impl::get_invitable_users(Ctx& ctx,
 }
 
 asio::awaitable<Reply> Router::Impl::save_draft(Ctx& ctx, const params::SaveDraft& p) {
-  UpdateRequest rq;
-  rq.decide = [&](const Conversation& cur, const Event*) {
+  // commit_rule, like every rule-driven update: the rule appends no event,
+  // so the automatic lock it may arm is never touched.
+  Rule rule = [&](const Conversation& cur) {
     return rules::save_draft(cur, ctx.who, p.text, ctx.now);
   };
-  auto commit = co_await engine.update(ctx.key(p.conversation_id), std::move(rq));
+  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
   if (!commit) co_return std::move(commit).error();
   co_return std::string("{}");
 }
@@ -183,11 +184,8 @@ asio::awaitable<Reply> Router::Impl::get_draft(Ctx& ctx, const params::GetDraft&
 
 asio::awaitable<Reply> Router::Impl::archive_conversation(Ctx& ctx,
                                                           const params::ArchiveConversation& p) {
-  UpdateRequest rq;
-  rq.decide = [&](const Conversation& cur, const Event*) {
-    return rules::archive(cur, ctx.who, p.archived);
-  };
-  auto commit = co_await engine.update(ctx.key(p.conversation_id), std::move(rq));
+  Rule rule = [&](const Conversation& cur) { return rules::archive(cur, ctx.who, p.archived); };
+  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
   if (!commit) co_return std::move(commit).error();
   co_return std::string("{}");
 }

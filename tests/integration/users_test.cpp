@@ -192,10 +192,25 @@ TEST_CASE("users: listUserConversations, getInvitableUsers, drafts, archive") {
   ann->call("archiveConversation", obj({{"conversationId", c1}, {"archived", false}}));
   CHECK(listed(*ann, true).empty());
   expect_error(*ann, "archiveConversation", obj({{"conversationId", c1}}), -32602);
+  // Neither appends an event.
+  CHECK(ann->call("getConversation", obj({{"conversationId", c1}})).get_int("/lastSeq") ==
+        before.get_int("/lastSeq"));
+
+  // LOCKED is read only for drafts (409); archiving still works there.
+  bob->call("closeConversation", obj({{"conversationId", c2}}));
+  REQUIRE(mia->call("lockConversation", obj({{"conversationId", c2}})).get_string("/state") ==
+          "LOCKED");
+  Json locked = ann->call("getConversation", obj({{"conversationId", c2}}));
+  expect_error(*ann, "saveDraft", obj({{"conversationId", c2}, {"text", "too late"}}), 409);
+  CHECK(ann->call("getDraft", obj({{"conversationId", c2}})).get_string("/text") == "");
+  ann->call("archiveConversation", obj({{"conversationId", c2}, {"archived", true}}));
+  Json archived = ann->call("getConversation", obj({{"conversationId", c2}}));
+  CHECK(archived.get_bool("/archived"));
+  CHECK(archived.get_int("/lastSeq") == locked.get_int("/lastSeq"));
 }
 
 TEST_CASE("redis: a user registered on one node is seen from another") {
-  RedisProcess redis;
+  RedisServer redis;
   BrokerProcess node1{node_args(redis, "n1")};
   BrokerProcess node2{node_args(redis, "n2")};
   REQUIRE(storage_ready(node1.port()));
