@@ -13,9 +13,13 @@
 
 #include "broker_process.hpp"
 #include "json.hpp"
+#include "wait.hpp"
 #include "ws_client.hpp"
 
 namespace parley::it {
+
+// Polls a condition with a bound (tests/support/wait.hpp).
+using testing::wait_until;
 
 // The HS256 secret the tests start the broker with (--jwt-secret).
 inline constexpr const char* kSecret = "s3cret";

@@ -280,7 +280,7 @@ TEST_CASE("countConversations: by state and status, within the caller's read rul
 }
 
 TEST_CASE("redis: an inbox on node 2 sees a conversation and its message made on node 1") {
-  RedisProcess redis;
+  RedisServer redis;
   BrokerProcess node1(node_args(redis, "n1"));
   BrokerProcess node2(node_args(redis, "n2"));
   REQUIRE(storage_ready(node1.port()));

@@ -1,7 +1,6 @@
 // Presence on one node (the memory engine): setPresence, getPresence, and
 // the `presence` pushes to the subscribers of the user's conversations.
 #include "harness.hpp"
-#include "redis_process.hpp"  // wait_until
 
 using namespace parley::it;
 

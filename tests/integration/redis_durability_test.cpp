@@ -59,7 +59,7 @@ std::map<std::string, int64_t> messages_by_text(WsClient& client, const std::str
 TEST_CASE(
     "redis: kill -9 Redis and restart it (AOF, appendfsync always): every acknowledged "
     "message is still there, none doubled") {
-  RedisProcess redis(RedisProcess::Options{.aof = true});
+  RedisServer redis(RedisServer::Options{.aof = true});
   BrokerProcess node(node_args(redis, "n1"));
   REQUIRE(storage_ready(node.port()));
   auto ann = login(node.port(), "ann", "consumer", "acme");
@@ -117,7 +117,7 @@ TEST_CASE(
 TEST_CASE(
     "redis: while Redis is stopped writes answer 503 and /readyz 503; afterwards the same "
     "sockets work, nothing acknowledged is lost, retries do not duplicate") {
-  RedisProcess redis(RedisProcess::Options{.aof = true});
+  RedisServer redis(RedisServer::Options{.aof = true});
   BrokerProcess node1(node_args(redis, "n1"));
   BrokerProcess node2(node_args(redis, "n2"));
   REQUIRE(storage_ready(node1.port()));
@@ -172,7 +172,7 @@ TEST_CASE(
 TEST_CASE(
     "redis: a broker started while Redis is down serves at once, /readyz 503 until Redis "
     "is up") {
-  RedisProcess redis;
+  RedisServer redis;
   redis.stop();
   BrokerProcess node(node_args(redis, "n1", {"--presence-ttl-ms", "1000"}));
   CHECK(node.output().find("engine=redis") != std::string::npos);

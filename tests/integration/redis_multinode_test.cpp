@@ -9,7 +9,7 @@ using namespace parley::it;
 namespace {
 
 struct TwoNodes {
-  RedisProcess redis;
+  RedisServer redis;
   std::unique_ptr<BrokerProcess> node1 = std::make_unique<BrokerProcess>(node_args(redis, "n1"));
   std::unique_ptr<BrokerProcess> node2 = std::make_unique<BrokerProcess>(node_args(redis, "n2"));
 

@@ -10,7 +10,7 @@ namespace {
 // Two nodes whose presence entries live `ttl_ms` (renewed every quarter of
 // it). The waits below are bounds, not expectations.
 struct Cluster {
-  RedisProcess redis;
+  RedisServer redis;
   std::unique_ptr<BrokerProcess> node1, node2;
   std::unique_ptr<WsClient> bob;  // the watcher, on node 2
   std::string id;                 // a conversation of ann and bob

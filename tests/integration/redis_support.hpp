@@ -6,12 +6,15 @@
 #include <vector>
 
 #include "harness.hpp"
-#include "redis_process.hpp"
+#include "redis_server.hpp"
 
 namespace parley::it {
 
+// A private redis-server (tests/support/redis_server.hpp).
+using testing::RedisServer;
+
 // Flags of a broker node on `redis`, with tokens, named `node`.
-inline std::vector<std::string> node_args(const RedisProcess& redis, const std::string& node,
+inline std::vector<std::string> node_args(const RedisServer& redis, const std::string& node,
                                           std::vector<std::string> more = {}) {
   std::vector<std::string> args =
       jwt_args({"--redis", redis.url(), "--node-id", node, "--redis-timeout-ms", "500"});

@@ -91,7 +91,7 @@ TEST_CASE("automatic lock: a conversation reopened before its lock stays OPEN") 
 }
 
 TEST_CASE("redis: a node dies before the lock is due; another node locks the conversation") {
-  RedisProcess redis;
+  RedisServer redis;
   const std::vector<std::string> timers = {"--lock-after-sec", "3", "--timer-poll-ms", "200"};
   auto node1 = std::make_unique<BrokerProcess>(node_args(redis, "n1", timers));
   BrokerProcess node2(node_args(redis, "n2", timers));
@@ -112,7 +112,7 @@ TEST_CASE("redis: a node dies before the lock is due; another node locks the con
 }
 
 TEST_CASE("redis: the only node restarts before the lock is due; it still locks") {
-  RedisProcess redis;
+  RedisServer redis;
   const std::vector<std::string> timers = {"--lock-after-sec", "3", "--timer-poll-ms", "200"};
   auto node = std::make_unique<BrokerProcess>(node_args(redis, "n1", timers));
   REQUIRE(storage_ready(node->port()));
@@ -134,7 +134,7 @@ TEST_CASE("redis: the only node restarts before the lock is due; it still locks"
 }
 
 TEST_CASE("redis: ttl deletion survives a restart too") {
-  RedisProcess redis;
+  RedisServer redis;
   const std::vector<std::string> timers = {"--timer-poll-ms", "200"};
   auto node = std::make_unique<BrokerProcess>(node_args(redis, "n1", timers));
   REQUIRE(storage_ready(node->port()));

@@ -21,7 +21,7 @@ namespace {
 using namespace parley;
 using namespace parley::redis;
 using namespace std::chrono_literals;
-using parley::testing::eventually;
+using parley::testing::wait_until;
 using parley::testing::RedisServer;
 using parley::testing::run_sync;
 
@@ -47,7 +47,7 @@ std::shared_ptr<RedisConnection> connect(IoThread& t, const RedisServer& s,
                                          ConnectionOptions o = {}) {
   auto c = std::make_shared<RedisConnection>(t.io.get_executor(), local(s), o, "parley-test");
   c->start();
-  REQUIRE(eventually([&] { return c->up(); }));
+  REQUIRE(wait_until([&] { return c->up(); }));
   return c;
 }
 
@@ -178,15 +178,15 @@ TEST_CASE(
   IoThread t;
   auto c = connect(t, server);
   REQUIRE(run_sync(c->command({"PING"})).ok());
-  server.stop();
-  REQUIRE(eventually([&] { return !c->up(); }, 2s));
+  server.kill_hard();
+  REQUIRE(wait_until([&] { return !c->up(); }, 2s));
   const auto start = std::chrono::steady_clock::now();
   auto r = run_sync(c->command({"PING"}));
   CHECK(std::chrono::steady_clock::now() - start < 50ms);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == code::unavailable);
   server.start();
-  CHECK(eventually([&] { return c->up(); }, 5s));  // back-off is at most 2 s
+  CHECK(wait_until([&] { return c->up(); }, 5s));  // back-off is at most 2 s
   auto again = run_sync(c->command({"PING"}));
   REQUIRE(again.ok());
   CHECK(again->str() == "PONG");
@@ -227,23 +227,23 @@ TEST_CASE("redis adapter: pub/sub delivers in order and resubscribes after CLIEN
   sub->set_listener(&rec);
   sub->subscribe("adapter:ch");
   sub->start();
-  REQUIRE(eventually([&] { return rec.count(false) == 1; }));
+  REQUIRE(wait_until([&] { return rec.count(false) == 1; }));
   for (int i = 0; i < 100; ++i)
     REQUIRE(run_sync(c->command({"PUBLISH", "adapter:ch", std::to_string(i)})).ok());
-  REQUIRE(eventually([&] { return rec.count(true) == 100; }));
+  REQUIRE(wait_until([&] { return rec.count(true) == 100; }));
   {
     std::lock_guard lk(rec.mu);
     for (int i = 0; i < 100; ++i) CHECK(rec.messages[i] == std::to_string(i));
   }
 
   CHECK(server.command({"CLIENT", "KILL", "TYPE", "pubsub"}) == "1");
-  REQUIRE(eventually([&] { return rec.count(false) == 2; }));  // renewed after reconnect
+  REQUIRE(wait_until([&] { return rec.count(false) == 2; }));  // renewed after reconnect
   CHECK(rec.downs == 1);
   REQUIRE(run_sync(c->command({"PUBLISH", "adapter:ch", "after"})).ok());
-  REQUIRE(eventually([&] { return rec.count(true) == 101; }));
+  REQUIRE(wait_until([&] { return rec.count(true) == 101; }));
 
   sub->unsubscribe("adapter:ch");
-  REQUIRE(eventually([&] {
+  REQUIRE(wait_until([&] {
     return server.command({"PUBSUB", "NUMSUB", "adapter:ch"}) == "(array 2)";
   }));
   sub->set_listener(nullptr);

@@ -18,7 +18,7 @@ using namespace parley::contract;
 using namespace std::chrono_literals;
 using parley::redis::RedisEngine;
 using parley::redis::RedisEngineOptions;
-using parley::testing::eventually;
+using parley::testing::wait_until;
 using parley::testing::RedisServer;
 
 std::unique_ptr<RedisEngine> make_engine(RedisEngineOptions o = {}) {
@@ -47,7 +47,7 @@ TEST_CASE("redis engine: two nodes on one Redis see each other's events in order
   // reach it), so the first gap says the node now hears everything.
   a.engine().watch(k);
   b.engine().watch(k);
-  REQUIRE(eventually([&] { return a.sink.gaps() >= 1 && b.sink.gaps() >= 1; }));
+  REQUIRE(wait_until([&] { return a.sink.gaps() >= 1 && b.sink.gaps() >= 1; }));
   REQUIRE(a.create(k).ok());
   for (int i = 0; i < 50; ++i) REQUIRE(a.append(k, message("c1", "m" + std::to_string(i))).ok());
   for (int i = 0; i < 50; ++i) REQUIRE(b.append(k, message("a1", "r" + std::to_string(i))).ok());
@@ -61,7 +61,7 @@ TEST_CASE("redis engine: two nodes on one Redis see each other's events in order
   s.from_user = "c1";
   s.skip_sender = true;
   a.engine().publish_signal(k, s);
-  CHECK(eventually([&] { return a.sink.signals() == 1 && b.sink.signals() == 1; }));
+  CHECK(wait_until([&] { return a.sink.signals() == 1 && b.sink.signals() == 1; }));
 }
 
 TEST_CASE("redis engine: append returns a lean record") {
@@ -93,8 +93,8 @@ TEST_CASE("redis engine: Redis down answers 503 fast, and it recovers without a 
   const ConvKey k{"t", "outage"};
   REQUIRE(h.create(k).ok());
   REQUIRE(h.append(k, message("c1", "before")).ok());
-  server.stop();
-  REQUIRE(eventually([&] { return !h.engine().ready(); }, 2s));
+  server.kill_hard();
+  REQUIRE(wait_until([&] { return !h.engine().ready(); }, 2s));
   const auto start = std::chrono::steady_clock::now();
   auto down = h.append(k, message("c1", "during", "m-during"));
   CHECK(std::chrono::steady_clock::now() - start < 100ms);
@@ -106,7 +106,7 @@ TEST_CASE("redis engine: Redis down answers 503 fast, and it recovers without a 
   CHECK(presence.error().code == code::unavailable);
   // No persistence in the test server: its data is gone when it comes back.
   server.start();
-  REQUIRE(eventually([&] { return h.engine().ready(); }, 5s));
+  REQUIRE(wait_until([&] { return h.engine().ready(); }, 5s));
   CHECK(h.get(k).error().code == code::not_found);  // the conversation is gone: 404
   auto again = h.create(ConvKey{"t", "outage-2"});
   REQUIRE(again.ok());
@@ -122,7 +122,7 @@ TEST_CASE("redis engine: a dropped pub/sub link resubscribes and reports the gap
   REQUIRE(h.sink.wait_for(k, 2));
   const size_t gaps = h.sink.gaps();
   CHECK(server.command({"CLIENT", "KILL", "TYPE", "pubsub"}) == "1");
-  REQUIRE(eventually([&] { return h.sink.gaps() > gaps; }));
+  REQUIRE(wait_until([&] { return h.sink.gaps() > gaps; }));
   // Subscribed again: live events flow as before.
   REQUIRE(h.append(k, message("c1", "after the gap")).ok());
   CHECK(h.sink.wait_for(k, 3));
@@ -295,7 +295,7 @@ TEST_CASE("redis engine: a tenant watch sees the other node's commits and report
   ChangeHarness a(make_engine()), b(make_engine());
   b.engine().watch_tenant("t");
   // The first confirmation is a gap: commits before it went unreported.
-  REQUIRE(eventually([&] { return b.sink.tenant_gaps("t") >= 1; }));
+  REQUIRE(wait_until([&] { return b.sink.tenant_gaps("t") >= 1; }));
   const ConvKey k{"t", "inbox-two-nodes"};
   REQUIRE(run(a.engine().create(conversation(k.tenant, k.id))).ok());
   REQUIRE(run(a.engine().append(k, message("c1", "from node a"))).ok());
@@ -304,7 +304,7 @@ TEST_CASE("redis engine: a tenant watch sees the other node's commits and report
   // A dropped pub/sub link: once subscribed again, the tenant is a gap.
   const size_t gaps = b.sink.tenant_gaps("t");
   CHECK(server.command({"CLIENT", "KILL", "TYPE", "pubsub"}) != "0");
-  REQUIRE(eventually([&] { return b.sink.tenant_gaps("t") > gaps; }));
+  REQUIRE(wait_until([&] { return b.sink.tenant_gaps("t") > gaps; }));
   REQUIRE(run(a.engine().append(k, message("c1", "after the gap"))).ok());
   CHECK(b.sink.wait_count(k, 3));
   b.engine().unwatch_tenant("t");
