@@ -280,13 +280,9 @@ TEST_CASE("countConversations: by state and status, within the caller's read rul
 }
 
 TEST_CASE("redis: an inbox on node 2 sees a conversation and its message made on node 1") {
-  RedisServer redis;
-  BrokerProcess node1(node_args(redis, "n1"));
-  BrokerProcess node2(node_args(redis, "n2"));
-  REQUIRE(storage_ready(node1.port()));
-  REQUIRE(storage_ready(node2.port()));
-  auto ann = login(node1.port(), "ann", "consumer", "acme");
-  auto alice = login(node2.port(), "alice", "agent", "acme");
+  TwoNodes c;
+  auto ann = login(c.node1->port(), "ann", "consumer", "acme");
+  auto alice = login(c.node2->port(), "alice", "agent", "acme");
 
   const std::string sid = subscribe_inbox(*alice).get_string("/subscriptionId");
   const std::string id = create_conversation(*ann).get_string("/id");

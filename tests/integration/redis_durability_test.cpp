@@ -117,13 +117,9 @@ TEST_CASE(
 TEST_CASE(
     "redis: while Redis is stopped writes answer 503 and /readyz 503; afterwards the same "
     "sockets work, nothing acknowledged is lost, retries do not duplicate") {
-  RedisServer redis(RedisServer::Options{.aof = true});
-  BrokerProcess node1(node_args(redis, "n1"));
-  BrokerProcess node2(node_args(redis, "n2"));
-  REQUIRE(storage_ready(node1.port()));
-  REQUIRE(storage_ready(node2.port()));
-  auto ann = login(node1.port(), "ann", "consumer", "acme");
-  auto bob = login(node2.port(), "bob", "agent", "acme");
+  TwoNodes c(RedisServer::Options{.aof = true});
+  auto ann = login(c.node1->port(), "ann", "consumer", "acme");
+  auto bob = login(c.node2->port(), "bob", "agent", "acme");
   const std::string id = create_conversation(*ann).get_string("/id");
   bob->call("join", obj({{"conversationId", id}}));
   Subscription sub = subscribe(*bob, id);
@@ -132,9 +128,10 @@ TEST_CASE(
     send_message(*ann, id, "m" + std::to_string(i), "c" + std::to_string(i));
   for (int i = 0; i < 5; ++i) bob_events.next();
 
-  redis.stop();
-  REQUIRE(wait_until([&] { return readyz(node1.port()) == 503 && readyz(node2.port()) == 503; }));
-  CHECK(http_get(node1.port(), "/healthz").status == 200);  // alive, just not ready
+  c.redis.stop();
+  REQUIRE(
+      wait_until([&] { return readyz(c.node1->port()) == 503 && readyz(c.node2->port()) == 503; }));
+  CHECK(http_get(c.node1->port(), "/healthz").status == 200);  // alive, just not ready
   for (int attempt = 0; attempt < 3; ++attempt) {
     Json refused =
         expect_error(*ann, "sendMessage",
@@ -144,9 +141,9 @@ TEST_CASE(
   expect_error(*bob, "sendMessage", obj({{"conversationId", id}, {"text", "from bob"}}), 503);
   expect_error(*bob, "getConversation", obj({{"conversationId", id}}), 503);
 
-  redis.start();
-  REQUIRE(storage_ready(node1.port()));
-  REQUIRE(storage_ready(node2.port()));
+  c.redis.start();
+  REQUIRE(storage_ready(c.node1->port()));
+  REQUIRE(storage_ready(c.node2->port()));
   // The same sockets: the retry goes through once, and once only.
   int unavailable = 0;
   Json m5 = send_until_acked(*ann, id, "m5", "c5", unavailable);

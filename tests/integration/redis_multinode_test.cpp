@@ -6,21 +6,6 @@
 
 using namespace parley::it;
 
-namespace {
-
-struct TwoNodes {
-  RedisServer redis;
-  std::unique_ptr<BrokerProcess> node1 = std::make_unique<BrokerProcess>(node_args(redis, "n1"));
-  std::unique_ptr<BrokerProcess> node2 = std::make_unique<BrokerProcess>(node_args(redis, "n2"));
-
-  TwoNodes() {
-    REQUIRE(storage_ready(node1->port()));
-    REQUIRE(storage_ready(node2->port()));
-  }
-};
-
-}  // namespace
-
 TEST_CASE("redis: a consumer on node 1 and an agent on node 2 converse live, seq dense") {
   TwoNodes c;
   auto ann = login(c.node1->port(), "ann", "consumer", "acme");

@@ -9,19 +9,13 @@ namespace {
 
 // Two nodes whose presence entries live `ttl_ms` (renewed every quarter of
 // it). The waits below are bounds, not expectations.
-struct Cluster {
-  RedisServer redis;
-  std::unique_ptr<BrokerProcess> node1, node2;
+struct Cluster : TwoNodes {
   std::unique_ptr<WsClient> bob;  // the watcher, on node 2
   std::string id;                 // a conversation of ann and bob
 
-  explicit Cluster(const std::string& ttl_ms = "1000") {
-    node1 = std::make_unique<BrokerProcess>(node_args(redis, "n1", {"--presence-ttl-ms", ttl_ms}));
-    node2 = std::make_unique<BrokerProcess>(node_args(redis, "n2", {"--presence-ttl-ms", ttl_ms}));
-    REQUIRE(storage_ready(node1->port()));
-    REQUIRE(storage_ready(node2->port()));
-    bob = login(node2->port(), "bob", "agent", "acme");
-  }
+  explicit Cluster(const std::string& ttl_ms = "1000")
+      : TwoNodes({}, {"--presence-ttl-ms", ttl_ms}),
+        bob(login(node2->port(), "bob", "agent", "acme")) {}
 
   // ann (consumer) on node 1, in a conversation bob joined and watches.
   std::unique_ptr<WsClient> ann_with_conversation() {

@@ -2,6 +2,7 @@
 // on one private Redis, readiness, and waiting for presence pushes.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,15 @@ inline std::vector<std::string> node_args(const RedisServer& redis, const std::s
   return args;
 }
 
+// Two broker nodes, "n1" and "n2", on one private Redis, both ready (with
+// `more` flags each). Held by pointer so that a test can kill one and start
+// it again.
+struct TwoNodes {
+  explicit TwoNodes(RedisServer::Options redis_options = {}, std::vector<std::string> more = {});
+  RedisServer redis;
+  std::unique_ptr<BrokerProcess> node1, node2;
+};
+
 // GET /readyz's status (0 when the broker did not answer).
 inline int readyz(uint16_t port) {
   try {
@@ -34,6 +44,14 @@ inline int readyz(uint16_t port) {
 // Waits (bounded) until the broker's storage answers.
 inline bool storage_ready(uint16_t port) {
   return wait_until([&] { return readyz(port) == 200; });
+}
+
+inline TwoNodes::TwoNodes(RedisServer::Options redis_options, std::vector<std::string> more)
+    : redis(redis_options),
+      node1(std::make_unique<BrokerProcess>(node_args(redis, "n1", more))),
+      node2(std::make_unique<BrokerProcess>(node_args(redis, "n2", more))) {
+  REQUIRE(storage_ready(node1->port()));
+  REQUIRE(storage_ready(node2->port()));
 }
 
 // The next `presence` push about `user` with `status`, skipping others

@@ -91,21 +91,16 @@ TEST_CASE("automatic lock: a conversation reopened before its lock stays OPEN") 
 }
 
 TEST_CASE("redis: a node dies before the lock is due; another node locks the conversation") {
-  RedisServer redis;
-  const std::vector<std::string> timers = {"--lock-after-sec", "3", "--timer-poll-ms", "200"};
-  auto node1 = std::make_unique<BrokerProcess>(node_args(redis, "n1", timers));
-  BrokerProcess node2(node_args(redis, "n2", timers));
-  REQUIRE(storage_ready(node1->port()));
-  REQUIRE(storage_ready(node2.port()));
-  auto ann = login(node2.port(), "ann", "consumer", "acme");
-  auto bob = login(node1->port(), "bob", "agent", "acme");
+  TwoNodes c({}, {"--lock-after-sec", "3", "--timer-poll-ms", "200"});
+  auto ann = login(c.node2->port(), "ann", "consumer", "acme");
+  auto bob = login(c.node1->port(), "bob", "agent", "acme");
   const std::string id = create_conversation(*ann).get_string("/id");
   const std::string by_id = obj({{"conversationId", id}});
   bob->call("join", by_id);
   subscribe(*ann, id);
   CHECK(bob->call("closeConversation", by_id).get_string("/state") == "CLOSE");
   // Node 1, where it closed, dies at once, seconds before the lock is due.
-  CHECK(node1->crash().empty());
+  CHECK(c.node1->crash().empty());
   std::vector<Json> seen = events_until(*ann, id, locked_event, Millis(20000));
   CHECK(seen.back().is_null("/from"));
   CHECK(state_of(*ann, id) == "LOCKED");

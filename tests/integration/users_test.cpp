@@ -210,13 +210,9 @@ TEST_CASE("users: listUserConversations, getInvitableUsers, drafts, archive") {
 }
 
 TEST_CASE("redis: a user registered on one node is seen from another") {
-  RedisServer redis;
-  BrokerProcess node1{node_args(redis, "n1")};
-  BrokerProcess node2{node_args(redis, "n2")};
-  REQUIRE(storage_ready(node1.port()));
-  REQUIRE(storage_ready(node2.port()));
-  auto ann = login(node1.port(), Claims("ann").tenant_("acme").name_("Ann"));
-  auto bob = login(node2.port(), Claims("bob").tenant_("acme").role_("agent").name_("Bob"));
+  TwoNodes c;
+  auto ann = login(c.node1->port(), Claims("ann").tenant_("acme").name_("Ann"));
+  auto bob = login(c.node2->port(), Claims("bob").tenant_("acme").role_("agent").name_("Bob"));
   CHECK(wait_for_user(*bob, "ann").get_string("/name") == "Ann");
   ann->call("upsertUser", obj({{"displayName", "Annie"}}));
   CHECK(bob->call("getUser", obj({{"userId", "ann"}})).get_string("/displayName") == "Annie");
@@ -225,7 +221,7 @@ TEST_CASE("redis: a user registered on one node is seen from another") {
   const std::string id = create_conversation(*ann).get_string("/id");
   ann->call("saveDraft", obj({{"conversationId", id}, {"text", "kept in Redis"}}));
   ann->call("archiveConversation", obj({{"conversationId", id}, {"archived", true}}));
-  auto ann2 = login(node2.port(), Claims("ann").tenant_("acme").name_("Ann"));
+  auto ann2 = login(c.node2->port(), Claims("ann").tenant_("acme").name_("Ann"));
   CHECK(ann2->call("getDraft", obj({{"conversationId", id}})).get_string("/text") ==
         "kept in Redis");
   CHECK(ann2->call("getConversation", obj({{"conversationId", id}})).get_bool("/archived"));

@@ -18,14 +18,33 @@ using namespace parley::contract;
 using namespace std::chrono_literals;
 using parley::redis::RedisEngine;
 using parley::redis::RedisEngineOptions;
-using parley::testing::wait_until;
 using parley::testing::RedisServer;
+using parley::testing::wait_until;
 
-std::unique_ptr<RedisEngine> make_engine(RedisEngineOptions o = {}) {
-  o.urls = {RedisServer::shared().url()};
+// An engine on the URLs `o` names, once ready.
+std::unique_ptr<RedisEngine> ready_engine(RedisEngineOptions o) {
   auto e = std::make_unique<RedisEngine>(std::move(o));
   if (!e->wait_until_ready(5s)) throw std::runtime_error("redis engine not ready within 5 s");
   return e;
+}
+
+std::unique_ptr<RedisEngine> make_engine(RedisEngineOptions o = {}) {
+  o.urls = {RedisServer::shared().url()};
+  return ready_engine(std::move(o));
+}
+
+// Two databases of the one server act as two shards.
+std::unique_ptr<RedisEngine> make_two_shard_engine() {
+  RedisEngineOptions o;
+  o.urls = {RedisServer::shared().url() + "/0", RedisServer::shared().url() + "/1"};
+  return ready_engine(std::move(o));
+}
+
+// What the Lua expression `count` (an integer reply) gives in database `db`
+// of the server: how the sharded tests see that both shards were used.
+int count_in_db(int db, const std::string& count) {
+  const std::string script = "redis.call('SELECT', " + std::to_string(db) + ") return " + count;
+  return std::stoi(RedisServer::shared().command({"EVAL", script, "0"}));
 }
 
 struct RedisFactory {
@@ -156,13 +175,8 @@ TEST_CASE("redis engine: FLUSHALL makes the conversation 404 for everyone") {
 }
 
 TEST_CASE("redis engine: conversations spread over several shards") {
-  auto& server = RedisServer::shared();
   RedisFactory::reset();
-  RedisEngineOptions o;
-  // Two databases of one server act as two shards.
-  o.urls = {server.url() + "/0", server.url() + "/1"};
-  auto engine = std::make_unique<RedisEngine>(o);
-  REQUIRE(engine->wait_until_ready(5s));
+  auto engine = make_two_shard_engine();
   CHECK(engine->shards() == 2);
   Harness h(std::move(engine));
   for (int i = 0; i < 20; ++i) {
@@ -174,9 +188,8 @@ TEST_CASE("redis engine: conversations spread over several shards") {
     REQUIRE(h.sink.wait_for(k, 3));
   }
   // Both shards hold conversations (160 ring points each spread 20 ids).
-  CHECK(std::stoi(server.command({"DBSIZE"})) > 0);
-  CHECK(std::stoi(server.command(
-            {"EVAL", "redis.call('SELECT', 1) return redis.call('DBSIZE')", "0"})) > 0);
+  CHECK(count_in_db(0, "redis.call('DBSIZE')") > 0);
+  CHECK(count_in_db(1, "redis.call('DBSIZE')") > 0);
   ListRequest rq;
   rq.limit = 100;
   auto all = h.list("t", rq);
@@ -220,23 +233,16 @@ TEST_CASE("redis engine: nodes share presence, and one node reports each change"
 }
 
 TEST_CASE("redis engine: presence spreads over shards") {
-  auto& server = RedisServer::shared();
   RedisFactory::reset();
-  RedisEngineOptions o;
-  o.urls = {server.url() + "/0", server.url() + "/1"};
-  auto engine = std::make_unique<RedisEngine>(o);
-  REQUIRE(engine->wait_until_ready(5s));
-  Harness h(std::move(engine));
+  Harness h(make_two_shard_engine());
   PresenceCalls p(h.engine());
   std::vector<std::string> ids;
   for (int i = 0; i < 20; ++i) {
     ids.push_back("user-" + std::to_string(i));
     REQUIRE(p.touch(sock(ids.back(), "s"), kT0, PresenceStatus::busy));
   }
-  CHECK(std::stoi(server.command({"ZCARD", "pl:presence-due"})) > 0);
-  CHECK(std::stoi(server.command(
-            {"EVAL", "redis.call('SELECT', 1) return redis.call('ZCARD', 'pl:presence-due')",
-             "0"})) > 0);
+  CHECK(count_in_db(0, "redis.call('ZCARD', 'pl:presence-due')") > 0);
+  CHECK(count_in_db(1, "redis.call('ZCARD', 'pl:presence-due')") > 0);
   auto all = run(h.engine().presence_get("t1", ids, kT0 + 1));
   REQUIRE(all.ok());
   REQUIRE(all->size() == 20);
@@ -251,19 +257,12 @@ TEST_CASE("redis engine: presence spreads over shards") {
 }
 
 TEST_CASE("redis engine: timers live on their conversation's shard; every shard is polled") {
-  auto& server = RedisServer::shared();
   RedisFactory::reset();
-  RedisEngineOptions o;
-  o.urls = {server.url() + "/0", server.url() + "/1"};
-  auto engine = std::make_unique<RedisEngine>(o);
-  REQUIRE(engine->wait_until_ready(5s));
-  Harness h(std::move(engine));
+  Harness h(make_two_shard_engine());
   TimerCalls t(h.engine());
   for (int i = 0; i < 20; ++i) t.set("conv-" + std::to_string(i), TimerKind::ttl, kTimerT0 + i);
-  CHECK(std::stoi(server.command({"ZCARD", "pl:timers"})) > 0);
-  CHECK(std::stoi(server.command(
-            {"EVAL", "redis.call('SELECT', 1) return redis.call('ZCARD', 'pl:timers')", "0"})) >
-        0);
+  CHECK(count_in_db(0, "redis.call('ZCARD', 'pl:timers')") > 0);
+  CHECK(count_in_db(1, "redis.call('ZCARD', 'pl:timers')") > 0);
   const auto due = t.due(kTimerT0 + 100, 1000);
   REQUIRE(due.size() == 20);
   for (size_t i = 1; i < due.size(); ++i) CHECK(due[i - 1].due <= due[i].due);  // earliest first
