@@ -40,6 +40,14 @@ std::shared_ptr<const std::string> inbox_frame(const std::string& sub_id, bool u
   return std::make_shared<const std::string>(notification("inbox", w.str()));
 }
 
+// A DELETE carries only the id: the subscriber may no longer be allowed to
+// read the rest.
+std::shared_ptr<const std::string> delete_frame(const std::string& sub_id, const std::string& id) {
+  JsonWriter w;
+  w.begin_object().field("id", id).end_object();
+  return inbox_frame(sub_id, false, w.str(), wall_now());
+}
+
 // Starts `coro` on `ex` later, never inline (the caller holds locks).
 template <class F>
 void spawn(const asio::any_io_executor& ex, F coro) {
@@ -55,8 +63,44 @@ std::string new_subscription_id() {
 
 }  // namespace
 
-InboxManager::InboxManager(Engine& engine, View view, size_t per_socket)
-    : engine_(engine), view_(std::move(view)), per_socket_(per_socket) {}
+std::optional<uint64_t> InboxReported::version(const std::string& id) const {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return std::nullopt;
+  return it->second.version;
+}
+
+std::optional<std::string> InboxReported::put(const std::string& id, uint64_t version,
+                                              Millis updated_at) {
+  std::optional<std::string> dropped;
+  auto it = by_id_.find(id);
+  if (it != by_id_.end()) {
+    by_age_.erase({it->second.updated_at, id});
+  } else {
+    if (cap_ > 0 && by_id_.size() >= cap_) {
+      auto oldest = by_age_.begin();
+      dropped = oldest->second;
+      by_id_.erase(oldest->second);
+      by_age_.erase(oldest);
+    }
+    it = by_id_.emplace(id, Entry{}).first;
+  }
+  it->second = Entry{version, updated_at};
+  by_age_.emplace(updated_at, id);
+  return dropped;
+}
+
+void InboxReported::erase(const std::string& id) {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return;
+  by_age_.erase({it->second.updated_at, id});
+  by_id_.erase(it);
+}
+
+InboxManager::InboxManager(Engine& engine, View view, size_t per_socket, size_t max_reported)
+    : engine_(engine),
+      view_(std::move(view)),
+      per_socket_(per_socket),
+      max_reported_(max_reported) {}
 
 asio::awaitable<Result<std::pair<std::vector<Conversation>, uint64_t>>> InboxManager::snapshot(
     Engine& engine, const Identity& who, const params::ListFilter& filter, size_t limit) {
@@ -85,6 +129,7 @@ asio::awaitable<Result<std::string>> InboxManager::subscribe(std::shared_ptr<Con
   sub->who = who;
   sub->filter = p.filter;
   sub->limit = p.limit;
+  sub->reported = InboxReported(max_reported_);
   {
     std::lock_guard lock(mu_);
     auto& mine = by_conn_[conn.get()];
@@ -108,7 +153,8 @@ asio::awaitable<Result<std::string>> InboxManager::subscribe(std::shared_ptr<Con
   }
   {
     std::lock_guard lock(mu_);
-    for (const auto& c : snap->first) sub->reported[c.id] = c.version;
+    // At most `limit` rows, fewer than the cap: nothing is dropped.
+    for (const auto& c : snap->first) sub->reported.put(c.id, c.version, c.updated_at);
     sub->started = true;
     for (const auto& id : sub->pending) schedule_locked(sub->tenant, id);
     sub->pending.clear();
@@ -216,9 +262,7 @@ void InboxManager::apply_locked(Sub& sub, const std::string& id, const Conversat
   }
   auto conn = sub.conn.lock();
   if (!conn) return;
-  auto it = sub.reported.find(id);
-  std::optional<uint64_t> reported;
-  if (it != sub.reported.end()) reported = it->second;
+  const std::optional<uint64_t> reported = sub.reported.version(id);
   rules::InboxSeen seen;
   if (conv) {
     seen.exists = true;
@@ -229,17 +273,16 @@ void InboxManager::apply_locked(Sub& sub, const std::string& id, const Conversat
     case rules::InboxChange::none:
       return;
     case rules::InboxChange::upsert:
-      sub.reported[id] = conv->version;
+      // At the cap the oldest reported one is dropped: DELETEd first, so
+      // the subscriber never holds more than the cap.
+      if (auto dropped = sub.reported.put(id, conv->version, conv->updated_at))
+        conn->push(delete_frame(sub.id, *dropped));
       conn->push(inbox_frame(sub.id, true, view_(*conv, sub.who), conv->updated_at));
       return;
-    case rules::InboxChange::remove: {
+    case rules::InboxChange::remove:
       sub.reported.erase(id);
-      // Only the id: the subscriber may no longer be allowed to read it.
-      JsonWriter w;
-      w.begin_object().field("id", id).end_object();
-      conn->push(inbox_frame(sub.id, false, w.str(), wall_now()));
+      conn->push(delete_frame(sub.id, id));
       return;
-    }
   }
 }
 
@@ -281,8 +324,9 @@ asio::awaitable<void> InboxManager::resync(SubPtr sub) {
         listed.insert(c.id);
         apply_locked(*sub, c.id, &c);
       }
-      for (const auto& [id, version] : sub->reported)
+      sub->reported.for_each_id([&](const std::string& id) {
         if (!listed.count(id)) schedule_locked(sub->tenant, id);
+      });
     } else {
       // Storage is away; the link's return reports another gap.
       spdlog::warn("inbox: resync of {} failed: {}", sub->id, snap.error().message);

@@ -27,6 +27,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -39,11 +41,43 @@
 
 namespace parley {
 
+// The conversations one inbox subscription reports, each with the version
+// and updatedAt it was last pushed with: at most `cap` of them. Reporting
+// one more drops the one with the oldest updatedAt (ties: the smallest id),
+// which the subscription then DELETEs (docs/protocol.md, subscribeInbox).
+class InboxReported {
+ public:
+  explicit InboxReported(size_t cap) : cap_(cap) {}
+
+  // The version last pushed for `id`; nullopt when it is not reported.
+  std::optional<uint64_t> version(const std::string& id) const;
+  // Records a push of `id`. When `id` is new and `cap` are reported, the
+  // oldest is dropped first and its id returned.
+  std::optional<std::string> put(const std::string& id, uint64_t version, Millis updated_at);
+  void erase(const std::string& id);
+  size_t size() const { return by_id_.size(); }
+  template <class F>
+  void for_each_id(F&& f) const {
+    for (const auto& [id, entry] : by_id_) f(id);
+  }
+
+ private:
+  struct Entry {
+    uint64_t version = 0;
+    Millis updated_at = 0;
+  };
+  size_t cap_;
+  std::unordered_map<std::string, Entry> by_id_;
+  std::set<std::pair<Millis, std::string>> by_age_;  // oldest first
+};
+
 class InboxManager : public ChangeListener, public std::enable_shared_from_this<InboxManager> {
  public:
   // The Conversation object as a user sees it (serialized).
   using View = std::function<std::string(const Conversation&, const Identity&)>;
-  InboxManager(Engine& engine, View view, size_t per_socket);
+  // How many conversations one subscription reports at most (InboxReported).
+  static constexpr size_t kMaxReported = 1000;
+  InboxManager(Engine& engine, View view, size_t per_socket, size_t max_reported = kMaxReported);
 
   // subscribeInbox: the result JSON {subscriptionId, snapshot: {data, total}},
   // or the error (413 over the per-socket limit, 503 from storage).
@@ -76,8 +110,8 @@ class InboxManager : public ChangeListener, public std::enable_shared_from_this<
     bool started = false;             // the snapshot is taken: changes are pushed
     bool resync_after_start = false;  // a gap came before the snapshot was in
     bool resyncing = false, resync_again = false;
-    std::unordered_map<std::string, uint64_t> reported;  // id -> version pushed
-    std::unordered_set<std::string> pending;             // changed before start
+    InboxReported reported{kMaxReported};
+    std::unordered_set<std::string> pending;  // changed before start
   };
   using SubPtr = std::shared_ptr<Sub>;
   struct Tenant {
@@ -99,6 +133,7 @@ class InboxManager : public ChangeListener, public std::enable_shared_from_this<
   Engine& engine_;
   const View view_;
   const size_t per_socket_;
+  const size_t max_reported_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Tenant> tenants_;
   std::unordered_map<std::string, SubPtr> by_id_;

@@ -3,6 +3,7 @@
 // state (intermediate ones may be coalesced away), so each step waits for
 // the push that shows it before the next step.
 #include <functional>
+#include <map>
 #include <set>
 
 #include "redis_support.hpp"
@@ -277,6 +278,56 @@ TEST_CASE("countConversations: by state and status, within the caller's read rul
   CHECK(carl->call("countConversations").get_int("/total") == 1);
   expect_error(*alice, "countConversations", obj({{"filter", raw(R"({"state":"NOPE"})")}}),
                -32602);
+}
+
+TEST_CASE("inbox: a subscription reports at most 1000 conversations; one more DELETEs the oldest") {
+  // No rate limit in the way of a thousand creations, and room for alice's
+  // pushes while she reads none.
+  BrokerProcess broker(jwt_args({"--rate-per-sec", "1000000", "--rate-burst", "1000000",
+                                 "--max-outbound-bytes", "67108864"}));
+  const uint16_t port = broker.port();
+  auto ann = login(port, "ann", "consumer", "acme");
+  auto alice = login(port, "alice", "agent", "acme");
+  const std::string sid = subscribe_inbox(*alice).get_string("/subscriptionId");
+
+  constexpr size_t kCap = 1000;
+  std::vector<std::string> created;
+  for (size_t i = 0; i <= kCap; ++i) created.push_back(create_conversation(*ann).get_string("/id"));
+  // Every creation is pushed; at the 1001st the one reported with the
+  // oldest updatedAt is DELETEd (before that UPSERT).
+  std::map<std::string, int64_t> updated;  // UPSERTed id -> updatedAt
+  std::vector<std::string> deleted;
+  std::string newcomer;  // the UPSERT right after the DELETE: the one that made room
+  while (updated.size() < created.size()) {
+    Json p = alice->expect_push("inbox").at("/params");
+    REQUIRE(p.get_string("/subscriptionId") == sid);
+    const std::string id = p.get_string("/conversation/id");
+    if (upsert(p)) {
+      CHECK(updated.count(id) == 0);
+      updated[id] = p.get_int("/updatedAt");
+      if (!deleted.empty() && newcomer.empty()) newcomer = id;
+    } else {
+      REQUIRE(updated.count(id) == 1);  // only what it reported
+      deleted.push_back(id);
+    }
+  }
+  REQUIRE(deleted.size() == 1);
+  REQUIRE(!newcomer.empty());
+  // It had the oldest updatedAt of the 1000 reported before the newcomer.
+  for (const auto& [id, at] : updated)
+    if (id != newcomer) CHECK(updated[deleted[0]] <= at);
+
+  // The dropped one changes: it is reported again, and another goes.
+  const std::string dropped = deleted[0];
+  send_message(*ann, dropped, "back on top");
+  Json back = expect_inbox(*alice, sid, dropped, upsert, [&](const Json& p) {
+    if (removal(p)) {
+      CHECK(p.get_string("/conversation/id") != dropped);
+      deleted.push_back(p.get_string("/conversation/id"));
+    }
+  });
+  CHECK(back.get_string("/conversation/lastMessage/text") == "back on top");
+  CHECK(deleted.size() == 2);
 }
 
 TEST_CASE("redis: an inbox on node 2 sees a conversation and its message made on node 1") {
