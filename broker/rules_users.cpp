@@ -31,34 +31,45 @@ Result<const Member*> own_member(const Conversation& c, const Identity& who) {
   return m;
 }
 
-Result<Decision> save_draft(const Conversation& c, const Identity& who, const std::string& text,
-                            Millis now) {
+namespace {
+
+// A decision that changes only the caller's own Member entry (saveDraft,
+// archiveConversation): 403 for a non-member; a noop when `same` holds for
+// its entry; with `locked_refused`, 409 when LOCKED; else `change` applied to
+// its entry in a copy of the conversation.
+template <class Same, class Change>
+Result<Decision> change_own_member(const Conversation& c, const Identity& who, bool locked_refused,
+                                   Same same, Change change) {
   auto m = own_member(c, who);
   if (!m) return std::move(m).error();
   Decision d;
-  if ((*m)->draft == text) {
+  if (same(**m)) {
     d.noop = true;
     return d;
   }
-  if (c.state == ConvState::locked) return conflict("LOCKED", "conversation is LOCKED");
+  if (locked_refused && c.state == ConvState::locked)
+    return conflict("LOCKED", "conversation is LOCKED");
   d.next = c;
-  Member* mine = d.next.member(who.user_id);
-  mine->draft = text;
-  mine->draft_at = text.empty() ? 0 : now;
+  change(*d.next.member(who.user_id));
   return d;
 }
 
+}  // namespace
+
+Result<Decision> save_draft(const Conversation& c, const Identity& who, const std::string& text,
+                            Millis now) {
+  return change_own_member(
+      c, who, /*locked_refused=*/true, [&](const Member& m) { return m.draft == text; },
+      [&](Member& m) {
+        m.draft = text;
+        m.draft_at = text.empty() ? 0 : now;
+      });
+}
+
 Result<Decision> archive(const Conversation& c, const Identity& who, bool archived) {
-  auto m = own_member(c, who);
-  if (!m) return std::move(m).error();
-  Decision d;
-  if ((*m)->archived == archived) {
-    d.noop = true;
-    return d;
-  }
-  d.next = c;
-  d.next.member(who.user_id)->archived = archived;
-  return d;
+  return change_own_member(
+      c, who, /*locked_refused=*/false, [&](const Member& m) { return m.archived == archived; },
+      [&](Member& m) { m.archived = archived; });
 }
 
 }  // namespace parley::rules
