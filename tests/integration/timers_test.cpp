@@ -69,9 +69,11 @@ TEST_CASE("automatic lock: CLOSE with --lock-after-sec 1 becomes LOCKED; subscri
   alice->call("join", by_id);
   subscribe(*ann, id);
   CHECK(alice->call("closeConversation", by_id).get_string("/state") == "CLOSE");
+  alice->call("setNote", obj({{"conversationId", id}, {"text", "closed, not locked yet"}}));
   std::vector<Json> seen = events_until(*ann, id, locked_event, Millis(15000));
-  CHECK(seen.back().is_null("/from"));
+  CHECK(seen.back().is_null("/from"));  // the system's event
   CHECK(state_of(*ann, id) == "LOCKED");
+  expect_error(*alice, "setNote", obj({{"conversationId", id}, {"text", "too late"}}), 409);
 }
 
 TEST_CASE("automatic lock: a conversation reopened before its lock stays OPEN") {

@@ -1,7 +1,7 @@
 // The contact-centre workflow end to end over real WebSockets: a consumer's
 // chat greeted by a bot, routed to a skill, taken from the queue, noted,
-// transferred, closed into a post-survey, rated, locked; the automatic
-// lock; and a consumer stepping up to its logged-in self.
+// transferred, closed into a post-survey, rated, locked (the automatic lock:
+// timers_test.cpp); and a consumer stepping up to its logged-in self.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -139,29 +139,6 @@ TEST_CASE("a chat from greeting to lock: bot, skill, queue, note, transfer, surv
   CHECK(final_state.get_string("/csat/csatStatus") == "FILLED");
   CHECK(final_state.get_string("/dialogs/0/closedCause") == "solved");
   CHECK(final_state.get_string("/dialogs/1/state") == "CLOSE");
-}
-
-TEST_CASE("the automatic lock: lockAfter seconds after CLOSE, as a system event") {
-  BrokerProcess broker(jwt_args({"--lock-after-sec", "1"}));
-  auto ann = login(broker.port(), "ann");
-  auto alice = login(broker.port(), "alice", "agent");
-  const std::string id = create_conversation(*ann).get_string("/id");
-  const std::string by_id = obj({{"conversationId", id}});
-  alice->call("join", by_id);
-  subscribe(*ann, id);
-  CHECK(alice->call("closeConversation", by_id).get_string("/state") == "CLOSE");
-  alice->call("setNote", obj({{"conversationId", id}, {"text", "closed, not locked yet"}}));
-  std::vector<Json> seen = events_until(
-      *ann, id,
-      [](const Json& e) {
-        return e.get_string("/type") == "state.changed" && e.get_string("/body/to") == "LOCKED";
-      },
-      Millis(15000));
-  const Json& locked = seen.back();
-  CHECK(locked.get_string("/type") == "state.changed");
-  CHECK(locked.is_null("/from"));
-  CHECK(ann->call("getConversation", by_id).get_string("/state") == "LOCKED");
-  expect_error(*alice, "setNote", obj({{"conversationId", id}, {"text", "too late"}}), 409);
 }
 
 TEST_CASE("consumerTakeover: the logged-in consumer takes over the anonymous one's chat") {
