@@ -34,6 +34,16 @@ Json expect_inbox(WsClient& client, const std::string& sub, const std::string& i
 bool upsert(const Json& p) { return p.get_string("/change") == "UPSERT"; }
 bool removal(const Json& p) { return p.get_string("/change") == "DELETE"; }
 
+// An UPSERT whose conversation has the object `object` (not null) with
+// `key` equal to `value`: upsert_where("lastMessage", "text", "hi").
+std::function<bool(const Json&)> upsert_where(const std::string& object, const std::string& key,
+                                              const std::string& value) {
+  return [=](const Json& p) {
+    const std::string at = "/conversation/" + object;
+    return upsert(p) && !p.is_null(at) && p.get_string(at + "/" + key) == value;
+  };
+}
+
 // subscribeInbox; returns the result.
 Json subscribe_inbox(WsClient& client, std::string params = "{}") {
   Json r = client.call("subscribeInbox", std::move(params));
@@ -80,32 +90,15 @@ TEST_CASE("inbox: an agent console sees create, message, assignment, transfer, c
 
   // A message: UPSERT with it as lastMessage.
   send_message(*ann, id, "Where is my parcel?");
-  expect_inbox(
-      *alice, sid, id,
-      [](const Json& p) {
-        return upsert(p) && !p.is_null("/conversation/lastMessage") &&
-               p.get_string("/conversation/lastMessage/text") == "Where is my parcel?";
-      },
-      same_tenant);
+  expect_inbox(*alice, sid, id, upsert_where("lastMessage", "text", "Where is my parcel?"),
+               same_tenant);
 
   // Assignment, then a transfer accepted by bob.
   alice->call("assign", obj({{"conversationId", id}, {"userId", "alice"}}));
-  expect_inbox(
-      *alice, sid, id,
-      [](const Json& p) {
-        return upsert(p) && !p.is_null("/conversation/assignedAgent") &&
-               p.get_string("/conversation/assignedAgent/userId") == "alice";
-      },
-      same_tenant);
+  expect_inbox(*alice, sid, id, upsert_where("assignedAgent", "userId", "alice"), same_tenant);
   alice->call("transfer", obj({{"conversationId", id}, {"agentId", "bob"}}));
   bob->call("join", obj({{"conversationId", id}}));
-  expect_inbox(
-      *alice, sid, id,
-      [](const Json& p) {
-        return upsert(p) && !p.is_null("/conversation/assignedAgent") &&
-               p.get_string("/conversation/assignedAgent/userId") == "bob";
-      },
-      same_tenant);
+  expect_inbox(*alice, sid, id, upsert_where("assignedAgent", "userId", "bob"), same_tenant);
 
   // Closed: no longer OPEN, so DELETE, carrying only the id.
   bob->call("closeConversation", obj({{"conversationId", id}}));
@@ -149,13 +142,8 @@ TEST_CASE("inbox: a consumer sees only its own conversations and nothing agents-
   alice->call("join", obj({{"conversationId", mine}}));
   alice->call("sendPrivateMessage", obj({{"conversationId", mine}, {"text", "secret plan"}}));
   send_message(*alice, mine, "public reply");
-  Json shown = expect_inbox(
-      *ann, sid, mine,
-      [](const Json& p) {
-        return upsert(p) && !p.is_null("/conversation/lastMessage") &&
-               p.get_string("/conversation/lastMessage/text") == "public reply";
-      },
-      never_leaks);
+  Json shown = expect_inbox(*ann, sid, mine, upsert_where("lastMessage", "text", "public reply"),
+                            never_leaks);
   // unread is ann's own.
   CHECK(shown.get_int("/conversation/unread") >= 1);
   // A consumer's snapshot holds its own conversations only.
@@ -339,10 +327,7 @@ TEST_CASE("redis: an inbox on node 2 sees a conversation and its message made on
   const std::string id = create_conversation(*ann).get_string("/id");
   expect_inbox(*alice, sid, id, upsert);
   send_message(*ann, id, "sent on node 1");
-  expect_inbox(*alice, sid, id, [](const Json& p) {
-    return upsert(p) && !p.is_null("/conversation/lastMessage") &&
-           p.get_string("/conversation/lastMessage/text") == "sent on node 1";
-  });
+  expect_inbox(*alice, sid, id, upsert_where("lastMessage", "text", "sent on node 1"));
   // And a count and a search on node 2 see it too.
   CHECK(alice->call("countConversations").get_int("/total") == 1);
   CHECK(alice->call("searchConversations", obj({{"q", "NODE"}})).size("/data") == 1);
