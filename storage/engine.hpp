@@ -13,7 +13,8 @@
 //  3. Ordered hand-off. The sink receives every committed event exactly once
 //     per node that watches the conversation, in seq order per conversation
 //     (a shared engine may lose pub/sub messages: it then says so through
-//     EventSink::on_gap and the hub re-reads the log).
+//     EventSink::on_gap and the hub re-reads the log). Item 15 adds a second,
+//     earlier copy of the events append() committed on this node.
 //  4. Epoch. `Conversation::epoch` is set at creation and changes only when
 //     the engine lost the conversation's log; a subscriber holding an old
 //     epoch must refetch.
@@ -100,6 +101,15 @@
 //     the tenant may have changed. An unwatched tenant costs its commits
 //     nothing beyond, for a shared engine, one PUBLISH to a channel nobody
 //     listens to.
+// 15. Local hand-off. When append() returns a commit (not a duplicate) of a
+//     conversation this node watches, this node's sink has already received
+//     its event, from the caller's thread. A shared engine also hands the
+//     same event to the sink again through pub/sub (a second copy, same
+//     seq and epoch), and copies from commits that finished on different
+//     threads may reach the sink out of seq order: ordered hand-off
+//     (item 3) holds for the pub/sub copies, and the sink drops a seq it
+//     already has and holds one that comes early until the seqs before it
+//     arrive (by pub/sub, in order; or on_gap says they were lost).
 // All calls may be made from any thread; the awaitables resume on the
 // caller's executor.
 #pragma once
@@ -141,7 +151,8 @@ struct Signal {
 };
 
 // Where committed events go (the hub). Called in seq order per conversation,
-// from whichever thread committed (memory) or read pub/sub (shared engines);
+// from whichever thread committed (memory) or read pub/sub (shared engines),
+// plus the early local copies of item 15 (duplicates, maybe out of order);
 // implementations must be thread-safe and must not call back into the engine
 // synchronously.
 class EventSink {
