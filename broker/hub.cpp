@@ -292,32 +292,61 @@ uint64_t Hub::release_early(const ConvKey& key, Topic& topic) {
 
 void Hub::on_events(const ConvKey& key, const std::string& epoch,
                     const std::vector<EventPtr>& events) {
+  accept(key, epoch, events, false);
+}
+
+void Hub::on_local_events(const ConvKey& key, const std::string& epoch,
+                          const std::vector<EventPtr>& events) {
+  accept(key, epoch, events, true);
+}
+
+void Hub::hold_early(const ConvKey& key, Topic& topic, const EventPtr& e, uint64_t& delivered) {
+  auto pos = std::lower_bound(topic.early.begin(), topic.early.end(), e->seq,
+                              [](const EventPtr& a, uint64_t seq) { return a->seq < seq; });
+  if (pos == topic.early.end() || (*pos)->seq != e->seq) topic.early.insert(pos, e);
+  // Bounded: past the replay limit the subscriptions get everything as it
+  // is and re-read the holes themselves.
+  if (topic.early.size() > limits_.replay_events) delivered += release_early(key, topic);
+}
+
+void Hub::accept(const ConvKey& key, const std::string& epoch, const std::vector<EventPtr>& events,
+                 bool local) {
   auto& shard = shard_for(key);
   std::lock_guard lock(shard.mu);
   auto it = shard.topics.find(key);
   if (it == shard.topics.end()) {
-    // Nobody here watches it (a local commit: shared engines send nothing
-    // else for an unwatched conversation).
+    // Nobody here watches it (a local commit, or a pub/sub message that
+    // crossed an unwatch).
     metrics_.events_committed.fetch_add(events.size(), std::memory_order_relaxed);
     return;
   }
   Topic& topic = it->second;
   uint64_t delivered = 0;
   for (const auto& e : events) {
-    if (topic.fanned != 0 && epoch == topic.epoch) {
-      if (e->seq <= topic.fanned) continue;  // the second copy of an event
-      if (e->seq > topic.fanned + 1) {
-        // Early: the events before it are on their way. Bounded: past the
-        // replay limit the subscriptions get everything as it is and
-        // re-read the holes themselves.
-        auto pos = std::lower_bound(
-            topic.early.begin(), topic.early.end(), e->seq,
-            [](const EventPtr& a, uint64_t seq) { return a->seq < seq; });
-        if (pos == topic.early.end() || (*pos)->seq != e->seq) topic.early.insert(pos, e);
-        if (topic.early.size() > limits_.replay_events) delivered += release_early(key, topic);
+    if (topic.fanned == 0) {
+      // No position yet (a new topic, or pub/sub lost events): the pub/sub
+      // stream sets it, as it carries every event from here on in order. A
+      // local copy waits for it; what waited and comes before the first
+      // pub/sub copy goes out first (its pub/sub copy predates the
+      // channel's subscription or was lost; the subscriptions see the holes).
+      if (local) {
+        if (!topic.early.empty() && topic.epoch != epoch) delivered += release_early(key, topic);
+        topic.epoch = epoch;
+        hold_early(key, topic, e, delivered);
         continue;
       }
-    } else if (!topic.early.empty()) {
+      if (!topic.early.empty() && topic.epoch != epoch) delivered += release_early(key, topic);
+      while (!topic.early.empty() && topic.early.front()->seq < e->seq) {
+        delivered += fan_out(key, topic, epoch, topic.early.front());
+        topic.early.erase(topic.early.begin());
+      }
+    } else if (epoch == topic.epoch) {
+      if (e->seq <= topic.fanned) continue;  // the second copy of an event
+      if (e->seq > topic.fanned + 1) {       // early: the events before it are on their way
+        hold_early(key, topic, e, delivered);
+        continue;
+      }
+    } else {
       delivered += release_early(key, topic);  // a new epoch: the subscriptions reset
     }
     delivered += fan_out(key, topic, epoch, e);
