@@ -73,6 +73,6 @@ TEST_CASE("redis: both nodes publish into one conversation; every subscriber see
     auto extra = w->read_frame(Millis(300));
     CHECK_MESSAGE(!extra, (extra ? extra->frame() : std::string()));
   }
-  Json page = ann->call("queryMessages", obj({{"conversationId", id}, {"limit", 500}}));
+  Json page = ann->call("queryMessages", obj({{"conversationId", id}, {"limit", 200}}));
   CHECK(page.get_int("/lastSeq") == last);
 }
