@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <mutex>
@@ -191,5 +193,46 @@ TEST_CASE("hub: a subscriber that joins late continues from its replay without a
   f.pubsub(4);
   CHECK(c->seqs() == upto(4));
   CHECK(f.conns[0]->seqs() == upto(4));
+  f.hub.remove(s);
+}
+
+TEST_CASE("hub: on_gap releases what waited; the subscriptions re-read the hole once") {
+  Fixture f;
+  // The log holds seqs 1..3 (a conversation created with three events).
+  CreateRequest rq;
+  rq.record.tenant = f.key.tenant;
+  rq.record.id = f.key.id;
+  for (int i = 0; i < 3; ++i) {
+    EventDraft d;
+    d.type = "message";
+    d.from_role = "SYSTEM";
+    d.body = R"({"text":"x"})";
+    rq.events.push_back(d);
+  }
+  std::string epoch;
+  boost::asio::co_spawn(
+      f.io,
+      [&]() -> boost::asio::awaitable<void> {
+        auto c = co_await f.engine.create(std::move(rq));
+        REQUIRE(c.ok());
+        epoch = c->record.epoch;
+      },
+      boost::asio::detached);
+  f.io.run();
+  f.io.restart();
+  REQUIRE(!epoch.empty());
+  auto c = std::make_shared<RecordingConnection>(f.io.get_executor());
+  auto s = f.hub.add(f.key, c, Audience::agents, "u");
+  s->start(epoch, 0, {});
+  f.hub.on_events(f.key, epoch, {event(1)});
+  f.hub.on_local_events(f.key, epoch, {event(3)});  // 2's pub/sub copy was lost
+  CHECK(c->seqs() == upto(1));
+  f.hub.on_gap(f.key);  // the engine says so
+  f.io.run();           // the refill reads 2 and 3 from the log
+  CHECK(c->seqs() == upto(3));
+  // Pub/sub goes on after the gap: the copy of 3 and then 4.
+  f.hub.on_events(f.key, epoch, {event(3)});
+  f.hub.on_events(f.key, epoch, {event(4)});
+  CHECK(c->seqs() == upto(4));
   f.hub.remove(s);
 }
