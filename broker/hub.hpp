@@ -91,6 +91,8 @@ class Hub : public EventSink {
 
   void on_events(const ConvKey& key, const std::string& epoch,
                  const std::vector<EventPtr>& events) override;
+  void on_local_events(const ConvKey& key, const std::string& epoch,
+                       const std::vector<EventPtr>& events) override;
   void on_signal(const ConvKey& key, const Signal& signal) override;
   void on_gap(const ConvKey& key) override;
   void on_changed(const ConvKey& key, bool erased) override;
@@ -103,8 +105,23 @@ class Hub : public EventSink {
   const Limits& limits() const { return limits_; }
 
  private:
+  // A topic also orders what reaches its subscriptions. A shared engine
+  // hands an event committed here to the sink twice (at commit, on the
+  // committing thread, then its pub/sub copy), and commits finishing on two
+  // io threads may arrive out of order (engine.hpp, contract 15). `fanned`
+  // is the highest seq fanned out in `epoch` (0: not known yet): a copy at
+  // or below it is dropped with one comparison, instead of a hundred
+  // subscriptions each taking its lock to drop it; one past fanned + 1 waits
+  // in `early` for the events before it, which are on their way (pub/sub
+  // carries every event in order; a lost pub/sub message is an on_gap,
+  // which releases `early`). While fanned is 0, the first pub/sub copy
+  // sets it and local copies wait for it, so a local copy never makes the
+  // subscriptions re-read the log only because it overtook its elders.
   struct Topic {
     std::vector<std::shared_ptr<Subscription>> subs;
+    std::string epoch;
+    uint64_t fanned = 0;
+    std::vector<EventPtr> early;  // sorted by seq, all past fanned + 1, of `epoch`
   };
   struct Shard {
     mutable std::mutex mu;
@@ -115,6 +132,16 @@ class Hub : public EventSink {
   // shard lock while they act on each subscription (the fan-out walks the
   // list under the lock instead).
   std::vector<std::shared_ptr<Subscription>> subscribers(const ConvKey& key);
+  // Both copies of an event (contract 15) go through here: see Topic.
+  // `local`: the early copy (on_local_events).
+  void accept(const ConvKey& key, const std::string& epoch, const std::vector<EventPtr>& events,
+              bool local);
+  void hold_early(const ConvKey& key, Topic& topic, const EventPtr& e, uint64_t& delivered);
+  // Offers `e` to every subscription of `topic`; returns the frames pushed.
+  uint64_t fan_out(const ConvKey& key, Topic& topic, const std::string& epoch, const EventPtr& e);
+  // Hands what `early` holds to the subscriptions as it is (they re-read
+  // any hole) and forgets the topic's position.
+  uint64_t release_early(const ConvKey& key, Topic& topic);
 
   Engine& engine_;
   Metrics& metrics_;

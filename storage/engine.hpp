@@ -13,7 +13,8 @@
 //  3. Ordered hand-off. The sink receives every committed event exactly once
 //     per node that watches the conversation, in seq order per conversation
 //     (a shared engine may lose pub/sub messages: it then says so through
-//     EventSink::on_gap and the hub re-reads the log).
+//     EventSink::on_gap and the hub re-reads the log). Item 15 adds, with a
+//     shared engine, an earlier copy of what append() committed on this node.
 //  4. Epoch. `Conversation::epoch` is set at creation and changes only when
 //     the engine lost the conversation's log; a subscriber holding an old
 //     epoch must refetch.
@@ -100,6 +101,16 @@
 //     the tenant may have changed. An unwatched tenant costs its commits
 //     nothing beyond, for a shared engine, one PUBLISH to a channel nobody
 //     listens to.
+// 15. Local hand-off. When append() returns a commit (not a duplicate),
+//     this node's sink has already been given its event, from the caller's
+//     thread: the memory engine by on_events (item 3; it has no other
+//     copy), a shared engine by EventSink::on_local_events, before the
+//     on_events copy that pub/sub brings every node, this one included.
+//     So the sink may get an event twice (the same seq and epoch), and the
+//     local copies of commits that finished on different threads may come
+//     out of seq order, or after their pub/sub copy: the sink drops a seq it
+//     already has and holds one that comes early until the seqs before it
+//     arrive (pub/sub brings them in order, or on_gap says they were lost).
 // All calls may be made from any thread; the awaitables resume on the
 // caller's executor.
 #pragma once
@@ -149,6 +160,11 @@ class EventSink {
   virtual ~EventSink() = default;
   virtual void on_events(const ConvKey& key, const std::string& epoch,
                          const std::vector<EventPtr>& events) = 0;
+  // Contract 15: a shared engine's early copy of events append() committed
+  // on this node, on the committing thread. Not ordered with on_events nor
+  // between threads; on_events brings the same events again.
+  virtual void on_local_events(const ConvKey& /*key*/, const std::string& /*epoch*/,
+                               const std::vector<EventPtr>& /*events*/) {}
   virtual void on_signal(const ConvKey& key, const Signal& signal) = 0;
   // Events may have been missed for `key` (pub/sub dropped); re-read the log.
   virtual void on_gap(const ConvKey& key) = 0;

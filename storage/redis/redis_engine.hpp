@@ -74,6 +74,10 @@
 //
 // PUB/SUB. Every committed event is PUBLISHed by the script that committed
 // it, on the conversation's channel, as "E", epoch, events (redis_codec.hpp).
+// append() also hands its event to this node's sink as soon as the reply
+// arrives, on the caller's thread (contract 15): the hot path's fan-out runs
+// on the io thread that committed, not on the engine's thread, and the
+// pub/sub copy that follows is dropped here by seq (broker/hub.hpp).
 // Each shard has one pub/sub connection; watch()/unwatch() (the hub's first
 // and last local subscriber) SUBSCRIBE/UNSUBSCRIBE the channel. Until Redis
 // confirms a SUBSCRIBE, operations on that conversation wait (SubscribeGate),

@@ -455,6 +455,11 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
   c.seq = ev.seq;
   c.ts = ev.ts;
   c.events.push_back(std::make_shared<const Event>(std::move(ev)));
+  // Contract 15: this node's subscribers get the event now, on the thread
+  // that committed it, rather than through pub/sub and the engine's own
+  // thread. The pub/sub copy, for the other nodes, reaches this node's hub
+  // too, which drops it by seq.
+  if (EventSink* sink = sink_.load()) sink->on_local_events(key, c.record.epoch, c.events);
   // The tenant's listing lives elsewhere: move it after. The message is
   // committed whatever happens here (list() repairs a lagging index).
   if (!same_shard) co_await index_updated(key.tenant, key.id, c.ts);

@@ -11,6 +11,7 @@
 
 #include "engine_contract.hpp"
 #include "engine_contract_inbox.hpp"
+#include "engine_contract_local.hpp"
 #include "memory_engine.hpp"
 
 namespace {
@@ -26,6 +27,7 @@ struct MemoryFactory {
 
 PARLEY_ENGINE_CONTRACT(MemoryFactory)
 PARLEY_ENGINE_CONTRACT_INBOX(MemoryFactory)
+PARLEY_ENGINE_CONTRACT_LOCAL(MemoryFactory)
 
 TEST_CASE("memory: identity and readiness") {
   MemoryEngine engine;

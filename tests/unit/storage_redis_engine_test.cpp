@@ -8,6 +8,7 @@
 
 #include "engine_contract.hpp"
 #include "engine_contract_inbox.hpp"
+#include "engine_contract_local.hpp"
 #include "redis/redis_engine.hpp"
 #include "storage_redis_server.hpp"
 
@@ -56,6 +57,7 @@ struct RedisFactory {
 
 PARLEY_ENGINE_CONTRACT(RedisFactory)
 PARLEY_ENGINE_CONTRACT_INBOX(RedisFactory)
+PARLEY_ENGINE_CONTRACT_LOCAL(RedisFactory)
 
 TEST_CASE("redis engine: two nodes on one Redis see each other's events in order") {
   RedisFactory::reset();

@@ -1,0 +1,238 @@
+// The hub with two copies of each event (engine.hpp, contract 15): the
+// early local copy from the committing thread and the pub/sub copy. Every
+// subscriber gets each seq once, in order, whatever the interleaving, and
+// an early event waits for the ones before it instead of sending each
+// subscription to re-read the log.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "hub.hpp"
+#include "memory_engine.hpp"
+
+namespace {
+
+using namespace parley;
+
+// A socket that records the frames pushed to it.
+class RecordingConnection : public Connection {
+ public:
+  explicit RecordingConnection(boost::asio::any_io_executor ex) : ex_(std::move(ex)) {}
+  const std::optional<Identity>& identity() const override { return who_; }
+  void set_identity(Identity who) override { who_ = std::move(who); }
+  bool push(std::shared_ptr<const std::string> frame) override {
+    std::lock_guard lk(mu_);
+    frames_.push_back(*frame);
+    return true;
+  }
+  Status admit_request() override { return Ok{}; }
+  void close(uint16_t, std::string_view) override {}
+  boost::asio::any_io_executor executor() const override { return ex_; }
+  const std::string& session_id() const override { return id_; }
+
+  // The seq of every event frame, in push order; -1 for any other frame.
+  std::vector<long> seqs() const {
+    std::lock_guard lk(mu_);
+    std::vector<long> out;
+    for (const auto& f : frames_) {
+      auto at = f.find("\"seq\":");
+      out.push_back(at == std::string::npos ? -1 : std::stol(f.substr(at + 6)));
+    }
+    return out;
+  }
+
+ private:
+  boost::asio::any_io_executor ex_;
+  std::optional<Identity> who_;
+  std::string id_ = "s1";
+  mutable std::mutex mu_;
+  std::vector<std::string> frames_;
+};
+
+EventPtr event(uint64_t seq) {
+  Event e;
+  e.type = "message";
+  e.from_user = "c1";
+  e.from_role = "CONSUMER";
+  e.body = R"({"text":"hi"})";
+  e.seq = seq;
+  e.prev_public_seq = seq - 1;
+  e.ts = 1000 + static_cast<Millis>(seq);
+  return std::make_shared<const Event>(std::move(e));
+}
+
+std::vector<long> upto(long n) {
+  std::vector<long> v;
+  for (long i = 1; i <= n; ++i) v.push_back(i);
+  return v;
+}
+
+struct Fixture {
+  boost::asio::io_context io;
+  MemoryEngine engine;
+  Metrics metrics;
+  Limits limits;
+  Hub hub{engine, metrics, limits};
+  ConvKey key{"t1", "c1"};
+  std::vector<std::shared_ptr<RecordingConnection>> conns;
+  std::vector<std::shared_ptr<Subscription>> subs;
+
+  // `n` live subscribers that have seen nothing yet (horizon 0).
+  void subscribe(int n, Audience a = Audience::agents) {
+    for (int i = 0; i < n; ++i) {
+      auto c = std::make_shared<RecordingConnection>(io.get_executor());
+      auto s = hub.add(key, c, a, "u" + std::to_string(i));
+      s->start("ep", 0, {});
+      conns.push_back(c);
+      subs.push_back(s);
+    }
+  }
+  void local(uint64_t seq) { hub.on_local_events(key, "ep", {event(seq)}); }
+  void pubsub(uint64_t seq) { hub.on_events(key, "ep", {event(seq)}); }
+  ~Fixture() {
+    for (auto& s : subs) hub.remove(s);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("hub: the pub/sub copy of a locally delivered event is dropped") {
+  Fixture f;
+  f.subscribe(3);
+  for (uint64_t s = 1; s <= 5; ++s) f.local(s);
+  for (uint64_t s = 1; s <= 5; ++s) f.pubsub(s);
+  for (const auto& c : f.conns) CHECK(c->seqs() == upto(5));
+  CHECK(f.metrics.events_delivered.load() == 15);
+  CHECK(f.metrics.events_committed.load() == 5);
+}
+
+TEST_CASE("hub: local copies out of order wait for the seqs before them") {
+  Fixture f;
+  f.subscribe(2);
+  f.pubsub(1);
+  f.local(3);  // 2 is still on another thread
+  f.local(4);
+  for (const auto& c : f.conns) CHECK(c->seqs() == upto(1));
+  f.local(2);
+  for (const auto& c : f.conns) CHECK(c->seqs() == upto(4));
+  f.pubsub(2);
+  f.pubsub(3);
+  f.pubsub(4);
+  for (const auto& c : f.conns) CHECK(c->seqs() == upto(4));
+}
+
+TEST_CASE("hub: the pub/sub copy fills the hole before an early local copy") {
+  Fixture f;
+  f.subscribe(1);
+  f.pubsub(1);
+  f.local(3);  // committed here; 2 was committed on another node
+  CHECK(f.conns[0]->seqs() == upto(1));
+  f.pubsub(2);
+  CHECK(f.conns[0]->seqs() == upto(3));
+  f.pubsub(3);
+  CHECK(f.conns[0]->seqs() == upto(3));
+}
+
+TEST_CASE("hub: any interleaving of local and pub/sub copies gives each seq once, in order") {
+  // Two nodes commit into one conversation: this node's events come twice
+  // (local copies in a shuffled order, as from several io threads), the
+  // other node's once; pub/sub brings everything in seq order.
+  std::mt19937 rng(12345);
+  for (int round = 0; round < 50; ++round) {
+    Fixture f;
+    f.subscribe(2);
+    const uint64_t n = 40;
+    std::vector<uint64_t> mine;
+    for (uint64_t s = 1; s <= n; ++s)
+      if (rng() % 2) mine.push_back(s);
+    // Local copies: each within a few places of its commit order.
+    std::vector<uint64_t> locals = mine;
+    for (size_t i = 0; i + 1 < locals.size(); ++i)
+      if (rng() % 3 == 0) std::swap(locals[i], locals[i + 1]);
+    size_t li = 0;
+    uint64_t next_pubsub = 1;
+    while (li < locals.size() || next_pubsub <= n) {
+      // A local copy may come before or after its pub/sub copy.
+      const bool take_local = li < locals.size() && (next_pubsub > n || rng() % 2);
+      if (take_local)
+        f.local(locals[li++]);
+      else
+        f.pubsub(next_pubsub++);
+    }
+    for (const auto& c : f.conns) {
+      std::string got;
+      for (long v : c->seqs()) got += std::to_string(v) + " ";
+      INFO("round " << round << ": " << got);
+      REQUIRE(c->seqs() == upto(static_cast<long>(n)));
+    }
+  }
+}
+
+TEST_CASE("hub: a subscriber that joins late continues from its replay without a hole") {
+  Fixture f;
+  f.subscribe(1);
+  f.local(1);
+  f.local(2);
+  // A second subscriber joins: it read the log up to 2.
+  auto c = std::make_shared<RecordingConnection>(f.io.get_executor());
+  auto s = f.hub.add(f.key, c, Audience::agents, "late");
+  f.pubsub(1);  // the pub/sub copies of 1 and 2 arrive while it replays
+  f.local(3);
+  s->start("ep", 2, {event(1), event(2)});
+  f.pubsub(2);
+  f.pubsub(3);
+  f.local(4);
+  f.pubsub(4);
+  CHECK(c->seqs() == upto(4));
+  CHECK(f.conns[0]->seqs() == upto(4));
+  f.hub.remove(s);
+}
+
+TEST_CASE("hub: on_gap releases what waited; the subscriptions re-read the hole once") {
+  Fixture f;
+  // The log holds seqs 1..3 (a conversation created with three events).
+  CreateRequest rq;
+  rq.record.tenant = f.key.tenant;
+  rq.record.id = f.key.id;
+  for (int i = 0; i < 3; ++i) {
+    EventDraft d;
+    d.type = "message";
+    d.from_role = "SYSTEM";
+    d.body = R"({"text":"x"})";
+    rq.events.push_back(d);
+  }
+  std::string epoch;
+  boost::asio::co_spawn(
+      f.io,
+      [&]() -> boost::asio::awaitable<void> {
+        auto c = co_await f.engine.create(std::move(rq));
+        REQUIRE(c.ok());
+        epoch = c->record.epoch;
+      },
+      boost::asio::detached);
+  f.io.run();
+  f.io.restart();
+  REQUIRE(!epoch.empty());
+  auto c = std::make_shared<RecordingConnection>(f.io.get_executor());
+  auto s = f.hub.add(f.key, c, Audience::agents, "u");
+  s->start(epoch, 0, {});
+  f.hub.on_events(f.key, epoch, {event(1)});
+  f.hub.on_local_events(f.key, epoch, {event(3)});  // 2's pub/sub copy was lost
+  CHECK(c->seqs() == upto(1));
+  f.hub.on_gap(f.key);  // the engine says so
+  f.io.run();           // the refill reads 2 and 3 from the log
+  CHECK(c->seqs() == upto(3));
+  // Pub/sub goes on after the gap: the copy of 3 and then 4.
+  f.hub.on_events(f.key, epoch, {event(3)});
+  f.hub.on_events(f.key, epoch, {event(4)});
+  CHECK(c->seqs() == upto(4));
+  f.hub.remove(s);
+}
