@@ -12,7 +12,7 @@
 using namespace parley::it;
 
 TEST_CASE("redis: both nodes publish into one conversation; every subscriber sees each seq once") {
-  RedisProcess redis;
+  RedisServer redis;
   BrokerProcess node1(node_args(redis, "n1"));
   BrokerProcess node2(node_args(redis, "n2"));
   REQUIRE(storage_ready(node1.port()));
