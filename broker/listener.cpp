@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,13 +14,19 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <sys/socket.h>
 
 #include "flusher.hpp"
 #include "http.hpp"
+#include "http_head.hpp"
 #include "session.hpp"
 
 namespace parley {
 
+namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using namespace std::chrono_literals;
@@ -33,6 +40,15 @@ constexpr auto http_read_timeout = 10s;
 constexpr size_t http_header_limit = 16 * 1024;
 // Nothing served here takes a body; a small one is tolerated and ignored.
 constexpr size_t http_body_limit = 16 * 1024;
+
+using Clock = std::chrono::steady_clock;
+
+// Where a request head is read: one buffer per thread, so a socket waiting
+// for its request holds none.
+std::vector<char>& scratch() {
+  thread_local std::vector<char> buf(http_header_limit + 4096);
+  return buf;
+}
 
 Millis system_now_ms() {
   using namespace std::chrono;
@@ -157,21 +173,149 @@ asio::awaitable<void> Listener::accept_loop() {
     boost::system::error_code ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve_http(std::move(socket), index), asio::detached);
+    asio::dispatch(executor, [self, socket = std::move(socket), index]() mutable {
+      self->serve(std::move(socket), index);
+    });
   }
+}
+
+//------------------------------------------------------------------------------
+// The request head, read readiness-based: the first read usually finds the
+// whole upgrade request already there (the client sent it as soon as its
+// connect completed), and then no timer and no wait is ever armed.
+
+struct Listener::HeadRead {
+  HeadRead(asio::ip::tcp::socket s, size_t index, Deadline d)
+      : socket(std::move(s)), executor_index(index), deadline(d) {}
+  asio::ip::tcp::socket socket;
+  size_t executor_index;
+  Deadline deadline;
+  std::string bytes;  // what was read so far
+  std::optional<asio::steady_timer> timer;
+  bool timed_out = false;
+};
+
+namespace {
+
+// What one read without blocking got: bytes (> 0), none yet (-1), or the
+// end of the connection (0: the peer left or the socket broke).
+ssize_t read_now(asio::ip::tcp::socket& socket, std::vector<char>& buf) {
+  ssize_t n = ::recv(socket.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
+  if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -1 : 0;
+  return n;
+}
+
+}  // namespace
+
+void Listener::serve(asio::ip::tcp::socket socket, size_t executor_index) {
+  auto& buf = scratch();
+  ssize_t n = read_now(socket, buf);
+  // The peer went away before a whole request: nothing to answer, as with
+  // the full parser.
+  if (n == 0) return;
+  const auto deadline = Clock::now() + http_read_timeout;
+  std::string_view data(buf.data(), n > 0 ? static_cast<size_t>(n) : 0);
+  if (n > 0 && decide(socket, executor_index, data, deadline)) return;
+  // Only part of the head is here: keep it, and wait for the rest.
+  auto h = std::make_shared<HeadRead>(std::move(socket), executor_index, deadline);
+  h->bytes.assign(data);
+  h->timer.emplace(h->socket.get_executor());
+  h->timer->expires_at(deadline);
+  h->timer->async_wait([h](boost::system::error_code ec) {
+    if (ec) return;
+    // Stalled (slowloris): drop it; the pending wait ends with an error.
+    h->timed_out = true;
+    boost::system::error_code ignored;
+    h->socket.close(ignored);
+  });
+  wait_head(std::move(h));
+}
+
+void Listener::wait_head(std::shared_ptr<HeadRead> h) {
+  auto& socket = h->socket;
+  socket.async_wait(asio::ip::tcp::socket::wait_read,
+                    [self = shared_from_this(), h = std::move(h)](boost::system::error_code ec) {
+                      if (ec || h->timed_out) return;
+                      auto& buf = scratch();
+                      ssize_t n = read_now(h->socket, buf);
+                      if (n == 0) {
+                        h->timer->cancel();
+                        return;
+                      }
+                      if (n > 0) {
+                        h->bytes.append(buf.data(), static_cast<size_t>(n));
+                        if (self->decide(h->socket, h->executor_index, h->bytes, h->deadline)) {
+                          h->timer->cancel();
+                          return;
+                        }
+                      }
+                      self->wait_head(h);
+                    });
+}
+
+// Parses what came so far; false while the head is incomplete. Otherwise
+// the socket has been handed on: to a Session, or to the full parser.
+bool Listener::decide(asio::ip::tcp::socket& socket, size_t executor_index,
+                      std::string_view data, Deadline deadline) {
+  UpgradeHead head;
+  auto verdict = parse_upgrade_head(data, http_header_limit, head);
+  if (verdict == HeadVerdict::incomplete) return false;
+  if (verdict == HeadVerdict::other) {
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor,
+                   serve_http(std::move(socket), executor_index, std::string(data), deadline),
+                   asio::detached);
+    return true;
+  }
+  open_session(std::move(socket), executor_index, head.target, head.origin, head.authorization,
+               head.key, head.version, std::string(data.substr(head.size)));
+  return true;
+}
+
+void Listener::open_session(asio::ip::tcp::socket socket, size_t executor_index,
+                            std::string_view target, std::string_view origin,
+                            std::string_view authorization, std::string_view key,
+                            std::string_view version, std::string leftover) {
+  const Config& cfg = deps_.cfg;
+  std::optional<Identity> who;
+  std::optional<Refusal> refusal;
+  if (!origin.empty() && !cfg.allowed_origins.empty() &&
+      !origin_allowed(origin, cfg.allowed_origins)) {
+    refusal = Refusal{4003, "origin not allowed"};
+  } else {
+    auto token = query_param(target, "token");
+    if (!token) token = bearer_token(authorization);
+    if (token) {
+      auto verified = deps_.auth.verify(*token, system_now_ms());
+      if (verified.ok())
+        who = std::move(verified.value());
+      else
+        refusal = Refusal{4001, verified.error().message};
+    }
+  }
+  auto session =
+      std::make_shared<Session>(std::move(socket), *shared_, *flushers_[executor_index]);
+  session->start(key, version, std::move(leftover), std::move(who), std::move(refusal));
 }
 
 // One request per connection: plain requests are answered and the
 // connection is closed; an upgrade hands the stream to a Session.
-asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t executor_index) {
+asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t executor_index,
+                                           std::string already, Deadline deadline) {
   auto self = shared_from_this();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  if (!already.empty()) {
+    auto space = buffer.prepare(already.size());
+    std::memcpy(space.data(), already.data(), already.size());
+    buffer.commit(already.size());
+    std::string().swap(already);
+  }
   http::request_parser<http::string_body> parser;
   parser.header_limit(http_header_limit);
   parser.body_limit(http_body_limit);
 
-  stream.expires_after(http_read_timeout);
+  stream.expires_at(deadline);
   auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
   bool head = false;
   HttpReply reply;
@@ -187,30 +331,12 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
     auto req = parser.release();
     std::string_view target = req.target();
     if (websocket::is_upgrade(req) && target_path(target) == "/ws") {
-      const Config& cfg = deps_.cfg;
-      std::optional<Identity> who;
-      std::optional<Refusal> refusal;
-      auto origin = req[http::field::origin];
-      if (!origin.empty() && !cfg.allowed_origins.empty() &&
-          !origin_allowed(origin, cfg.allowed_origins)) {
-        refusal = Refusal{4003, "origin not allowed"};
-      } else {
-        auto token = query_param(target, "token");
-        if (!token) token = bearer_token(req[http::field::authorization]);
-        if (token) {
-          auto verified = deps_.auth.verify(*token, system_now_ms());
-          if (verified.ok())
-            who = std::move(verified.value());
-          else
-            refusal = Refusal{4001, verified.error().message};
-        }
-      }
       // Bytes read past the request are the client's first frames.
       std::string leftover(static_cast<const char*>(buffer.data().data()), buffer.size());
       stream.expires_never();
-      auto session = std::make_shared<Session>(stream.release_socket(), *shared_,
-                                               *flushers_[executor_index]);
-      session->run(std::move(req), std::move(leftover), std::move(who), std::move(refusal));
+      open_session(stream.release_socket(), executor_index, target, req[http::field::origin],
+                   req[http::field::authorization], req[http::field::sec_websocket_key],
+                   req[http::field::sec_websocket_version], std::move(leftover));
       co_return;
     }
     reply = http_reply(req.method_string(), target, deps_.engine, deps_.metrics);

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
@@ -61,8 +63,24 @@ class Listener : public std::enable_shared_from_this<Listener> {
   size_t sessions() const;
 
  private:
+  struct HeadRead;
+  using Deadline = std::chrono::steady_clock::time_point;
+
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve_http(asio::ip::tcp::socket socket, size_t executor_index);
+  // On the socket's executor: reads the request head (listener.cpp) and
+  // opens a Session for a plain upgrade; anything else goes to serve_http.
+  void serve(asio::ip::tcp::socket socket, size_t executor_index);
+  void wait_head(std::shared_ptr<HeadRead> h);
+  bool decide(asio::ip::tcp::socket& socket, size_t executor_index, std::string_view data,
+              Deadline deadline);
+  // The full HTTP parser (Beast) for whatever the fast path left to it;
+  // `already`: the bytes read so far.
+  asio::awaitable<void> serve_http(asio::ip::tcp::socket socket, size_t executor_index,
+                                   std::string already, Deadline deadline);
+  // The origin and token checks, then the Session.
+  void open_session(asio::ip::tcp::socket socket, size_t executor_index, std::string_view target,
+                    std::string_view origin, std::string_view authorization,
+                    std::string_view key, std::string_view version, std::string leftover);
   size_t next_executor();
   void add(const std::shared_ptr<Session>& s);
   void remove(const Session* s);
