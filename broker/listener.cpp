@@ -18,6 +18,7 @@
 #include <cstring>
 #include <optional>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "flusher.hpp"
 #include "http.hpp"
@@ -74,10 +75,17 @@ bool origin_allowed(std::string_view origin, const std::vector<std::string>& all
 
 }  // namespace
 
+// How many more sessions than the least loaded thread the accepting thread
+// may have before it hands new connections over: the threads take
+// connections as they get round to them, which keeps them close to even on
+// its own; this bounds the drift.
+constexpr size_t kImbalanceSlack = 32;
+
 Listener::Listener(asio::any_io_executor accept_executor,
                    std::vector<asio::any_io_executor> session_executors, Deps deps)
     : deps_(deps), acceptor_(accept_executor), executors_(std::move(session_executors)) {
   for (const auto& ex : executors_) flushers_.push_back(std::make_unique<Flusher>(ex));
+  shards_ = std::make_unique<Shard[]>(executors_.size());
   shared_ = std::make_unique<SessionShared>(
       SessionShared{deps_.cfg, deps_.handler, deps_.metrics,
                     [this](const std::shared_ptr<Session>& s) { add(s); },
@@ -92,8 +100,28 @@ boost::system::error_code Listener::open(const asio::ip::tcp::endpoint& endpoint
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  // Each thread accepts through its own descriptor for the one listening
+  // socket (the first takes the original, the others a dup), registered with
+  // its own io_context only: the opening acceptor lets go of it, so no
+  // reactor is woken for a connection it will not accept.
+  int listen_fd = -1;
+  if (!ec) listen_fd = acceptor_.release(ec);
+  for (size_t i = 0; !ec && i < executors_.size(); ++i) {
+    int fd = i == 0 ? listen_fd : ::dup(listen_fd);
+    if (fd < 0) {
+      ec = boost::system::error_code(errno, boost::system::system_category());
+      break;
+    }
+    auto a = std::make_unique<asio::ip::tcp::acceptor>(executors_[i]);
+    a->assign(endpoint.protocol(), fd, ec);
+    if (ec) ::close(fd);
+    acceptors_.push_back(std::move(a));
+  }
   if (ec) {
     boost::system::error_code ignored;
+    if (acceptors_.empty() && listen_fd >= 0) ::close(listen_fd);
+    for (auto& a : acceptors_) a->close(ignored);
+    acceptors_.clear();
     acceptor_.close(ignored);
   }
   return ec;
@@ -101,68 +129,106 @@ boost::system::error_code Listener::open(const asio::ip::tcp::endpoint& endpoint
 
 asio::ip::tcp::endpoint Listener::local_endpoint() const {
   boost::system::error_code ec;
-  return acceptor_.local_endpoint(ec);
+  if (acceptors_.empty()) return {};
+  return acceptors_.front()->local_endpoint(ec);
 }
 
-void Listener::start() { asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached); }
+void Listener::start() {
+  for (size_t i = 0; i < acceptors_.size(); ++i)
+    asio::co_spawn(executors_[i], accept_loop(i), asio::detached);
+}
 
 void Listener::stop() {
-  // The acceptor is not thread-safe: close it on its own executor.
-  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
-    boost::system::error_code ec;
-    self->acceptor_.close(ec);
-  });
+  // An acceptor is not thread-safe: each is closed on its own executor.
+  for (size_t i = 0; i < acceptors_.size(); ++i) {
+    asio::post(executors_[i], [self = shared_from_this(), i] {
+      boost::system::error_code ec;
+      self->acceptors_[i]->close(ec);
+    });
+  }
 }
 
 void Listener::close_all(uint16_t code, std::string_view reason) {
-  std::vector<std::shared_ptr<Session>> open;
   {
     std::lock_guard lk(mu_);
-    closing_all_ = true;
     close_code_ = code;
     close_reason_ = std::string(reason);
-    for (auto& [_, weak] : sessions_)
+    closing_all_.store(true);
+  }
+  std::vector<std::shared_ptr<Session>> open;
+  for (size_t i = 0; i < executors_.size(); ++i) {
+    std::lock_guard lk(shards_[i].mu);
+    for (auto& [_, weak] : shards_[i].sessions)
       if (auto s = weak.lock()) open.push_back(std::move(s));
   }
   for (auto& s : open) s->close(code, reason);
 }
 
 size_t Listener::sessions() const {
-  std::lock_guard lk(mu_);
-  return sessions_.size();
+  size_t n = 0;
+  for (size_t i = 0; i < executors_.size(); ++i) {
+    std::lock_guard lk(shards_[i].mu);
+    n += shards_[i].sessions.size();
+  }
+  return n;
+}
+
+size_t Listener::shard_of(const Session* s) const {
+  for (size_t i = 0; i < flushers_.size(); ++i)
+    if (flushers_[i].get() == &s->flusher()) return i;
+  return 0;
 }
 
 void Listener::add(const std::shared_ptr<Session>& s) {
-  std::unique_lock lk(mu_);
-  sessions_.emplace(s.get(), s);
-  if (!closing_all_) return;
+  Shard& shard = shards_[shard_of(s.get())];
+  {
+    std::lock_guard lk(shard.mu);
+    shard.sessions.emplace(s.get(), s);
+    shard.count.store(shard.sessions.size(), std::memory_order_relaxed);
+  }
+  // A session added after close_all() took its snapshot is closed here;
+  // one added before is in the snapshot (both may close it: close() is
+  // idempotent).
+  if (!closing_all_.load()) return;
+  uint16_t code;
+  std::string reason;
+  {
+    std::lock_guard lk(mu_);
+    code = close_code_;
+    reason = close_reason_;
+  }
   // Opened while shutting down: it joins the others on their way out.
-  uint16_t code = close_code_;
-  std::string reason = close_reason_;
-  lk.unlock();
   s->close(code, reason);
 }
 
 void Listener::remove(const Session* s) {
-  std::lock_guard lk(mu_);
-  sessions_.erase(s);
+  Shard& shard = shards_[shard_of(s)];
+  std::lock_guard lk(shard.mu);
+  shard.sessions.erase(s);
+  shard.count.store(shard.sessions.size(), std::memory_order_relaxed);
 }
 
-size_t Listener::next_executor() {
-  size_t i = next_;
-  next_ = (next_ + 1) % executors_.size();
-  return i;
+size_t Listener::serving_executor(size_t index) const {
+  size_t best = index;
+  size_t least = shards_[index].count.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < executors_.size(); ++i) {
+    size_t c = shards_[i].count.load(std::memory_order_relaxed);
+    if (c < least) least = c, best = i;
+  }
+  if (shards_[index].count.load(std::memory_order_relaxed) > least + kImbalanceSlack) return best;
+  return index;
 }
 
-asio::awaitable<void> Listener::accept_loop() {
+asio::awaitable<void> Listener::accept_loop(size_t index) {
   auto self = shared_from_this();
-  asio::steady_timer backoff(acceptor_.get_executor());
+  auto& acceptor = *acceptors_[index];
+  asio::steady_timer backoff(executors_[index]);
   for (;;) {
     // The socket is born on the executor that will serve it.
-    size_t index = next_executor();
-    auto [ec, socket] = co_await acceptor_.async_accept(executors_[index], use_tuple);
+    size_t target = serving_executor(index);
+    auto [ec, socket] = co_await acceptor.async_accept(executors_[target], use_tuple);
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       // Out of file descriptors and the like: back off instead of spinning.
       spdlog::warn("accept: {}", ec.message());
       backoff.expires_after(100ms);
@@ -172,9 +238,13 @@ asio::awaitable<void> Listener::accept_loop() {
     // Frames are small and latency matters more than packet count.
     boost::system::error_code ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (target == index) {
+      serve(std::move(socket), target);
+      continue;
+    }
     auto executor = socket.get_executor();
-    asio::dispatch(executor, [self, socket = std::move(socket), index]() mutable {
-      self->serve(std::move(socket), index);
+    asio::post(executor, [self, socket = std::move(socket), target]() mutable {
+      self->serve(std::move(socket), target);
     });
   }
 }

@@ -3,7 +3,10 @@
 // session_write.cpp.
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
 #include <atomic>
+#include <cerrno>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -94,9 +97,12 @@ void Session::start(std::string_view key, std::string_view version, std::string 
   }
   Opening opening{upgrade, std::move(leftover), std::move(who), std::move(refusal)};
   boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
-  size_t n = ec ? 0 : socket_.write_some(asio::buffer(answer), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  // MSG_DONTWAIT: no switch of the socket to non-blocking mode (a syscall).
+  ssize_t sent = ::send(socket_.native_handle(), answer.data(), answer.size(),
+                        MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+    ec = boost::system::error_code(errno, boost::system::system_category());
+  size_t n = sent > 0 ? static_cast<size_t>(sent) : 0;
   if (ec || n == answer.size()) {
     after_answer(ec, std::move(opening));
     return;

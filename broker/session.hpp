@@ -76,6 +76,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void start(std::string_view key, std::string_view version, std::string leftover,
              std::optional<Identity> who, std::optional<Refusal> refusal);
 
+  // The Flusher of the session's thread (the listener tells its thread by it).
+  Flusher& flusher() const { return flusher_; }
+
   // Writes what is queued, as far as the socket takes it. Executor only:
   // the Flusher calls it.
   void flush();
