@@ -158,7 +158,7 @@ void Listener::close_all(uint16_t code, std::string_view reason) {
   std::vector<std::shared_ptr<Session>> open;
   for (size_t i = 0; i < executors_.size(); ++i) {
     std::lock_guard lk(shards_[i].mu);
-    for (auto& [_, weak] : shards_[i].sessions)
+    for (auto& weak : shards_[i].sessions)
       if (auto s = weak.lock()) open.push_back(std::move(s));
   }
   for (auto& s : open) s->close(code, reason);
@@ -183,7 +183,8 @@ void Listener::add(const std::shared_ptr<Session>& s) {
   Shard& shard = shards_[shard_of(s.get())];
   {
     std::lock_guard lk(shard.mu);
-    shard.sessions.emplace(s.get(), s);
+    s->registry_slot() = shard.sessions.size();
+    shard.sessions.push_back(s);
     shard.count.store(shard.sessions.size(), std::memory_order_relaxed);
   }
   // A session added after close_all() took its snapshot is closed here;
@@ -204,7 +205,19 @@ void Listener::add(const std::shared_ptr<Session>& s) {
 void Listener::remove(const Session* s) {
   Shard& shard = shards_[shard_of(s)];
   std::lock_guard lk(shard.mu);
-  shard.sessions.erase(s);
+  auto& v = shard.sessions;
+  size_t i = s->registry_slot();
+  // The slot is right unless bookkeeping went wrong: then look for it.
+  if (i >= v.size() || v[i].lock().get() != s) {
+    i = 0;
+    while (i < v.size() && v[i].lock().get() != s) ++i;
+    if (i == v.size()) return;
+  }
+  if (i + 1 != v.size()) {
+    v[i] = std::move(v.back());
+    if (auto moved = v[i].lock()) moved->registry_slot() = i;
+  }
+  v.pop_back();
   shard.count.store(shard.sessions.size(), std::memory_order_relaxed);
 }
 

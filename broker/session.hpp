@@ -78,6 +78,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   // The Flusher of the session's thread (the listener tells its thread by it).
   Flusher& flusher() const { return flusher_; }
+  // The listener's bookkeeping: where the session is in its registry shard.
+  // Touched only by the listener, under that shard's mutex.
+  size_t& registry_slot() const { return registry_slot_; }
 
   // Writes what is queued, as far as the socket takes it. Executor only:
   // the Flusher calls it.
@@ -168,6 +171,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool counted_ = false;         // in metrics.connections_open
   bool opened_ = false;          // handed to the Handler (on_open called)
   bool finished_ = false;
+  mutable size_t registry_slot_ = 0;
 
   // Shared state: any thread, under mu_.
   mutable std::mutex mu_;
