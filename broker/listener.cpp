@@ -100,6 +100,10 @@ boost::system::error_code Listener::open(const asio::ip::tcp::endpoint& endpoint
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  // Frames are small and latency matters more than packet count. Set on the
+  // listening socket, TCP_NODELAY is inherited by every accepted one (one
+  // setsockopt in all rather than one per connection).
+  if (!ec) acceptor_.set_option(asio::ip::tcp::no_delay(true), ec);
   // Each thread accepts through its own descriptor for the one listening
   // socket (the first takes the original, the others a dup), registered with
   // its own io_context only: the opening acceptor lets go of it, so no
@@ -248,9 +252,6 @@ asio::awaitable<void> Listener::accept_loop(size_t index) {
       co_await backoff.async_wait(use_tuple);
       continue;
     }
-    // Frames are small and latency matters more than packet count.
-    boost::system::error_code ignored;
-    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     if (target == index) {
       serve(std::move(socket), target);
       continue;
