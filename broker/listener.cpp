@@ -264,9 +264,11 @@ asio::awaitable<void> Listener::accept_loop(size_t index) {
 }
 
 //------------------------------------------------------------------------------
-// The request head, read readiness-based: the first read usually finds the
-// whole upgrade request already there (the client sent it as soon as its
-// connect completed), and then no timer and no wait is ever armed.
+// The request head, read readiness-based, into a per-thread buffer. When the
+// first read finds the whole request (the client sent it before the accept
+// came round, as under load) no timer, wait or per-connection buffer is
+// needed; otherwise the bytes so far and the 10 s deadline go into a
+// HeadRead until the rest arrives.
 
 struct Listener::HeadRead {
   HeadRead(asio::ip::tcp::socket s, size_t index, Deadline d)
