@@ -264,11 +264,9 @@ asio::awaitable<void> Listener::accept_loop(size_t index) {
 }
 
 //------------------------------------------------------------------------------
-// The request head, read readiness-based, into a per-thread buffer. When the
-// first read finds the whole request (the client sent it before the accept
-// came round, as under load) no timer, wait or per-connection buffer is
-// needed; otherwise the bytes so far and the 10 s deadline go into a
-// HeadRead until the rest arrives.
+// The request head, read readiness-based into a per-thread buffer: the
+// connection waits for readability (with its 10 s deadline) in a small
+// HeadRead, which keeps bytes only when the head comes in pieces.
 
 struct Listener::HeadRead {
   HeadRead(asio::ip::tcp::socket s, size_t index, Deadline d)
@@ -294,17 +292,12 @@ ssize_t read_now(asio::ip::tcp::socket& socket, std::vector<char>& buf) {
 }  // namespace
 
 void Listener::serve(asio::ip::tcp::socket socket, size_t executor_index) {
-  auto& buf = scratch();
-  ssize_t n = read_now(socket, buf);
-  // The peer went away before a whole request: nothing to answer, as with
-  // the full parser.
-  if (n == 0) return;
+  // No read yet: at accept time the request is almost never there (the
+  // client sends it once it learns that its connect completed, a round trip
+  // later), so a read now would only come back empty. Wait for it instead,
+  // under the slowloris guard.
   const auto deadline = Clock::now() + http_read_timeout;
-  std::string_view data(buf.data(), n > 0 ? static_cast<size_t>(n) : 0);
-  if (n > 0 && decide(socket, executor_index, data, deadline)) return;
-  // Only part of the head is here: keep it, and wait for the rest.
   auto h = std::make_shared<HeadRead>(std::move(socket), executor_index, deadline);
-  h->bytes.assign(data);
   h->timer.emplace(h->socket.get_executor());
   h->timer->expires_at(deadline);
   h->timer->async_wait([h](boost::system::error_code ec) {
@@ -329,11 +322,17 @@ void Listener::wait_head(std::shared_ptr<HeadRead> h) {
                         return;
                       }
                       if (n > 0) {
-                        h->bytes.append(buf.data(), static_cast<size_t>(n));
-                        if (self->decide(h->socket, h->executor_index, h->bytes, h->deadline)) {
+                        // Parsed where it was read; kept only while incomplete.
+                        std::string_view data(buf.data(), static_cast<size_t>(n));
+                        if (!h->bytes.empty()) {
+                          h->bytes.append(data);
+                          data = h->bytes;
+                        }
+                        if (self->decide(h->socket, h->executor_index, data, h->deadline)) {
                           h->timer->cancel();
                           return;
                         }
+                        if (h->bytes.empty()) h->bytes.assign(data);
                       }
                       self->wait_head(h);
                     });
