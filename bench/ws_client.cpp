@@ -6,10 +6,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cctype>
+#include <cerrno>
 #include <cstring>
+#include <sys/socket.h>
 #include <iterator>
 #include <vector>
 
@@ -44,6 +46,42 @@ void append_header(std::string& out, int opcode, size_t len) {
   out.append(4, '\0');
 }
 
+// The key every upgrade sends, and the Sec-WebSocket-Accept the server must
+// answer it with: base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")),
+// RFC 6455 §4.2.2 (a constant, since the key is).
+constexpr std::string_view kKey = "cGFybGV5LWJlbmNoLWtleQ==";
+constexpr std::string_view kAccept = "s62GE7EIJSbR1qmRrdYpNosk+lQ=";
+constexpr size_t kMaxResponseHead = 16 * 1024;
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+// The value of header `name` (lower case) in a response head whose lines
+// each end in CRLF, trimmed; "" when absent.
+std::string_view header_value(std::string_view head, std::string_view name) {
+  size_t pos = head.find("\r\n");
+  while (pos != std::string_view::npos && pos + 2 < head.size()) {
+    pos += 2;
+    size_t eol = head.find("\r\n", pos);
+    std::string_view line = head.substr(pos, eol - pos);
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos && iequals(line.substr(0, colon), name)) {
+      std::string_view v = line.substr(colon + 1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      return v;
+    }
+    pos = eol;
+  }
+  return {};
+}
+
 uint64_t parse_id(std::string_view frame) {
   uint64_t v = 0;
   for (size_t i = kResponsePrefix.size(); i < frame.size(); ++i) {
@@ -76,27 +114,62 @@ asio::awaitable<std::string> WsClient::connect(tcp::endpoint broker, asio::ip::a
   auto [cec] = co_await socket_.async_connect(broker, use_tuple);
   if (cec) co_return "connect: " + cec.message();
   socket_.set_option(tcp::no_delay(true), ec);
+  const int fd = socket_.native_handle();
 
-  std::string req = "GET " + std::string(path) +
-                    " HTTP/1.1\r\nHost: " + broker.address().to_string() + ":" +
-                    std::to_string(broker.port()) +
-                    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    "Sec-WebSocket-Key: cGFybGV5LWJlbmNoLWtleQ==\r\n"
-                    "Sec-WebSocket-Version: 13\r\n\r\n";
-  auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(req), use_tuple);
-  if (wec) co_return "upgrade write: " + wec.message();
+  std::string req;
+  req.reserve(160 + path.size());
+  req.append("GET ").append(path).append(" HTTP/1.1\r\nHost: ");
+  req.append(broker.address().to_string()).push_back(':');
+  req.append(std::to_string(broker.port()));
+  req.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
+  req.append(kKey).append("\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  // A fresh socket's send buffer takes the request whole: one send, no wait.
+  ssize_t sent = ::send(fd, req.data(), req.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    co_return std::string("upgrade write: ") + std::strerror(errno);
+  if (sent < static_cast<ssize_t>(req.size())) {
+    size_t done = sent > 0 ? static_cast<size_t>(sent) : 0;
+    auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(req.data() + done,
+                                                                      req.size() - done),
+                                                use_tuple);
+    if (wec) co_return "upgrade write: " + wec.message();
+  }
+
+  // The answer cannot be there yet: wait for readability before reading
+  // (no read that is sure to find nothing). It almost always comes in one
+  // piece; `head` only keeps a piece while the rest is on its way.
+  auto& buf = scratch();
   std::string head;
-  auto [rec, hn] = co_await asio::async_read_until(socket_, asio::dynamic_buffer(head),
-                                                   "\r\n\r\n", use_tuple);
-  if (rec) co_return "upgrade read: " + rec.message();
-  if (head.compare(0, 12, "HTTP/1.1 101") != 0)
-    co_return "upgrade refused: " + head.substr(0, head.find('\r'));
-  open_ = true;
-  socket_.non_blocking(true, ec);
-  // Frames that came with the 101 are the start of the stream.
-  if (head.size() > hn) consume(head.data() + hn, head.size() - hn);
-  start_read();
-  co_return std::string();
+  for (;;) {
+    auto [rec] = co_await socket_.async_wait(tcp::socket::wait_read, use_tuple);
+    if (rec) co_return "upgrade read: " + rec.message();
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+    if (n < 0) co_return std::string("upgrade read: ") + std::strerror(errno);
+    if (n == 0) co_return "upgrade read: end of stream";
+    std::string_view data(buf.data(), static_cast<size_t>(n));
+    if (!head.empty()) {
+      head.append(data);
+      data = head;
+    }
+    size_t end = data.find("\r\n\r\n");
+    if (end == std::string_view::npos) {
+      if (data.size() > kMaxResponseHead) co_return "upgrade read: response head too long";
+      if (head.empty()) head.assign(data);
+      continue;
+    }
+    std::string_view response = data.substr(0, end + 2);
+    if (response.compare(0, 12, "HTTP/1.1 101") != 0)
+      co_return "upgrade refused: " + std::string(response.substr(0, response.find('\r')));
+    if (header_value(response, "sec-websocket-accept") != kAccept)
+      co_return "upgrade: wrong Sec-WebSocket-Accept";
+    open_ = true;
+    // Frames that came with the 101 are the start of the stream.
+    std::string rest(data.substr(end + 4));
+    if (!rest.empty()) consume(rest.data(), rest.size());
+    start_read();
+    co_return std::string();
+  }
 }
 
 //------------------------------------------------------------------------------
@@ -216,12 +289,14 @@ void WsClient::on_readable(boost::system::error_code ec) {
   auto& buf = scratch();
   batch_time_ = Clock::now();
   for (int round = 0; round < kReadsPerWakeup; ++round) {
-    size_t n = socket_.read_some(asio::buffer(buf), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-    if (ec || n == 0) {
+    // MSG_DONTWAIT: no switch of the socket to non-blocking mode (a syscall).
+    ssize_t got = ::recv(socket_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) break;
+    if (got <= 0) {
       end();
       return;
     }
+    size_t n = static_cast<size_t>(got);
     consume(buf.data(), n);
     if (ended_) return;
     if (n < buf.size()) break;

@@ -3,26 +3,21 @@
 // session_write.cpp.
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
 #include <atomic>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <cerrno>
 #include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/field.hpp>
 
 #include "flusher.hpp"
 #include "session.hpp"
 
 namespace parley {
 
-namespace http = beast::http;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // How long a closing socket may take to finish the close handshake before
 // its TCP connection is torn down: a peer that does not read (a slow
@@ -75,24 +70,13 @@ Session::~Session() = default;
 
 asio::any_io_executor Session::executor() const { return executor_; }
 
-void Session::run(Request req, std::string leftover, std::optional<Identity> who,
-                  std::optional<Refusal> refusal) {
-  asio::co_spawn(executor_,
-                 handshake(std::move(req), std::move(leftover), std::move(who),
-                           std::move(refusal)),
-                 asio::detached);
-}
-
 // Answers the upgrade (101, or 400/426 for a request no WebSocket client
-// would send), then hands over to the read side. The coroutine ends here:
-// an open session holds no coroutine frame.
-asio::awaitable<void> Session::handshake(Request req, std::string leftover,
-                                         std::optional<Identity> who,
-                                         std::optional<Refusal> refusal) {
-  auto self = shared_from_this();
-  const Config& cfg = shared_.cfg;
-  auto key = req[http::field::sec_websocket_key];
-  auto version = req[http::field::sec_websocket_version];
+// would send), then hands over to the read side. The answer almost always
+// fits the fresh socket's send buffer: it is written at once, with no timer
+// armed and no wait; only a partial write waits (under the handshake
+// timeout) for the rest.
+void Session::start(std::string_view key, std::string_view version, std::string leftover,
+                    std::optional<Identity> who, std::optional<Refusal> refusal) {
   std::string answer;
   bool upgrade = false;
   if (version.empty()) {
@@ -103,36 +87,59 @@ asio::awaitable<void> Session::handshake(Request req, std::string leftover,
     answer = http_refusal(400, "Bad Request", "missing or invalid Sec-WebSocket-Key\n");
   } else {
     upgrade = true;
-    answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-             "Sec-WebSocket-Accept: " +
-             ws::accept_key(key) + "\r\nServer: parley/" PARLEY_VERSION "\r\n\r\n";
+    constexpr std::string_view head =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: ";
+    constexpr std::string_view tail = "\r\nServer: parley/" PARLEY_VERSION "\r\n\r\n";
+    std::string accept = ws::accept_key(key);
+    answer.reserve(head.size() + accept.size() + tail.size());
+    answer.append(head).append(accept).append(tail);
   }
-  // The request (and its headers) is not needed past this point.
-  req = {};
+  Opening opening{upgrade, std::move(leftover), std::move(who), std::move(refusal)};
+  boost::system::error_code ec;
+  // MSG_DONTWAIT: no switch of the socket to non-blocking mode (a syscall).
+  ssize_t sent = ::send(socket_.native_handle(), answer.data(), answer.size(),
+                        MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+    ec = boost::system::error_code(errno, boost::system::system_category());
+  size_t n = sent > 0 ? static_cast<size_t>(sent) : 0;
+  if (ec || n == answer.size()) {
+    after_answer(ec, std::move(opening));
+    return;
+  }
+  answer.erase(0, n);
   close_deadline_ = Clock::now() + handshake_timeout;
   arm_timer();
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(answer), use_tuple);
-  close_deadline_ = Clock::time_point::max();
-  if (ec || !upgrade) {
+  auto rest = std::make_shared<std::string>(std::move(answer));
+  asio::async_write(socket_, asio::buffer(*rest),
+                    [self = shared_from_this(), rest, opening = std::move(opening)](
+                        boost::system::error_code wec, size_t) mutable {
+                      self->close_deadline_ = Clock::time_point::max();
+                      self->after_answer(wec, std::move(opening));
+                    });
+}
+
+void Session::after_answer(boost::system::error_code ec, Opening opening) {
+  if (ec || !opening.upgrade) {
     boost::system::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     if (ec) socket_.close(ignored);
     timer_.cancel();
     finished_ = true;
-    co_return;
+    return;
   }
-  boost::system::error_code ignored;
-  socket_.non_blocking(true, ignored);
+  auto self = shared_from_this();
+  const Config& cfg = shared_.cfg;
   counted_ = true;
   shared_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
   shared_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
   last_rx_ = Clock::now();
 
-  if (refusal) {
-    spdlog::debug("session {}: refused {} {}", id_, refusal->code, refusal->reason);
-    close(refusal->code, refusal->reason);
+  if (opening.refusal) {
+    spdlog::debug("session {}: refused {} {}", id_, opening.refusal->code, opening.refusal->reason);
+    close(opening.refusal->code, opening.refusal->reason);
   } else {
-    if (who) set_identity(std::move(*who));
+    if (opening.who) set_identity(std::move(*opening.who));
     if (!identity_) auth_deadline_ = Clock::now() + std::chrono::milliseconds(cfg.auth_timeout_ms);
     next_ping_ = Clock::now() + std::chrono::milliseconds(cfg.ping_interval_ms);
     arm_timer();
@@ -145,7 +152,7 @@ asio::awaitable<void> Session::handshake(Request req, std::string leftover,
       close(1011, "internal error");
     }
   }
-  if (!leftover.empty()) consume(leftover.data(), leftover.size());
+  if (!opening.leftover.empty()) consume(opening.leftover.data(), opening.leftover.size());
   else start_read();
 }
 

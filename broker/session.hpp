@@ -19,10 +19,9 @@
 // Included only by session*.cpp, flusher.cpp and listener.cpp.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -38,7 +37,6 @@
 namespace parley {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 
 class Session;
 class Flusher;
@@ -63,20 +61,26 @@ struct Refusal {
 
 class Session final : public Connection, public std::enable_shared_from_this<Session> {
  public:
-  using Request = beast::http::request<beast::http::string_body>;
   using Frame = std::shared_ptr<const std::string>;
 
   // `flusher` belongs to the socket's io_context.
   Session(asio::ip::tcp::socket socket, SessionShared& shared, Flusher& flusher);
   ~Session() override;
 
-  // Completes the upgrade, then serves the socket until it closes.
+  // Completes the upgrade (answers the request's Sec-WebSocket-`key` and
+  // -`version`), then serves the socket until it closes. Executor only.
   // `leftover`: bytes the HTTP read took past the request (the first
   // frames, from an eager client). With `who` the socket is authenticated
   // from the start (a valid token on the upgrade); with `refusal` it is
   // closed right after the handshake and the Handler never sees it.
-  void run(Request req, std::string leftover, std::optional<Identity> who,
-           std::optional<Refusal> refusal);
+  void start(std::string_view key, std::string_view version, std::string leftover,
+             std::optional<Identity> who, std::optional<Refusal> refusal);
+
+  // The Flusher of the session's thread (the listener tells its thread by it).
+  Flusher& flusher() const { return flusher_; }
+  // The listener's bookkeeping: where the session is in its registry shard.
+  // Touched only by the listener, under that shard's mutex.
+  size_t& registry_slot() const { return registry_slot_; }
 
   // Writes what is queued, as far as the socket takes it. Executor only:
   // the Flusher calls it.
@@ -106,8 +110,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   static OutFrame make_frame(ws::Opcode op, Frame payload);
 
   // session.cpp: the upgrade, identity, timers, closing.
-  asio::awaitable<void> handshake(Request req, std::string leftover, std::optional<Identity> who,
-                                  std::optional<Refusal> refusal);
+  struct Opening {
+    bool upgrade;
+    std::string leftover;
+    std::optional<Identity> who;
+    std::optional<Refusal> refusal;
+  };
+  void after_answer(boost::system::error_code ec, Opening opening);
   void arm_timer();
   void on_timer();
   void do_close(uint16_t code, std::string reason);
@@ -162,6 +171,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool counted_ = false;         // in metrics.connections_open
   bool opened_ = false;          // handed to the Handler (on_open called)
   bool finished_ = false;
+  mutable size_t registry_slot_ = 0;
 
   // Shared state: any thread, under mu_.
   mutable std::mutex mu_;

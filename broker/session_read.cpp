@@ -9,6 +9,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <simdjson.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include "flusher.hpp"
 #include "session.hpp"
@@ -57,11 +60,15 @@ void Session::on_readable(boost::system::error_code ec) {
     return;
   }
   char* buf = scratch();
-  size_t n = socket_.read_some(asio::buffer(buf, kScratchBytes), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+  // MSG_DONTWAIT rather than the socket's non-blocking mode: setting that
+  // mode is a syscall of its own on every new socket.
+  ssize_t got = ::recv(socket_.native_handle(), buf, kScratchBytes, MSG_DONTWAIT);
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
     start_read();
     return;
   }
+  if (got < 0) ec = boost::system::error_code(errno, boost::system::system_category());
+  size_t n = got > 0 ? static_cast<size_t>(got) : 0;
   if (ec || n == 0) {
     // The peer went away (or closed its side after the close handshake).
     if (ec && !expected_end(ec)) spdlog::debug("session {}: read: {}", id_, ec.message());

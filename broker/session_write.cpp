@@ -138,7 +138,8 @@ void Session::write_some(bool scheduled) {
     msg.msg_iov = iov;
     msg.msg_iovlen = n_iov;
     // MSG_NOSIGNAL: a peer that went away is an error here, not a SIGPIPE.
-    ssize_t sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    // MSG_DONTWAIT: the socket itself is never switched to non-blocking mode.
+    ssize_t sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) error = errno;
