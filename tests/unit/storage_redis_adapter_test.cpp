@@ -150,12 +150,11 @@ TEST_CASE("redis adapter: a command past its time-out answers 503, its late repl
   ConnectionOptions o;
   o.command_timeout = 100ms;
   auto c = connect(t, server, o);
-  const auto start = std::chrono::steady_clock::now();
   auto slow = run_sync(c->command({"BLPOP", "adapter:never", "1"}));  // blocks 1 s
-  const auto took = std::chrono::steady_clock::now() - start;
+  // Answered by the time-out (BLPOP itself would answer nil after 1 s).
   REQUIRE_FALSE(slow.ok());
   CHECK(slow.error().code == code::unavailable);
-  CHECK(took < 600ms);
+  CHECK(slow.error().message.find("command timed out") != std::string::npos);
   // The next command waits behind the blocked one, then gets its own reply,
   // not BLPOP's nil.
   auto pong = run_sync(c->command({"ECHO", "mine"}));
@@ -180,11 +179,11 @@ TEST_CASE(
   REQUIRE(run_sync(c->command({"PING"})).ok());
   server.kill_hard();
   REQUIRE(wait_until([&] { return !c->up(); }, 2s));
-  const auto start = std::chrono::steady_clock::now();
   auto r = run_sync(c->command({"PING"}));
-  CHECK(std::chrono::steady_clock::now() - start < 50ms);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == code::unavailable);
+  // Failed at once by the down connection, not by the command time-out.
+  CHECK(r.error().message.find("unreachable") != std::string::npos);
   server.start();
   CHECK(wait_until([&] { return c->up(); }, 5s));  // back-off is at most 2 s
   auto again = run_sync(c->command({"PING"}));
