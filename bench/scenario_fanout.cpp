@@ -23,6 +23,7 @@
 #include "pool.hpp"
 #include "scan.hpp"
 #include "scenario.hpp"
+#include "run_figures.hpp"
 #include "thread_stats.hpp"
 #include "ws_client.hpp"
 
@@ -445,19 +446,10 @@ RunResult run_fanout(const Options& o, const Target& target, const std::string& 
   // CPU used during the measured window, by the tool and by the broker:
   // tells which of the two was the limit.
   wait_until([&] { return now_ns() >= st->window_start_ns; }, o.warmup + 1);
-  const double tool_cpu0 = cpu_seconds(::getpid());
-  const double broker_cpu0 = target.broker_pid ? cpu_seconds(target.broker_pid) : 0;
-  const double tool_wait0 = run_delay_seconds(::getpid());
-  const double broker_wait0 = target.broker_pid ? run_delay_seconds(target.broker_pid) : 0;
-  const double redis_cpu0 = o.redis_pid ? cpu_seconds(o.redis_pid) : 0;
+  CostMeter meter(target.broker_pid, o.redis_pid, false);
   wait_until([&] { return st->stopping.load() || now_ns() >= st->window_end_ns; },
              o.duration + 1);
-  const double tool_cpu = cpu_seconds(::getpid()) - tool_cpu0;
-  const double broker_cpu = target.broker_pid ? cpu_seconds(target.broker_pid) - broker_cpu0 : 0;
-  const double tool_wait = run_delay_seconds(::getpid()) - tool_wait0;
-  const double broker_wait =
-      target.broker_pid ? run_delay_seconds(target.broker_pid) - broker_wait0 : 0;
-  const double redis_cpu = o.redis_pid ? cpu_seconds(o.redis_pid) - redis_cpu0 : 0;
+  const Costs costs = meter.elapsed();
   st->stopping.store(true);
 
   // 5. The tail: every publisher has its answers, then every subscriber
@@ -523,42 +515,13 @@ RunResult run_fanout(const Options& o, const Target& target, const std::string& 
     r.check.failures += unanswered;
     r.note(std::to_string(unanswered) + " requests never answered");
   }
-  const double window_s = o.duration;
-  r.metric("sent", "messages sent", static_cast<double>(total.sent), "");
-  r.metric("acks_per_sec", "publish acks/s", static_cast<double>(total.acks_window) / window_s,
-           "/s", 0);
-  if (!persist) {
-    r.metric("delivered", "events delivered", static_cast<double>(total.delivered), "");
-    r.metric("delivered_per_sec", "delivered msgs/s",
-             static_cast<double>(total.delivered_window) / window_s, "/s", 0);
-    r.latency("e2e", "end-to-end latency", total.e2e);
-  }
-  r.latency("ack", "ack latency", total.ack);
-  r.metric("tool_cpu_pct", "tool CPU (100 = one core)", 100 * tool_cpu / window_s, "%", 0);
-  if (target.broker_pid)
-    r.metric("broker_cpu_pct", "broker CPU (100 = one core)", 100 * broker_cpu / window_s, "%", 0);
-  if (o.redis_pid) r.metric("redis_cpu_pct", "redis-server CPU", 100 * redis_cpu / window_s, "%", 0);
-  // Time spent runnable but waiting for a CPU: other load on the machine.
-  r.metric("tool_runq_wait_pct", "tool waiting for a CPU", 100 * tool_wait / window_s, "%", 0);
-  if (target.broker_pid)
-    r.metric("broker_runq_wait_pct", "broker waiting for a CPU", 100 * broker_wait / window_s, "%",
-             0);
-  // CPU per message: a figure that other load on the machine disturbs far
-  // less than the rates do.
-  const double per = static_cast<double>(persist ? total.acks_window : total.delivered_window);
-  if (per > 0) {
-    const char* what = persist ? "ack" : "delivery";
-    r.metric("tool_ns_per_msg", std::string("tool CPU per ") + what, 1e9 * tool_cpu / per, "ns", 0);
-    if (target.broker_pid)
-      r.metric("broker_ns_per_msg", std::string("broker CPU per ") + what, 1e9 * broker_cpu / per,
-               "ns", 0);
-  }
-  r.metric("drain_ms", "tail drained in",
-           static_cast<double>(finished_ns - st->window_end_ns) / 1e6, "ms", 0);
-  if (total.behind) {
-    r.metric("behind", "sends skipped (backlog full)", static_cast<double>(total.behind), "");
-    r.note("the broker fell behind the requested rate: this rate is past saturation");
-  }
+  FigureOptions f;
+  f.window_s = o.duration;
+  f.has_server = target.broker_pid != 0;
+  f.has_redis = o.redis_pid != 0;
+  f.persist = persist;
+  f.server = "broker";
+  report_figures(r, total, costs, f, static_cast<double>(finished_ns - st->window_end_ns) / 1e6);
   return r;
 }
 

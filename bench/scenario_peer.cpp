@@ -27,6 +27,7 @@
 #include "peer.hpp"
 #include "pool.hpp"
 #include "scenario.hpp"
+#include "run_figures.hpp"
 #include "thread_stats.hpp"
 
 namespace bench {
@@ -434,19 +435,9 @@ RunResult run_fanout_peer(const Options& o, const Target& target, Peer& peer,
   });
   // CPU of the tool and of the server (its worker processes included).
   wait_until([&] { return now_ns() >= st->window_start_ns; }, o.warmup + 1);
-  const double tool_cpu0 = cpu_seconds(::getpid());
-  const double server_cpu0 = target.broker_pid ? tree_cpu_seconds(target.broker_pid) : 0;
-  const double tool_wait0 = run_delay_seconds(::getpid());
-  const double server_wait0 = target.broker_pid ? tree_run_delay_seconds(target.broker_pid) : 0;
-  const double redis_cpu0 = o.redis_pid ? cpu_seconds(o.redis_pid) : 0;
+  CostMeter meter(target.broker_pid, o.redis_pid, true);
   wait_until([&] { return st->stopping.load() || now_ns() >= st->window_end_ns; }, o.duration + 1);
-  const double tool_cpu = cpu_seconds(::getpid()) - tool_cpu0;
-  const double server_cpu =
-      target.broker_pid ? tree_cpu_seconds(target.broker_pid) - server_cpu0 : 0;
-  const double tool_wait = run_delay_seconds(::getpid()) - tool_wait0;
-  const double server_wait =
-      target.broker_pid ? tree_run_delay_seconds(target.broker_pid) - server_wait0 : 0;
-  const double redis_cpu = o.redis_pid ? cpu_seconds(o.redis_pid) - redis_cpu0 : 0;
+  const Costs costs = meter.elapsed();
   st->stopping.store(true);
 
   // 5. The tail: every ack, then every subscriber at every publisher's
@@ -505,36 +496,12 @@ RunResult run_fanout_peer(const Options& o, const Target& target, Peer& peer,
     r.check.failures += unanswered;
     r.note(std::to_string(unanswered) + " publishes never acknowledged");
   }
-  const double window_s = o.duration;
-  r.metric("sent", "messages sent", static_cast<double>(total.sent), "");
-  r.metric("acks_per_sec", "publish acks/s", static_cast<double>(total.acks_window) / window_s,
-           "/s", 0);
-  r.metric("delivered", "events delivered", static_cast<double>(total.delivered), "");
-  r.metric("delivered_per_sec", "delivered msgs/s",
-           static_cast<double>(total.delivered_window) / window_s, "/s", 0);
-  r.latency("e2e", "end-to-end latency", total.e2e);
-  r.latency("ack", "ack latency", total.ack);
-  r.metric("tool_cpu_pct", "tool CPU (100 = one core)", 100 * tool_cpu / window_s, "%", 0);
-  if (target.broker_pid)
-    r.metric("broker_cpu_pct", "server CPU (100 = one core)", 100 * server_cpu / window_s, "%", 0);
-  if (o.redis_pid)
-    r.metric("redis_cpu_pct", "redis-server CPU", 100 * redis_cpu / window_s, "%", 0);
-  r.metric("tool_runq_wait_pct", "tool waiting for a CPU", 100 * tool_wait / window_s, "%", 0);
-  if (target.broker_pid)
-    r.metric("broker_runq_wait_pct", "server waiting for a CPU", 100 * server_wait / window_s, "%",
-             0);
-  if (total.delivered_window > 0) {
-    const double per = static_cast<double>(total.delivered_window);
-    r.metric("tool_ns_per_msg", "tool CPU per delivery", 1e9 * tool_cpu / per, "ns", 0);
-    if (target.broker_pid)
-      r.metric("broker_ns_per_msg", "server CPU per delivery", 1e9 * server_cpu / per, "ns", 0);
-  }
-  r.metric("drain_ms", "tail drained in",
-           static_cast<double>(finished_ns - st->window_end_ns) / 1e6, "ms", 0);
-  if (total.behind) {
-    r.metric("behind", "sends skipped (backlog full)", static_cast<double>(total.behind), "");
-    r.note("the server fell behind the requested rate: this rate is past saturation");
-  }
+  FigureOptions f;
+  f.window_s = o.duration;
+  f.has_server = target.broker_pid != 0;
+  f.has_redis = o.redis_pid != 0;
+  f.server = "server";
+  report_figures(r, total, costs, f, static_cast<double>(finished_ns - st->window_end_ns) / 1e6);
   return r;
 }
 

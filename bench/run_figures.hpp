@@ -1,0 +1,48 @@
+// What the fanout-like scenarios (Parley's fanout, latency and persist, and
+// the peers') measure over their window besides the threads' counts: the
+// CPU and run-queue time of the tool, the server and redis-server; and the
+// one table of figures they all report from it.
+#pragma once
+
+#include <sys/types.h>
+
+#include "result.hpp"
+#include "thread_stats.hpp"
+
+namespace bench {
+
+struct Costs {
+  double tool_cpu = 0, server_cpu = 0;    // seconds of CPU
+  double tool_wait = 0, server_wait = 0;  // seconds runnable but waiting for a CPU
+  double redis_cpu = 0;
+};
+
+// Started at the window's start; elapsed() at its end. `server_tree` counts
+// the server's child processes too (nginx's workers).
+class CostMeter {
+ public:
+  CostMeter(pid_t server, pid_t redis, bool server_tree);
+  Costs elapsed() const;
+
+ private:
+  Costs read() const;
+  pid_t server_, redis_;
+  bool tree_;
+  Costs start_;
+};
+
+struct FigureOptions {
+  double window_s = 0;
+  bool has_server = false;  // a pid to measure
+  bool has_redis = false;
+  bool persist = false;           // acks only: no deliveries, CPU per ack
+  const char* server = "broker";  // how the labels name the server
+};
+
+// sent, acks/s, deliveries and their latency, ack latency, CPU and waiting
+// shares, CPU per message, the tail's drain time and skipped sends, in that
+// order.
+void report_figures(RunResult& r, const ThreadStats& total, const Costs& c,
+                    const FigureOptions& f, double drain_ms);
+
+}  // namespace bench
