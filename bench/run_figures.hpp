@@ -1,11 +1,15 @@
 // What the fanout-like scenarios (Parley's fanout, latency and persist, and
-// the peers') measure over their window besides the threads' counts: the
-// CPU and run-queue time of the tool, the server and redis-server; and the
-// one table of figures they all report from it.
+// the peers') share at their end: the CPU and run-queue time of the tool,
+// the server and redis-server over the window; closing every socket; and
+// the one table of figures they all report.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <thread>
+
+#include "pool.hpp"
 #include "result.hpp"
 #include "thread_stats.hpp"
 
@@ -30,6 +34,29 @@ class CostMeter {
   bool tree_;
   Costs start_;
 };
+
+// Closes every publisher's and subscriber's socket on its own thread, lets
+// the closes go out, stops the threads, then drops the sockets' callbacks
+// (they hold the run's state).
+template <class Pubs, class Subs>
+void close_all(Pool& pool, Pubs& pubs, Subs& subs) {
+  pool.on_each([&](size_t thread) {
+    for (auto& p : pubs)
+      if (p.thread == thread && p.ws) p.ws->close();
+    for (auto& s : subs)
+      if (s.thread == thread && s.ws) s.ws->close();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  pool.stop();
+  auto let_go = [](auto& ws) {
+    if (!ws) return;
+    ws->on_response = nullptr;
+    ws->on_push = nullptr;
+    ws->on_end = nullptr;
+  };
+  for (auto& p : pubs) let_go(p.ws);
+  for (auto& s : subs) let_go(s.ws);
+}
 
 struct FigureOptions {
   double window_s = 0;

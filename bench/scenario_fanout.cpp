@@ -488,19 +488,7 @@ RunResult run_fanout(const Options& o, const Target& target, const std::string& 
 
   // 6. Close everything, stop the threads, then read the figures.
   st->closing.store(true);
-  pool->on_each([&](size_t thread) {
-    for (auto& p : st->pubs)
-      if (p.thread == thread && p.ws) p.ws->close();
-    for (auto& s : st->subs)
-      if (s.thread == thread && s.ws) s.ws->close();
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  pool->stop();
-  // The callbacks hold the state: let go of it.
-  for (auto& p : st->pubs)
-    if (p.ws) p.ws->on_response = nullptr, p.ws->on_end = nullptr;
-  for (auto& s : st->subs)
-    if (s.ws) s.ws->on_push = nullptr, s.ws->on_end = nullptr;
+  close_all(*pool, st->pubs, st->subs);
 
   ThreadStats total = sum_threads(st->stats, r);
   uint64_t missing = 0, unanswered = 0;

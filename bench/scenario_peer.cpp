@@ -469,18 +469,7 @@ RunResult run_fanout_peer(const Options& o, const Target& target, Peer& peer,
 
   // 6. Close, stop the threads, read the figures.
   st->closing.store(true);
-  pool->on_each([&](size_t thread) {
-    for (auto& p : st->pubs)
-      if (p.thread == thread && p.ws) p.ws->close();
-    for (auto& s : st->subs)
-      if (s.thread == thread && s.ws) s.ws->close();
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  pool->stop();
-  for (auto& p : st->pubs)
-    if (p.ws) p.ws->on_push = nullptr, p.ws->on_end = nullptr;
-  for (auto& s : st->subs)
-    if (s.ws) s.ws->on_push = nullptr, s.ws->on_end = nullptr;
+  close_all(*pool, st->pubs, st->subs);
 
   ThreadStats total = sum_threads(st->stats, r);
   uint64_t missing = 0, unanswered = 0;
