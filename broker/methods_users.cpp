@@ -57,38 +57,6 @@ std::string user_page_json(const UserPage& page, bool has_prev) {
 
 }  // namespace
 
-bool is_users_method(const Params& p) {
-  return std::holds_alternative<params::UpsertUser>(p) ||
-         std::holds_alternative<params::GetUser>(p) ||
-         std::holds_alternative<params::ListUsers>(p) ||
-         std::holds_alternative<params::ListUserConversations>(p) ||
-         std::holds_alternative<params::GetInvitableUsers>(p) ||
-         std::holds_alternative<params::SaveDraft>(p) ||
-         std::holds_alternative<params::GetDraft>(p) ||
-         std::holds_alternative<params::ArchiveConversation>(p);
-}
-
-asio::awaitable<Reply> Router::Impl::dispatch_users(Ctx& ctx, Params& p) {
-  Reply out = Error{};  // unreachable: is_users_method(p) holds
-  if (auto* x = std::get_if<params::UpsertUser>(&p))
-    out = co_await upsert_user(ctx, *x);
-  else if (auto* x = std::get_if<params::GetUser>(&p))
-    out = co_await get_user(ctx, *x);
-  else if (auto* x = std::get_if<params::ListUsers>(&p))
-    out = co_await list_users(ctx, *x);
-  else if (auto* x = std::get_if<params::ListUserConversations>(&p))
-    out = co_await list_user_conversations(ctx, *x);
-  else if (auto* x = std::get_if<params::GetInvitableUsers>(&p))
-    out = co_await get_invitable_users(ctx, *x);
-  else if (auto* x = std::get_if<params::SaveDraft>(&p))
-    out = co_await save_draft(ctx, *x);
-  else if (auto* x = std::get_if<params::GetDraft>(&p))
-    out = co_await get_draft(ctx, *x);
-  else if (auto* x = std::get_if<params::ArchiveConversation>(&p))
-    out = co_await archive_conversation(ctx, *x);
-  co_return out;
-}
-
 asio::awaitable<Reply> Router::Impl::upsert_user(Ctx& ctx, const params::UpsertUser& p) {
   const std::string target = p.user_id.value_or(ctx.who.user_id);
   if (auto st = rules::may_upsert_user(ctx.who, target); !st) co_return st.error();

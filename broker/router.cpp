@@ -168,7 +168,17 @@ asio::awaitable<Reply> Router::Impl::dispatch(Ctx& ctx, const std::string& metho
   if (auto* x = std::get_if<params::MarkRead>(&p)) co_return co_await mark_read(ctx, *x);
   if (auto* x = std::get_if<params::SetPresence>(&p)) co_return co_await set_presence(ctx, *x);
   if (auto* x = std::get_if<params::GetPresence>(&p)) co_return co_await get_presence(ctx, *x);
-  if (is_users_method(p)) co_return co_await dispatch_users(ctx, p);
+  if (auto* x = std::get_if<params::UpsertUser>(&p)) co_return co_await upsert_user(ctx, *x);
+  if (auto* x = std::get_if<params::GetUser>(&p)) co_return co_await get_user(ctx, *x);
+  if (auto* x = std::get_if<params::ListUsers>(&p)) co_return co_await list_users(ctx, *x);
+  if (auto* x = std::get_if<params::ListUserConversations>(&p))
+    co_return co_await list_user_conversations(ctx, *x);
+  if (auto* x = std::get_if<params::GetInvitableUsers>(&p))
+    co_return co_await get_invitable_users(ctx, *x);
+  if (auto* x = std::get_if<params::SaveDraft>(&p)) co_return co_await save_draft(ctx, *x);
+  if (auto* x = std::get_if<params::GetDraft>(&p)) co_return co_await get_draft(ctx, *x);
+  if (auto* x = std::get_if<params::ArchiveConversation>(&p))
+    co_return co_await archive_conversation(ctx, *x);
   if (auto* x = std::get_if<params::CountConversations>(&p))
     co_return co_await count_conversations(ctx, *x);
   if (auto* x = std::get_if<params::SearchConversations>(&p))

@@ -140,9 +140,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Reply> set_presence(Ctx& ctx, const params::SetPresence& p);
   asio::awaitable<Reply> get_presence(Ctx& ctx, const params::GetPresence& p);
 
-  // methods_users.cpp: users, drafts, archive (the params is_users_method
-  // accepts).
-  asio::awaitable<Reply> dispatch_users(Ctx& ctx, Params& p);
+  // methods_users.cpp: users, drafts, archive.
   asio::awaitable<Reply> upsert_user(Ctx& ctx, const params::UpsertUser& p);
   asio::awaitable<Reply> get_user(Ctx& ctx, const params::GetUser& p);
   asio::awaitable<Reply> list_users(Ctx& ctx, const params::ListUsers& p);
@@ -169,8 +167,6 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
 
 Millis now_ms();
 std::string new_conversation_id();
-// Whether `p` is the params of a users, drafts or archive method (methods_users.cpp).
-bool is_users_method(const Params& p);
 // listConversations' keyset cursor "<updatedAt>:<id>" and filter predicate
 // (methods_conversations.cpp), shared by the listings of methods_inbox.cpp.
 std::string conversation_cursor(const Conversation& c);
