@@ -86,12 +86,7 @@ asio::awaitable<Reply> Router::Impl::list_users(Ctx& ctx, const params::ListUser
   UserListRequest rq;
   if (p.role) rq.roles.push_back(*p.role);
   rq.words = p.words;
-  rq.after = p.paging.cursor;
-  rq.limit = p.paging.limit;
-  rq.scan_limit = kUserScanLimit;
-  auto page = co_await engine.user_list(ctx.who.tenant, std::move(rq));
-  if (!page) co_return std::move(page).error();
-  co_return user_page_json(*page, p.paging.cursor.has_value());
+  co_return co_await user_page(ctx, std::move(rq), p.paging);
 }
 
 asio::awaitable<Reply> Router::Impl::list_user_conversations(
@@ -116,12 +111,19 @@ asio::awaitable<Reply> Router::Impl::get_invitable_users(Ctx& ctx,
   rq.roles = {AccountRole::agent, AccountRole::manager};
   for (const auto& m : conv->members)
     if (m.state == MemberState::active) rq.exclude.push_back(m.user_id);
-  rq.after = p.paging.cursor;
-  rq.limit = p.paging.limit;
+  co_return co_await user_page(ctx, std::move(rq), p.paging);
+}
+
+// One page of the tenant's users that `rq` selects, as listUsers and
+// getInvitableUsers answer it.
+asio::awaitable<Reply> Router::Impl::user_page(Ctx& ctx, UserListRequest rq,
+                                               const params::Paging& paging) {
+  rq.after = paging.cursor;
+  rq.limit = paging.limit;
   rq.scan_limit = kUserScanLimit;
   auto page = co_await engine.user_list(ctx.who.tenant, std::move(rq));
   if (!page) co_return std::move(page).error();
-  co_return user_page_json(*page, p.paging.cursor.has_value());
+  co_return user_page_json(*page, paging.cursor.has_value());
 }
 
 asio::awaitable<Reply> Router::Impl::save_draft(Ctx& ctx, const params::SaveDraft& p) {

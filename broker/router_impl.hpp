@@ -141,6 +141,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Reply> get_presence(Ctx& ctx, const params::GetPresence& p);
 
   // methods_users.cpp: users, drafts, archive.
+  asio::awaitable<Reply> user_page(Ctx& ctx, UserListRequest rq, const params::Paging& paging);
   asio::awaitable<Reply> upsert_user(Ctx& ctx, const params::UpsertUser& p);
   asio::awaitable<Reply> get_user(Ctx& ctx, const params::GetUser& p);
   asio::awaitable<Reply> list_users(Ctx& ctx, const params::ListUsers& p);
