@@ -1,6 +1,5 @@
 #include "http.hpp"
 
-#include <cctype>
 
 namespace parley {
 
@@ -13,16 +12,16 @@ int hex_value(char c) {
   return -1;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
+char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 }  // namespace
+
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
+  return true;
+}
 
 HttpReply http_reply(std::string_view method, std::string_view target, const Engine& engine,
                      const Metrics& metrics) {
@@ -92,7 +91,7 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 
 std::optional<std::string> bearer_token(std::string_view authorization) {
   constexpr std::string_view scheme = "bearer";
-  if (authorization.size() <= scheme.size() || !iequals(authorization.substr(0, 6), scheme) ||
+  if (authorization.size() <= scheme.size() || !iequals_ascii(authorization.substr(0, 6), scheme) ||
       authorization[6] != ' ')
     return std::nullopt;
   std::string_view token = authorization.substr(7);

@@ -28,6 +28,8 @@ struct HttpReply {
 HttpReply http_reply(std::string_view method, std::string_view target, const Engine& engine,
                      const Metrics& metrics);
 
+// Equal but for ASCII letter case (header names, schemes, tokens, origins).
+bool iequals_ascii(std::string_view a, std::string_view b);
 // The path of a request target: "/ws?token=x" -> "/ws".
 std::string_view target_path(std::string_view target);
 

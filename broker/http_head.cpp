@@ -22,15 +22,6 @@ bool is_tchar(char c) {
   }
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
 std::string_view trim(std::string_view s) {
@@ -50,7 +41,7 @@ ListHas token_list_has(std::string_view value, std::string_view want) {
     if (item.empty()) return ListHas::unsure;
     for (char c : item)
       if (!is_tchar(c)) return ListHas::unsure;
-    if (iequals(item, want)) found = true;
+    if (iequals_ascii(item, want)) found = true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -63,17 +54,17 @@ enum Field { f_upgrade, f_connection, f_key, f_version, f_origin, f_authorizatio
 int field_of(std::string_view name) {
   switch (name.size()) {
     case 6:
-      return iequals(name, "origin") ? f_origin : -1;
+      return iequals_ascii(name, "origin") ? f_origin : -1;
     case 7:
-      return iequals(name, "upgrade") ? f_upgrade : -1;
+      return iequals_ascii(name, "upgrade") ? f_upgrade : -1;
     case 10:
-      return iequals(name, "connection") ? f_connection : -1;
+      return iequals_ascii(name, "connection") ? f_connection : -1;
     case 13:
-      return iequals(name, "authorization") ? f_authorization : -1;
+      return iequals_ascii(name, "authorization") ? f_authorization : -1;
     case 17:
-      return iequals(name, "sec-websocket-key") ? f_key : -1;
+      return iequals_ascii(name, "sec-websocket-key") ? f_key : -1;
     case 21:
-      return iequals(name, "sec-websocket-version") ? f_version : -1;
+      return iequals_ascii(name, "sec-websocket-version") ? f_version : -1;
     default:
       return -1;
   }
@@ -81,7 +72,7 @@ int field_of(std::string_view name) {
 
 // A message body (or a framing the fast path does not handle) is "not sure".
 bool announces_body(std::string_view name) {
-  return iequals(name, "content-length") || iequals(name, "transfer-encoding");
+  return iequals_ascii(name, "content-length") || iequals_ascii(name, "transfer-encoding");
 }
 
 }  // namespace

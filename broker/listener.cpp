@@ -13,7 +13,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -56,20 +55,13 @@ Millis system_now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Origins compare case-insensitively (scheme and host are), and a trailing
 // slash in the configuration is forgiven.
 bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed) {
-  std::string o = lower(origin);
   return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
-    std::string x = lower(a);
-    if (x.size() > 1 && x.back() == '/') x.pop_back();
-    return x == o;
+    std::string_view x = a;
+    if (x.size() > 1 && x.back() == '/') x.remove_suffix(1);
+    return iequals_ascii(x, origin);
   });
 }
 
