@@ -61,6 +61,28 @@ TEST_CASE("an unauthenticated socket gets 401 for everything, then 4001 at the d
   CHECK(ann->call("ping").is_int("/serverTime"));
 }
 
+TEST_CASE("--allowed-origin: a listed origin in any case is let in, another is closed 4003") {
+  // The configured origin's case and trailing slash do not matter.
+  BrokerProcess broker(jwt_args({"--allowed-origin", "https://Chat.Example.com/"}));
+  for (std::string origin : {"https://chat.example.com", "HTTPS://CHAT.EXAMPLE.COM"}) {
+    WsClient ok("listed");
+    ok.connect(broker.port(), "/ws", {{"Origin", origin}});
+    Json me = ok.call("authenticate", obj({{"token", mint_token(Claims("ann"))}}));
+    CHECK_MESSAGE(me.get_string("/userId") == "ann", origin);
+  }
+  WsClient none("no origin");  // not a browser: always let in
+  none.connect(broker.port());
+  CHECK(none.call("authenticate", obj({{"token", mint_token(Claims("ann"))}}))
+            .get_string("/userId") == "ann");
+  for (std::string origin : {"https://evil.example.com", "https://chat.example.com/"}) {
+    WsClient refused("refused");
+    refused.connect(broker.port(), "/ws", {{"Origin", origin}});
+    CloseInfo closed = refused.expect_close();
+    const std::string why = origin + ": " + closed.describe();
+    CHECK_MESSAGE(closed.code == 4003, why);
+  }
+}
+
 TEST_CASE("plain HTTP on the same port: /healthz, /readyz, /metrics, 404") {
   BrokerProcess broker({"--dev"});
   HttpResult health = http_get(broker.port(), "/healthz");
