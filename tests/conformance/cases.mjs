@@ -1,10 +1,13 @@
 // The cases, in Autobahn|Testsuite's sections (its case descriptions told
 // us what to test; the cases are written for this suite).
 //
-// A case is { id, section, title, run(c, a, srv), expect(a, srv) }:
+// A case is { id, section, title, run(c, a, srv, prepared), expect(a, srv),
+// prepare?(a, srv) }:
 //   run      writes frames on client c (client.mjs); a is the server's
 //            adapter (servers.mjs), which makes the payloads the server
-//            answers, srv the server (srv.limit: its message limit).
+//            answers, srv the server (srv.limit: its message limit);
+//            prepared is what prepare returned (built before the clock
+//            starts).
 //   expect   { strict: pattern, nonStrict?: [pattern, ...] }: a pattern is
 //            the list of tokens (client.mjs) the server must cause, in
 //            order; a token may list alternatives with '|'. The result is
@@ -15,6 +18,7 @@
 // server to answer 1000 and close TCP.
 import { readFileSync } from 'node:fs';
 import { OP, buildFrame, closePayload, fingerprint } from './frames.mjs';
+import { CLOSE_WAIT_MS } from './client.mjs';
 
 // ---------------------------------------------------------------------------
 // Patterns
@@ -109,6 +113,10 @@ const fragments = (parts, opcode = OP.text) =>
 
 const cases = [];
 const add = (section, id, title, expect, run) => cases.push({ section, id, title, expect, run });
+// A case that writes bytes built by build(a, srv) in one write; they are
+// built before the case's clock starts (section 9 prints the time).
+const addBulk = (section, id, title, expect, build) =>
+  cases.push({ section, id, title, expect, prepare: build, run: (c, a, srv, bytes) => void c.send(bytes) });
 
 // A request of `size` bytes (at least the smallest request the server
 // answers).
@@ -236,12 +244,10 @@ const somePongsThenDropped = {
     return rest.length === 1 && ['eof', 'reset'].includes(rest[0]);
   },
 };
-add(2, '2.14', '1000 pings in one write: 1000 pongs in order', () => ({
+addBulk(2, '2.14', '1000 pings in one write: 1000 pongs in order', () => ({
   strict: open(...manyPings.map(pong)),
   nonStrict: [somePongsThenDropped],
-}), (c) => {
-  c.send(Buffer.concat(manyPings.map((p) => F.ping(p))));
-});
+}), () => Buffer.concat(manyPings.map((p) => F.ping(p))));
 add(2, '2.15', 'ping between requests: answers and pong in order', () => ({ strict: open('answer', pong('mid'), 'answer') }), async (c, a) => {
   c.text(req(a, 64));
   await c.waitTokens(1);
@@ -611,6 +617,23 @@ add(7, '7.13.3', 'close with a ping just before it: pong, then the close answere
   await c.waitTokens(1);
   await send(c, [F.close(1000)]);
 });
+// RFC 6455 §7.1.1: once the closing handshake is done the server closes
+// TCP. It gives no time; a server that waits noticeably (here over
+// CLOSE_PROMPT_MS) before it does is non-strict.
+const CLOSE_PROMPT_MS = 500;
+add(7, '7.13.4', `the server closes TCP within ${CLOSE_PROMPT_MS} ms of answering the client's close`, () => ({
+  strict: cleanClose(1000),
+  nonStrict: [['>close', 'close:1000', 'eof-late']],
+}), async (c) => {
+  await send(c, [F.close(1000)]);
+  await c.waitClosed(CLOSE_WAIT_MS + 3000);
+  const answer = c.tokens.indexOf('close:1000');
+  const eof = c.tokens.indexOf('eof');
+  if (answer < 0 || eof < 0) return;
+  const ms = c.times[eof] - c.times[answer];
+  c.notes.push(`TCP closed ${ms.toFixed(0)} ms after the close answer`);
+  if (ms > CLOSE_PROMPT_MS) c.tokens[eof] = 'eof-late';
+});
 
 // ===== 9 Limits and performance ============================================
 // Timings are printed, never asserted.
@@ -641,25 +664,24 @@ add(9, '9.1.7', 'over the limit, then a ping: still closed 1009', () => ({ stric
   a.pending.pop();
 });
 for (const [i, size] of [64, 256, 1024, 4096, 16384].entries())
-  add(9, `9.2.${i + 1}`, `message of the limit in ${size}-byte fragments`, () => ({ strict: open('answer') }), (c, a, srv) => {
+  addBulk(9, `9.2.${i + 1}`, `message of the limit in ${size}-byte fragments`, () => ({ strict: open('answer') }), (a, srv) => {
     const p = a.request(srv.limit);
-    c.send(Buffer.concat(fragments(splitAt(p, Array.from({ length: Math.ceil(p.length / size) - 1 }, (_, k) => (k + 1) * size)))));
+    return Buffer.concat(fragments(splitAt(p, Array.from({ length: Math.ceil(p.length / size) - 1 }, (_, k) => (k + 1) * size))));
   });
-add(9, '9.2.6', 'message of the limit in 1-byte fragments', () => ({ strict: open('answer') }), (c, a, srv) => {
+addBulk(9, '9.2.6', 'message of the limit in 1-byte fragments', () => ({ strict: open('answer') }), (a, srv) => {
   const p = a.request(srv.limit);
-  c.send(Buffer.concat(fragments(splitAt(p, [...p.keys()].slice(1)))));
+  return Buffer.concat(fragments(splitAt(p, [...p.keys()].slice(1))));
 });
-add(9, '9.2.7', 'request after 10,000 empty continuation frames', () => ({ strict: open('answer') }), (c, a) => {
-  const p = req(a, 100);
-  c.send(Buffer.concat([F.text(p, false), ...Array.from({ length: 10000 }, () => F.cont('', false)), F.cont('')]));
-});
+addBulk(9, '9.2.7', 'request after 10,000 empty continuation frames', () => ({ strict: open('answer') }), (a) =>
+  Buffer.concat([F.text(req(a, 100), false), ...Array.from({ length: 10000 }, () => F.cont('', false)), F.cont('')]),
+);
 for (const [i, n] of [100, 1000, 10000].entries())
-  add(9, `9.3.${i + 1}`, `${n} requests of 64 bytes in one write`, () => ({ strict: open(...times(n, 'answer')) }), (c, a) => {
-    c.send(Buffer.concat(Array.from({ length: n }, () => F.text(req(a, 64)))));
-  });
-add(9, '9.3.4', '1000 requests of 4096 bytes in one write', () => ({ strict: open(...times(1000, 'answer')) }), (c, a) => {
-  c.send(Buffer.concat(Array.from({ length: 1000 }, () => F.text(req(a, 4096)))));
-});
+  addBulk(9, `9.3.${i + 1}`, `${n} requests of 64 bytes in one write`, () => ({ strict: open(...times(n, 'answer')) }), (a) =>
+    Buffer.concat(Array.from({ length: n }, () => F.text(req(a, 64)))),
+  );
+addBulk(9, '9.3.4', '1000 requests of 4096 bytes in one write', () => ({ strict: open(...times(1000, 'answer')) }), (a) =>
+  Buffer.concat(Array.from({ length: 1000 }, () => F.text(req(a, 4096)))),
+);
 add(9, '9.4.1', '1000 round trips, one request at a time', () => ({ strict: open(...times(1000, 'answer')) }), async (c, a) => {
   for (let i = 0; i < 1000; i++) {
     c.text(req(a, 64));

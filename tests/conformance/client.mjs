@@ -11,10 +11,12 @@
 //                     itself, to order the server's answer after it)
 //   eof               the server closed the TCP connection
 //   eof-by-client     the server did not, so the client ended it
+//   eof-late          (7.13.4) the server closed TCP, but only after a while
 //   reset             the connection was reset
 //   frame?            a frame a server must not send (masked, RSV bits, ...)
 // Server pings are answered with pongs and not written down.
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { createHash, randomBytes } from 'node:crypto';
 import { OP, buildFrame, closePayload, fingerprint, FrameReader } from './frames.mjs';
 
@@ -31,6 +33,7 @@ export class Client {
     this.reader = new FrameReader();
     this.tokens = [];
     this.notes = []; // what the table shows after the tokens (sizes, memory)
+    this.times = []; // when each token was written down (performance.now())
     this.sentClose = false;
     this.gotClose = false;
     this.ended = false; // the client ended its side
@@ -109,6 +112,7 @@ export class Client {
 
   record(token) {
     this.tokens.push(token);
+    this.times.push(performance.now());
     this.wake();
   }
 

@@ -1,6 +1,6 @@
 // RFC 6455 frames, built by hand so that any field can be wrong on purpose,
 // and read back from the server's byte stream.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 export const OP = {
   continuation: 0x0,
@@ -30,7 +30,9 @@ export function buildFrame({
   const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
   const length = declaredLength ?? body.length;
   const form = lengthBytes ?? (length < 126 ? 0 : length <= 0xffff ? 2 : 8);
-  const head = Buffer.alloc(2 + form + (mask ? 4 : 0));
+  const headLen = 2 + form + (mask ? 4 : 0);
+  const out = Buffer.allocUnsafe(headLen + body.length);
+  const head = out;
   head[0] = (fin ? 0x80 : 0) | ((rsv & 7) << 4) | (opcode & 0x0f);
   const maskBit = mask ? 0x80 : 0;
   if (form === 0) {
@@ -42,13 +44,18 @@ export function buildFrame({
     head[1] = maskBit | 127;
     head.writeBigUInt64BE(BigInt(length), 2);
   }
-  if (!mask) return Buffer.concat([head, body]);
-  const k = key ?? randomBytes(4);
+  if (!mask) {
+    body.copy(out, headLen);
+    return out;
+  }
+  // Masking keys need not be secret here, only different.
+  const k = key ?? Buffer.from([rand8(), rand8(), rand8(), rand8()]);
   k.copy(head, 2 + form);
-  const masked = Buffer.allocUnsafe(body.length);
-  for (let i = 0; i < body.length; i++) masked[i] = body[i] ^ k[i & 3];
-  return Buffer.concat([head, masked]);
+  for (let i = 0; i < body.length; i++) out[headLen + i] = body[i] ^ k[i & 3];
+  return out;
 }
+
+const rand8 = () => (Math.random() * 256) | 0;
 
 // The payload of a close frame: a code (omitted when null) and a reason
 // (a string, or a Buffer for bytes that are not valid UTF-8).

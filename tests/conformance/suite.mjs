@@ -5,7 +5,7 @@
 //                  [--concurrency N] [--quiet]
 //
 // PARLEY_BINARY names the broker (default ../../build/parley from this
-// folder). Prints a table of the cases per server and a summary; exits 1
+// folder; a relative PARLEY_BINARY is taken from the current directory). Prints a table of the cases per server and a summary; exits 1
 // when any case failed against either server, 2 on a usage error.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -89,6 +89,7 @@ function label(token) {
   if (token === 'eof|eof-by-client|reset') return 'EOF';
   if (token === 'eof') return 'EOF';
   if (token === 'eof-by-client') return 'EOF(client)';
+  if (token === 'eof-late') return 'EOF(late)';
   if (token.startsWith('>')) return `→${token.slice(1)}`;
   if (token.startsWith('pong:')) return `pong(${token.slice(5).split('/')[0]} B)`;
   if (token.startsWith('close:')) return `close ${token.slice(6)}`;
@@ -126,9 +127,15 @@ async function runCase(srv, kase) {
   const strict = exp.strict;
   const nonStrict = exp.nonStrict ?? [];
   const big = kase.section === 9;
+  let prepared;
+  try {
+    prepared = kase.prepare?.(a, srv);
+  } catch (err) {
+    c.record(`exception:${err.message}`);
+  }
   const started = performance.now();
   try {
-    await kase.run(c, a, srv);
+    await kase.run(c, a, srv, prepared);
   } catch (err) {
     c.record(`exception:${err.message}`);
   }
@@ -303,7 +310,10 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const selected = cases.filter((k) => !opts.only || opts.only.test(k.id));
   if (!selected.length) usage('--only matches no case');
-  const binary = path.resolve(here, process.env.PARLEY_BINARY ?? '../../build/parley');
+  // PARLEY_BINARY from the current directory; the default from this folder.
+  const binary = process.env.PARLEY_BINARY
+    ? path.resolve(process.env.PARLEY_BINARY)
+    : path.resolve(here, '../../build/parley');
   const servers = [];
   if (opts.server !== 'ws') servers.push(['parley', 'parley', () => startParley(binary)]);
   if (opts.server !== 'parley') servers.push(['ws (reference)', 'ws', () => startReference()]);
