@@ -519,6 +519,16 @@ for (const [group, title, h, valid] of sequences) {
       c.send(Buffer.concat(fragments(splitAt(payload, [at + 1]))));
     });
 }
+// Every 1-byte character, the C0 controls and NUL included: valid UTF-8
+// (not JSON: Parley answers -32700, which counts as its answer).
+const ascii = Buffer.from(Array.from({ length: 128 }, (_, i) => i));
+add(6, '6.7.4', 'valid: every 1-byte character U+0000-U+007F in one message', () => ({ strict: open('answer') }), (c, a) => {
+  c.text(a.raw(ascii));
+});
+add(6, '6.7.5', 'valid: every 1-byte character, one fragment per byte', () => ({ strict: open('answer') }), (c, a) => {
+  c.send(Buffer.concat(fragments(splitAt(a.raw(ascii), [...ascii.keys()].slice(1)))));
+});
+
 // "κόσμε" cut short after each byte: valid only on a character boundary.
 for (let n = 1; n <= cosmos.length; n++) {
   const valid = Buffer.from(cosmos.subarray(0, n).toString('utf8')).equals(cosmos.subarray(0, n));

@@ -116,6 +116,13 @@ class ParleyAdapter {
     return { payload: Buffer.concat([head, bytes, Buffer.from('"}')]), at: head.length };
   }
 
+  // Text that is not JSON (answered -32700 with id null), for bytes that
+  // cannot stand in a JSON string (control characters).
+  raw(bytes) {
+    this.pending.push({ id: null, kind: 'parse-error' });
+    return Buffer.from(bytes);
+  }
+
   // Parley takes text only: a binary message closes the socket 1003
   // (session_read.cpp: "text frames only"; protocol.md: "Binary frames are
   // not accepted").
@@ -195,6 +202,10 @@ class EchoAdapter {
   carrying(bytes) {
     this.pending.push({ opcode: OP.text, payload: Buffer.from(bytes) });
     return { payload: Buffer.from(bytes), at: 0 };
+  }
+
+  raw(bytes) {
+    return this.carrying(bytes).payload;
   }
 
   binary(payload) {

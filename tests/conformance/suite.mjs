@@ -7,7 +7,7 @@
 // PARLEY_BINARY names the broker (default ../../build/parley from this
 // folder; a relative PARLEY_BINARY is taken from the current directory). Prints a table of the cases per server and a summary; exits 1
 // when any case failed against either server, 2 on a usage error.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -323,7 +323,10 @@ async function main() {
     printServer(res, opts.quiet);
     results.push(res);
   }
-  if (opts.report) writeFileSync(opts.report, markdown(results));
+  if (opts.report) {
+    mkdirSync(path.dirname(path.resolve(opts.report)), { recursive: true });
+    writeFileSync(opts.report, markdown(results));
+  }
   const bad = results.some((r) => r.startError || r.died || r.rows.some((x) => x.status === 'failed'));
   console.log(`\n${bad ? 'FAILED' : 'OK'}: ${results.map((r) => `${r.name} ${r.startError ? 'did not start' : `${summarize(r.rows).total.failed} failed`}`).join(', ')}`);
   process.exit(bad ? 1 : 0);
