@@ -58,12 +58,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Writes frames: all in one write, one write per frame ('frame', a pause
 // between them) or one write per byte ('octet').
 async function send(c, frames, chop) {
-  const isClose = (f) => (f[0] & 0x0f) === OP.close;
   const note = (f) => {
-    if (isClose(f) && !c.sentClose) {
-      c.sentClose = true;
-      c.record('>close');
-    }
+    if ((f[0] & 0x0f) === OP.close) c.closing();
   };
   if (!chop) {
     frames.forEach(note);
@@ -385,7 +381,8 @@ add(5, '5.24', 'text fragment, a pong, then the rest', () => ({ strict: open('an
 // ===== 6 UTF-8 =============================================================
 
 const hex = (s) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-const cosmos = Buffer.from('κόσμε', 'utf8'); // ce ba e1 bd b9 cf 83 ce bc ce b5
+// "κόσμε" with U+1F79 (omicron with oxia, 3 bytes): ce ba e1 bd b9 cf 83 ce bc ce b5
+const cosmos = Buffer.from('\u03ba\u1f79\u03c3\u03bc\u03b5', 'utf8');
 
 // A message carrying `bytes` where the server echoes them back.
 const carry = (a, bytes) => a.carrying(bytes);

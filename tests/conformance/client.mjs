@@ -160,12 +160,18 @@ export class Client {
     return true;
   }
 
+  // Says that a close frame is about to be written: the server's close
+  // that follows is its answer (written down as ">close" unless the server
+  // closed first).
+  closing() {
+    if (this.sentClose) return;
+    this.sentClose = true;
+    if (!this.gotClose) this.record('>close');
+  }
+
   // Builds and writes one frame (buildFrame's options).
   frame(opts) {
-    if (opts.opcode === OP.close && !this.sentClose) {
-      this.sentClose = true;
-      if (!this.gotClose) this.record('>close');
-    }
+    if (opts.opcode === OP.close) this.closing();
     return this.send(buildFrame(opts));
   }
 
