@@ -175,6 +175,9 @@ add(1, '1.3.10', 'more bytes than the length says (the rest reads as a frame wit
   // 'x' is 0x78: FIN 0, RSV 7, opcode 8.
   c.send(Buffer.concat([F.text(req(a, 100)), Buffer.from('xxxxxxxx')]));
 });
+add(1, '1.3.11', 'masking key 00 00 00 00 (the payload travels as is)', () => ({ strict: open('answer') }), (c, a) => {
+  c.text(req(a, 100), { key: Buffer.alloc(4) });
+});
 
 // ===== 2 Ping / pong =======================================================
 
@@ -376,6 +379,9 @@ add(5, '5.23', 'text fragment, then a binary frame (a new message while fragment
 add(5, '5.24', 'text fragment, a pong, then the rest', () => ({ strict: open('answer') }), (c, a) => {
   const [f1, f2] = fragments(splitN(req(a, 80), 2));
   c.send(Buffer.concat([f1, F.pong('unsolicited'), f2]));
+});
+add(5, '5.25', 'close in two fragments', () => ({ strict: fail(1002) }), (c) => {
+  c.send(Buffer.concat([F.raw({ opcode: OP.close, payload: closePayload(1000).subarray(0, 1), fin: false }), F.cont(closePayload(1000).subarray(1))]));
 });
 
 // ===== 6 UTF-8 =============================================================
