@@ -9,6 +9,8 @@ using simdjson::dom::element_type;
 
 namespace {
 
+bool http_url(std::string_view s) { return s.starts_with("https://") || s.starts_with("http://"); }
+
 std::string_view type_reason(element_type want) {
   switch (want) {
     case element_type::STRING: return "expected string";
@@ -156,6 +158,23 @@ void FieldReader::nullable_bytes(std::string_view key,
     return;
   }
   if (auto s = bounded_bytes(key, *v, max_bytes)) out.emplace(std::string(*s));
+}
+
+void FieldReader::url(std::string_view key, std::optional<std::string>& out, size_t max_bytes) {
+  bytes(key, out, max_bytes);
+  if (out && !http_url(*out)) {
+    fail(invalid_params(path(key), "expected an http(s) URL"));
+    out.reset();
+  }
+}
+
+void FieldReader::nullable_url(std::string_view key,
+                               std::optional<std::optional<std::string>>& out, size_t max_bytes) {
+  nullable_bytes(key, out, max_bytes);
+  if (out && *out && !http_url(**out)) {
+    fail(invalid_params(path(key), "expected an http(s) URL"));
+    out.reset();
+  }
 }
 
 void FieldReader::text(std::string_view key, std::string& out, size_t max_chars) {

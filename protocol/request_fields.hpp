@@ -55,6 +55,11 @@ class FieldReader {
   void bytes(std::string_view key, std::optional<std::string>& out, size_t max_bytes);
   void nullable_bytes(std::string_view key, std::optional<std::optional<std::string>>& out,
                       size_t max_bytes);
+  // As bytes / nullable_bytes, and an http:// or https:// URL (imageUrl,
+  // sendFile's url): other clients load it, so never javascript:, data:, file:.
+  void url(std::string_view key, std::optional<std::string>& out, size_t max_bytes);
+  void nullable_url(std::string_view key, std::optional<std::optional<std::string>>& out,
+                    size_t max_bytes);
   // Message text: required, non-empty, at most `max_chars` code points.
   void text(std::string_view key, std::string& out, size_t max_chars);
   // A JSON object, stored minified; over `max_bytes` serialized is 413.

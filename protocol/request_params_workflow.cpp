@@ -126,12 +126,8 @@ Result<Params> decode_send_file(FieldReader& r) {
   r.id("conversationId", p.conversation_id);
   std::optional<std::string> url;
   const bool has_url = r.has("url");
-  r.bytes("url", url, kUrlBytes);
+  r.url("url", url, kUrlBytes);
   if (!has_url) r.fail(invalid_params("url", "required"));
-  // The file is fetched by other clients from this address: only the web's
-  // schemes, never javascript:, data: or file:.
-  if (url && !url->starts_with("https://") && !url->starts_with("http://"))
-    r.fail(invalid_params("url", "expected an http(s) URL"));
   if (url) p.url = std::move(*url);
   r.id("name", p.name);
   r.id("mimeType", p.mime_type);

@@ -148,11 +148,11 @@ TEST_CASE("a valid call of every method") {
   SUBCASE("updateConversation") {
     auto p = ok<params::UpdateConversation>(
         "updateConversation",
-        R"({"conversationId":"c","name":"n","displayName":"d","imageUrl":"u","metadata":{},"ttl":5})");
+        R"({"conversationId":"c","name":"n","displayName":"d","imageUrl":"http://u","metadata":{},"ttl":5})");
     CHECK(p.conversation_id == "c");
     CHECK(**p.name == "n");
     CHECK(**p.display_name == "d");
-    CHECK(**p.image_url == "u");
+    CHECK(**p.image_url == "http://u");
     CHECK(*p.metadata == "{}");
     CHECK_FALSE(p.metadata_patch);
     CHECK(**p.ttl == 5);
@@ -451,13 +451,29 @@ TEST_CASE("metadata, quickReplies, mentions, imageUrl and token limits") {
   too_big("sendMessage", R"({"conversationId":"c","text":"t","mentions":["a","b","c"]})",
           "mentions", 2, l);
 
-  too_big("createConversation", R"({"imageUrl":")" + std::string(2049, 'u') + "\"}", "imageUrl",
-          2048);
+  too_big("createConversation", R"({"imageUrl":"https://)" + std::string(2041, 'u') + "\"}",
+          "imageUrl", 2048);
   CHECK(ok<params::CreateConversation>("createConversation",
-                                       R"({"imageUrl":")" + std::string(2048, 'u') + "\"}")
+                                       R"({"imageUrl":"https://)" + std::string(2040, 'u') + "\"}")
             .image_url->size() == 2048);
   too_big("authenticate", R"({"token":")" + std::string(8193, 't') + "\"}", "token", 8192);
   invalid("authenticate", R"({"token":""})", "token", "empty");
+}
+
+TEST_CASE("imageUrl is an http(s) URL, as sendFile's url") {
+  for (std::string url : {"javascript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd",
+                          "ftp://x/y", "u"}) {
+    const std::string v = R"("imageUrl":")" + url + "\"";
+    const std::string want = R"(-32602 {"field":"imageUrl","reason":"expected an http(s) URL"})";
+    CHECK_MESSAGE(error("createConversation", "{" + v + "}") == want, url);
+    CHECK_MESSAGE(error("updateConversation", R"({"conversationId":"c",)" + v + "}") == want, url);
+    CHECK_MESSAGE(error("upsertUser", "{" + v + "}") == want, url);
+  }
+  CHECK(*ok<params::CreateConversation>("createConversation", R"({"imageUrl":"https://i/x.png"})")
+             .image_url == "https://i/x.png");
+  auto cleared = ok<params::UpsertUser>("upsertUser", R"({"imageUrl":null})").image_url;
+  REQUIRE(cleared.has_value());
+  CHECK_FALSE(cleared->has_value());
 }
 
 TEST_CASE("createConversation participants are bounded by limits.members") {
