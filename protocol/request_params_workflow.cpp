@@ -149,6 +149,7 @@ Result<Params> decode_send_event(FieldReader& r) {
   r.id("name", p.name);
   // `data` is any JSON value, null included; only its size is bounded.
   if (auto data = r.take_any("data")) {
+    r.unique_keys("data", *data);
     std::string json = simdjson::minify(*data);
     if (json.size() > r.limits().metadata_bytes)
       r.fail(too_large(r.path("data"), r.limits().metadata_bytes));

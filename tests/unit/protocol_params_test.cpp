@@ -253,6 +253,28 @@ TEST_CASE("unknown and repeated params fields") {
   invalid("ping", R"({"x":null})", "x", "unknown field");
 }
 
+TEST_CASE("repeated keys inside free-form JSON are refused at any depth, with the path") {
+  invalid("createConversation", R"({"metadata":{"a":1,"a":2}})", "metadata.a", "duplicate field");
+  invalid("updateConversation", R"({"conversationId":"c","metadata":{"x":{"y":{"k":1,"k":1}}}})",
+          "metadata.x.y.k", "duplicate field");
+  invalid("updateConversation", R"({"conversationId":"c","metadataPatch":{"p":[0,{"q":1,"q":2}]}})",
+          "metadataPatch.p[1].q", "duplicate field");
+  invalid("sendMessage", R"({"conversationId":"c","text":"t","metadata":{"m":{"n":1,"n":1}}})",
+          "metadata.m.n", "duplicate field");
+  invalid("sendMessage", R"({"conversationId":"c","text":"t","quickReplies":[{"t":"a","t":"b"}]})",
+          "quickReplies[0].t", "duplicate field");
+  invalid("sendRichContent", R"({"conversationId":"c","content":{"type":"card","type":"x"}})",
+          "content.type", "duplicate field");
+  invalid("sendEvent", R"({"conversationId":"c","name":"n","data":[{"d":1,"d":2}]})", "data[0].d",
+          "duplicate field");
+  invalid("sendEvent", R"({"conversationId":"c","name":"n","data":{"d":1,"d":2}})", "data.d",
+          "duplicate field");
+  // The same key in different objects is no repeat.
+  CHECK(*ok<params::CreateConversation>("createConversation",
+                                        R"({"metadata":{"a":{"k":1},"b":{"k":2},"k":[{"k":3}]}})")
+             .metadata == R"({"a":{"k":1},"b":{"k":2},"k":[{"k":3}]})");
+}
+
 TEST_CASE("missing required fields") {
   invalid("join", "{}", "conversationId", "required");
   invalid("sendMessage", R"({"conversationId":"c"})", "text", "required");
