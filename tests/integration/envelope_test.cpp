@@ -50,6 +50,28 @@ TEST_CASE("bad input is answered with the right error and the socket goes on") {
     }
   }
 
+  SUBCASE("valid JSON beyond what the broker holds: -32600 for the id, -32602 for a param") {
+    for (std::string id : {"1e400", "123456789012345678901234567890", R"("\ud800")"}) {
+      CAPTURE(id);
+      Json r = ann->exchange_raw(R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"ping"})");
+      INFO(r.frame());
+      CHECK(error_code(r) == -32600);
+      CHECK(r.is_null("/id"));
+    }
+    Json param = ann->exchange_raw(
+        R"({"jsonrpc":"2.0","id":5,"method":"markRead","params":{"conversationId":"c","seq":1e400}})");
+    INFO(param.frame());
+    CHECK(error_code(param) == -32602);
+    CHECK(param.get_int("/id") == 5);
+    CHECK(param.get_string("/error/data/field") == "seq");
+    Json text = ann->exchange_raw(
+        R"({"jsonrpc":"2.0","id":6,"method":"sendMessage","params":{"conversationId":"c","text":"\ud800"}})");
+    INFO(text.frame());
+    CHECK(error_code(text) == -32602);
+    CHECK(text.get_string("/error/data/field") == "text");
+    check_still_serves(*ann);
+  }
+
   SUBCASE("unknown method: -32601 naming it") {
     Json r = expect_error(*ann, "noSuchMethod", "{}", -32601);
     CHECK(r.get_int("/id") == ann->last_id());
