@@ -83,11 +83,14 @@ void write_conversation(JsonWriter& w, const Conversation& c, const ViewerState&
   optional_string(w, "externalId", c.external_id);
   w.field("channel", c.channel);
   optional_string(w, "campaignId", c.campaign_id);
-  optional_string(w, "skillId", c.skill_id);
-  if (viewer.audience == Audience::agents)
+  // The routing is the agent side's (transfer.skill and group.changed are
+  // agents-only events).
+  if (viewer.audience == Audience::agents) {
+    optional_string(w, "skillId", c.skill_id);
     optional_string(w, "groupId", c.group_id);
-  else
-    w.field_null("groupId");
+  } else {
+    w.field_null("skillId").field_null("groupId");
+  }
   w.field_raw("metadata", c.metadata.empty() ? std::string_view("{}") : c.metadata);
   w.field("state", to_string(c.state)).field("status", c.status);
   w.key("dialogs").begin_array();

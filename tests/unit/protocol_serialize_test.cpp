@@ -103,6 +103,22 @@ TEST_CASE("the Conversation object: keys in order, nulls where unset") {
         R"({"dialogId":"MAIN","type":"MAIN","state":"OPEN","openedAt":1000})");
 }
 
+TEST_CASE("the Conversation object: consumers see no routing (skillId, groupId)") {
+  Conversation c = sample_conversation();
+  c.group_id = "g";
+  simdjson::dom::parser p;
+  simdjson::dom::element agents, consumers;
+  REQUIRE(p.parse(conversation_json(c, {0, false, Audience::agents, {}})).get(agents) ==
+          simdjson::SUCCESS);
+  CHECK(std::string_view(agents["skillId"]) == "billing");
+  CHECK(std::string_view(agents["groupId"]) == "g");
+  simdjson::dom::parser q;
+  REQUIRE(q.parse(conversation_json(c, {0, false, Audience::consumers, {}})).get(consumers) ==
+          simdjson::SUCCESS);
+  CHECK(consumers["skillId"].is_null());
+  CHECK(consumers["groupId"].is_null());
+}
+
 TEST_CASE("the Conversation object: set values") {
   Conversation c = sample_conversation();
   c.state = ConvState::close;
