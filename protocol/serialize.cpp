@@ -1,5 +1,7 @@
 #include "serialize.hpp"
 
+#include "json_merge.hpp"
+
 namespace parley {
 
 namespace {
@@ -152,7 +154,13 @@ void write_event(JsonWriter& w, const Event& e, std::string_view conversation_id
     w.begin_object().field("userId", e.from_user).field("role", e.from_role).end_object();
   w.field("ts", e.ts).field("visibility", to_string(e.visibility));
   if (!e.client_message_id.empty()) w.field("clientMessageId", e.client_message_id);
-  w.field_raw("body", e.body.empty() ? std::string_view("{}") : e.body);
+  std::string_view body = e.body.empty() ? std::string_view("{}") : e.body;
+  // The skill is the agent side's routing: consumers read it null here too,
+  // as in the Conversation object.
+  std::string consumers_body;
+  if (audience == Audience::consumers && e.type == "conversation.created")
+    body = consumers_body = set_fields(body, {{"skillId", "null"}});
+  w.field_raw("body", body);
   w.end_object();
 }
 

@@ -203,6 +203,22 @@ TEST_CASE("an Event for each audience: prevSeq differs") {
   CHECK(uint64_t(obj["seq"]) == 42);
 }
 
+TEST_CASE("conversation.created: consumers read skillId null, the rest as stored") {
+  Event e = sample_event();
+  e.type = "conversation.created";
+  e.body = R"({"name":null,"channel":"web","skillId":"billing","metadata":{}})";
+  JsonWriter agents, consumers;
+  write_event(agents, e, "c", "ep", Audience::agents);
+  write_event(consumers, e, "c", "ep", Audience::consumers);
+  simdjson::dom::parser p, q;
+  simdjson::dom::element a, c;
+  REQUIRE(p.parse(agents.str()).get(a) == simdjson::SUCCESS);
+  REQUIRE(q.parse(consumers.str()).get(c) == simdjson::SUCCESS);
+  CHECK(minify(a["body"]) == e.body);
+  CHECK(minify(c["body"]) == R"({"name":null,"channel":"web","skillId":null,"metadata":{}})");
+  CHECK(uint64_t(c["seq"]) == 42);
+}
+
 TEST_CASE("an Event without sender or client id") {
   Event e = sample_event();
   e.from_user.clear();
