@@ -19,7 +19,8 @@
 namespace parley {
 
 // The fields of a plain upgrade; views into the parsed bytes. A header that
-// was not sent is empty.
+// was not sent is a null view (data() == nullptr, as Beast's fields answer);
+// one sent with an empty value is empty but not null.
 struct UpgradeHead {
   std::string_view target;         // "/ws?token=..."
   std::string_view key;            // Sec-WebSocket-Key

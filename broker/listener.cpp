@@ -356,7 +356,9 @@ void Listener::open_session(asio::ip::tcp::socket socket, size_t executor_index,
   const Config& cfg = deps_.cfg;
   std::optional<Identity> who;
   std::optional<Refusal> refusal;
-  if (!origin.empty() && !cfg.allowed_origins.empty() &&
+  // No Origin header (a null view): not a browser, let in. One sent, even
+  // empty, must be listed.
+  if (origin.data() != nullptr && !cfg.allowed_origins.empty() &&
       !origin_allowed(origin, cfg.allowed_origins)) {
     refusal = Refusal{4003, "origin not allowed"};
   } else {

@@ -90,7 +90,10 @@ asio::awaitable<std::string> Router::on_frame(std::shared_ptr<Connection> c, std
   auto decoded = decode_frame(frame, impl_->cfg.limits);
   if (!decoded.ok()) {
     impl_->metrics.request_errors.fetch_add(1, std::memory_order_relaxed);
-    co_return response_error("null", decoded.error());
+    // A frame that is no request (not JSON, a bad batch) counts against
+    // the rate like one: refusals must not be free.
+    auto admitted = c->admit_request();
+    co_return response_error("null", admitted.ok() ? decoded.error() : admitted.error());
   }
   auto& calls = decoded->calls;
   if (!decoded->batch) co_return co_await impl_->run_call(c, calls.front());
@@ -116,10 +119,12 @@ asio::awaitable<std::string> Router::Impl::run_call(std::shared_ptr<Connection> 
   auto state = std::static_pointer_cast<ClientState>(conn->context);
   Ctx ctx{conn, *state, conn->identity() ? *conn->identity() : Identity{}, now_ms()};
   Reply reply = Error{};
-  if (!call.params.ok()) {
-    reply = call.params.error();
-  } else if (auto admitted = conn->admit_request(); !admitted.ok()) {
+  // Every call counts against the rate, the refused ones (unknown method,
+  // bad params, bad envelope) included.
+  if (auto admitted = conn->admit_request(); !admitted.ok()) {
     reply = admitted.error();
+  } else if (!call.params.ok()) {
+    reply = call.params.error();
   } else if (!conn->identity() && call.method != "authenticate") {
     reply = unauthenticated("authenticate first");
   } else {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "rules.hpp"
+
 namespace parley::rules {
 
 bool matches_filter(const Conversation& c, const params::ListFilter& f, const Identity& who) {
@@ -10,7 +12,10 @@ bool matches_filter(const Conversation& c, const params::ListFilter& f, const Id
   if (f.state && c.state != *f.state) return false;
   if (f.status && c.status != *f.status) return false;
   if (f.channel && c.channel != *f.channel) return false;
-  if (f.skill_id && c.skill_id != f.skill_id) return false;
+  // A consumer sees skillId null (the routing is the agent side's): its
+  // filter on a skill matches nothing, so it cannot probe the skill.
+  if (f.skill_id && (c.skill_id != f.skill_id || audience(c, who) != Audience::agents))
+    return false;
   if (f.campaign_id && c.campaign_id != f.campaign_id) return false;
   if (f.assigned_to) {
     const Member* a = c.assigned_agent();

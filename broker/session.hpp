@@ -182,6 +182,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::vector<OutFrame> held_;    // pushes made while handling, in order
   std::vector<OutFrame> queue_;   // frames waiting for the socket
   size_t queued_bytes_ = 0;       // held + queued + being written: not yet written
+  // Where in queue_ the last pong was put: the pong waiting there, if that
+  // entry still is one, is replaced by the next (enqueue_control).
+  size_t pong_at_ = 0;
 };
 
 }  // namespace parley

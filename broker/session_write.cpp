@@ -74,14 +74,25 @@ bool Session::push(Frame frame) {
   return true;
 }
 
-// A control frame (pong, ping, close) from the executor: past the limit and
-// past closing_, and written at once.
+// A control frame (pong, ping, close) from the executor: counted in the
+// outbound bytes, queued past closing_, and written at once. A pong still
+// waiting in queue_ is replaced by the new one (RFC 6455 §5.5.3: the answer
+// to the most recent ping is enough), so a peer that pings and never reads
+// has at most one pong queued, not one per ping. Pings are ours (one at a
+// time) and the close frame is sent once.
 void Session::enqueue_control(ws::Opcode op, std::string payload) {
   if (close_sent_ || finished_) return;
   {
     std::lock_guard lk(mu_);
-    queued_bytes_ += payload.size();
-    queue_.push_back(make_frame(op, std::make_shared<const std::string>(std::move(payload))));
+    OutFrame frame = make_frame(op, std::make_shared<const std::string>(std::move(payload)));
+    queued_bytes_ += frame.payload->size();
+    if (op == ws::pong && pong_at_ < queue_.size() && queue_[pong_at_].opcode() == ws::pong) {
+      queued_bytes_ -= std::min(queued_bytes_, queue_[pong_at_].payload->size());
+      queue_[pong_at_] = std::move(frame);
+    } else {
+      if (op == ws::pong) pong_at_ = queue_.size();
+      queue_.push_back(std::move(frame));
+    }
   }
   write_some();
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "json_unrepresentable.hpp"
 #include "json_writer.hpp"
 #include "request_fields.hpp"
 
@@ -114,6 +115,41 @@ Error parse_failure(simdjson::error_code e) {
   }
 }
 
+// Refuses the calls holding a value the parser could not (patched in the
+// frame that was decoded): a param is -32602 with its path, the id or any
+// other part of the envelope -32600. The first such value of a call wins;
+// an envelope already refused, or an unknown method, stays as it was.
+void refuse_unrepresentable(Frame& frame, const std::vector<UnrepresentableValue>& values) {
+  std::vector<bool> refused(frame.calls.size(), false);
+  for (const auto& v : values) {
+    size_t at = 0, index = 0;
+    if (frame.batch) {
+      const size_t* i = v.path.empty() ? nullptr : std::get_if<size_t>(&v.path[0]);
+      if (!i || *i >= frame.calls.size()) continue;
+      index = *i;
+      at = 1;
+    }
+    if (refused[index]) continue;
+    refused[index] = true;
+    Call& call = frame.calls[index];
+    const std::string* member = at < v.path.size() ? std::get_if<std::string>(&v.path[at]) : nullptr;
+    const int was = call.params.ok() ? 0 : call.params.error().code;
+    if (member && *member == "params" && v.path.size() > at + 1) {
+      if (was == 0 || was == code::invalid_params)
+        call.params = invalid_params(field_path(v.path, at + 1), v.reason);
+      continue;
+    }
+    if (member && *member == "id") {
+      call.id = "null";
+      call = invalid(std::move(call), "invalid request: id: " + v.reason);
+    } else if (was != code::invalid_request) {
+      std::string message = "invalid request: ";
+      if (member) message.append(first_code_points(*member, kEchoChars)).append(": ");
+      call = invalid(std::move(call), message + v.reason);
+    }
+  }
+}
+
 }  // namespace
 
 Result<Frame> decode_frame(std::string_view text, const Limits& limits) {
@@ -128,7 +164,17 @@ Result<Frame> decode_frame(std::string_view text, const Limits& limits) {
   // realloc_if_needed: the frame is copied into the parser's padded buffer,
   // so `text` needs no SIMDJSON_PADDING of its own.
   element root;
-  if (auto err = parser.parse(text.data(), text.size(), true).get(root)) return parse_failure(err);
+  if (auto err = parser.parse(text.data(), text.size(), true).get(root)) {
+    // Valid JSON the parser cannot hold (a number beyond 64 bits, a lone
+    // surrogate escape) is a bad value, not "not JSON": decode the frame
+    // with those values replaced, then refuse the calls that held them.
+    if (err == simdjson::DEPTH_ERROR || err == simdjson::UTF8_ERROR) return parse_failure(err);
+    auto patched = patch_unrepresentable(text, limits.json_depth + 1);
+    if (!patched) return parse_failure(err);
+    auto frame = decode_frame(patched->text, limits);
+    if (frame.ok()) refuse_unrepresentable(*frame, patched->values);
+    return frame;
+  }
 
   Frame frame;
   simdjson::dom::array batch;

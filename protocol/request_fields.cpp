@@ -9,6 +9,8 @@ using simdjson::dom::element_type;
 
 namespace {
 
+bool http_url(std::string_view s) { return s.starts_with("https://") || s.starts_with("http://"); }
+
 std::string_view type_reason(element_type want) {
   switch (want) {
     case element_type::STRING: return "expected string";
@@ -17,6 +19,40 @@ std::string_view type_reason(element_type want) {
     case element_type::ARRAY: return "expected array";
     default: return "expected integer";
   }
+}
+
+// A key that `obj` holds twice, if any.
+std::optional<std::string_view> repeated_key(simdjson::dom::object obj) {
+  std::vector<std::string_view> keys;
+  keys.reserve(obj.size());
+  for (auto field : obj) keys.push_back(field.key);
+  std::sort(keys.begin(), keys.end());
+  auto dup = std::adjacent_find(keys.begin(), keys.end());
+  if (dup == keys.end()) return std::nullopt;
+  return *dup;
+}
+
+// The path of a key held twice by an object anywhere inside `v` (`at` is
+// v's path): "metadata.a.b", "quickReplies[2].k". The depth is bounded by
+// the parser's (limits.json_depth).
+std::optional<std::string> repeated_key_within(const element& v, const std::string& at) {
+  simdjson::dom::object obj;
+  simdjson::dom::array arr;
+  auto member = [&](std::string_view key) {
+    std::string p = at;
+    p.append(".").append(first_code_points(key, 128));
+    return p;
+  };
+  if (v.get_object().get(obj) == simdjson::SUCCESS) {
+    if (auto dup = repeated_key(obj)) return member(*dup);
+    for (auto field : obj)
+      if (auto p = repeated_key_within(field.value, member(field.key))) return p;
+  } else if (v.get_array().get(arr) == simdjson::SUCCESS) {
+    size_t i = 0;
+    for (element item : arr)
+      if (auto p = repeated_key_within(item, at + "[" + std::to_string(i++) + "]")) return p;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -29,12 +65,14 @@ FieldReader::FieldReader(std::optional<simdjson::dom::object> obj, const Limits&
   for (auto field : *obj) entries_.push_back({field.key, field.value});
   // Duplicate keys are refused: parsers disagree on which one wins, and a
   // proxy that checked the first must not be bypassed with the second.
-  std::vector<std::string_view> keys;
-  keys.reserve(entries_.size());
-  for (const auto& e : entries_) keys.push_back(e.key);
-  std::sort(keys.begin(), keys.end());
-  if (auto dup = std::adjacent_find(keys.begin(), keys.end()); dup != keys.end())
+  if (auto dup = repeated_key(*obj))
     fail(invalid_params(path(first_code_points(*dup, 128)), "duplicate field"));
+}
+
+bool FieldReader::unique_keys(std::string_view key, const element& v) {
+  auto dup = repeated_key_within(v, path(key));
+  if (dup) fail(invalid_params(std::move(*dup), "duplicate field"));
+  return !dup;
 }
 
 void FieldReader::fail(Error e) {
@@ -158,6 +196,23 @@ void FieldReader::nullable_bytes(std::string_view key,
   if (auto s = bounded_bytes(key, *v, max_bytes)) out.emplace(std::string(*s));
 }
 
+void FieldReader::url(std::string_view key, std::optional<std::string>& out, size_t max_bytes) {
+  bytes(key, out, max_bytes);
+  if (out && !http_url(*out)) {
+    fail(invalid_params(path(key), "expected an http(s) URL"));
+    out.reset();
+  }
+}
+
+void FieldReader::nullable_url(std::string_view key,
+                               std::optional<std::optional<std::string>>& out, size_t max_bytes) {
+  nullable_bytes(key, out, max_bytes);
+  if (out && *out && !http_url(**out)) {
+    fail(invalid_params(path(key), "expected an http(s) URL"));
+    out.reset();
+  }
+}
+
 void FieldReader::text(std::string_view key, std::string& out, size_t max_chars) {
   auto v = take(key);
   if (!v) return fail(invalid_params(path(key), "required"));
@@ -174,6 +229,7 @@ void FieldReader::json_object(std::string_view key, std::optional<std::string>& 
   auto v = take(key);
   if (!v) return;
   if (!v->is_object()) return fail(invalid_params(path(key), type_reason(element_type::OBJECT)));
+  if (!unique_keys(key, *v)) return;
   std::string json = simdjson::minify(*v);
   if (json.size() > max_bytes) return fail(too_large(path(key), max_bytes));
   out.emplace(std::move(json));
@@ -184,6 +240,7 @@ void FieldReader::json_array(std::string_view key, std::optional<std::string>& o
   auto v = take(key);
   if (!v) return;
   if (!v->is_array()) return fail(invalid_params(path(key), type_reason(element_type::ARRAY)));
+  if (!unique_keys(key, *v)) return;
   std::string json = simdjson::minify(*v);
   if (code_points(json) > max_chars) return fail(too_large(path(key), max_chars));
   out.emplace(std::move(json));

@@ -55,8 +55,17 @@ class FieldReader {
   void bytes(std::string_view key, std::optional<std::string>& out, size_t max_bytes);
   void nullable_bytes(std::string_view key, std::optional<std::optional<std::string>>& out,
                       size_t max_bytes);
+  // As bytes / nullable_bytes, and an http:// or https:// URL (imageUrl,
+  // sendFile's url): other clients load it, so never javascript:, data:, file:.
+  void url(std::string_view key, std::optional<std::string>& out, size_t max_bytes);
+  void nullable_url(std::string_view key, std::optional<std::optional<std::string>>& out,
+                    size_t max_bytes);
   // Message text: required, non-empty, at most `max_chars` code points.
   void text(std::string_view key, std::string& out, size_t max_chars);
+  // Free-form JSON (metadata, rich content, custom event data...): false,
+  // after recording the error, when an object inside `v` (at any depth)
+  // holds a key twice; its path names it.
+  bool unique_keys(std::string_view key, const simdjson::dom::element& v);
   // A JSON object, stored minified; over `max_bytes` serialized is 413.
   void json_object(std::string_view key, std::optional<std::string>& out, size_t max_bytes);
   // A JSON array, stored minified; over `max_chars` code points serialized is 413.

@@ -74,7 +74,7 @@ Result<Params> decode_create_conversation(FieldReader& r) {
   const Limits& l = r.limits();
   r.id("name", p.name);
   r.id("displayName", p.display_name);
-  r.bytes("imageUrl", p.image_url, kImageUrlBytes);
+  r.url("imageUrl", p.image_url, kImageUrlBytes);
   r.id("externalId", p.external_id);
   r.id("channel", p.channel);
   r.id("campaignId", p.campaign_id);
@@ -154,7 +154,7 @@ Result<Params> decode_update_conversation(FieldReader& r) {
   r.id("conversationId", p.conversation_id);
   r.nullable_id("name", p.name);
   r.nullable_id("displayName", p.display_name);
-  r.nullable_bytes("imageUrl", p.image_url, kImageUrlBytes);
+  r.nullable_url("imageUrl", p.image_url, kImageUrlBytes);
   r.json_object("metadata", p.metadata, l.metadata_bytes);
   r.json_object("metadataPatch", p.metadata_patch, l.metadata_bytes);
   // Replace and merge at once has no obvious order; refuse rather than guess.

@@ -51,7 +51,7 @@ Result<Params> decode_upsert_user(FieldReader& r) {
   r.id("userId", p.user_id);
   r.id("name", p.name);
   r.nullable_id("displayName", p.display_name);
-  r.nullable_bytes("imageUrl", p.image_url, kImageUrlBytes);
+  r.nullable_url("imageUrl", p.image_url, kImageUrlBytes);
   return done(r, std::move(p));
 }
 

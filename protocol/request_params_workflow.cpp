@@ -12,7 +12,10 @@ namespace {
 
 constexpr size_t kUrlBytes = 2048;  // sendFile url, like imageUrl
 constexpr int64_t kMaxTtl = int64_t{100} * 365 * 24 * 3600;
-constexpr int64_t kMaxMillis = std::numeric_limits<int64_t>::max();
+// The manual ETTR is a time (ms): at most 9999-12-31T23:59:59.999Z, which
+// every client's date type holds (and a JavaScript number exactly), as
+// setTtr's value is at most a century of seconds.
+constexpr int64_t kMaxEttrMillis = 253'402'300'799'999;
 
 constexpr std::array<std::string_view, 4> kStatuses = {"open", "pending", "snoozed", "resolved"};
 // Roles an invitation may carry: the ASSIGNED_AGENT seat is given by assign
@@ -123,12 +126,8 @@ Result<Params> decode_send_file(FieldReader& r) {
   r.id("conversationId", p.conversation_id);
   std::optional<std::string> url;
   const bool has_url = r.has("url");
-  r.bytes("url", url, kUrlBytes);
+  r.url("url", url, kUrlBytes);
   if (!has_url) r.fail(invalid_params("url", "required"));
-  // The file is fetched by other clients from this address: only the web's
-  // schemes, never javascript:, data: or file:.
-  if (url && !url->starts_with("https://") && !url->starts_with("http://"))
-    r.fail(invalid_params("url", "expected an http(s) URL"));
   if (url) p.url = std::move(*url);
   r.id("name", p.name);
   r.id("mimeType", p.mime_type);
@@ -150,6 +149,7 @@ Result<Params> decode_send_event(FieldReader& r) {
   r.id("name", p.name);
   // `data` is any JSON value, null included; only its size is bounded.
   if (auto data = r.take_any("data")) {
+    r.unique_keys("data", *data);
     std::string json = simdjson::minify(*data);
     if (json.size() > r.limits().metadata_bytes)
       r.fail(too_large(r.path("data"), r.limits().metadata_bytes));
@@ -216,7 +216,7 @@ Result<Params> decode_set_manual_ettr(FieldReader& r) {
   params::SetManualEttr p;
   r.id("conversationId", p.conversation_id);
   std::optional<std::optional<int64_t>> time;
-  r.nullable_signed_int("time", time, 1, kMaxMillis);
+  r.nullable_signed_int("time", time, 1, kMaxEttrMillis);
   if (r.ok() && !time) r.fail(invalid_params("time", "required"));
   if (time) p.time = *time;
   return done(r, std::move(p));

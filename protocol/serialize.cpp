@@ -1,5 +1,7 @@
 #include "serialize.hpp"
 
+#include "json_merge.hpp"
+
 namespace parley {
 
 namespace {
@@ -83,11 +85,14 @@ void write_conversation(JsonWriter& w, const Conversation& c, const ViewerState&
   optional_string(w, "externalId", c.external_id);
   w.field("channel", c.channel);
   optional_string(w, "campaignId", c.campaign_id);
-  optional_string(w, "skillId", c.skill_id);
-  if (viewer.audience == Audience::agents)
+  // The routing is the agent side's (transfer.skill and group.changed are
+  // agents-only events).
+  if (viewer.audience == Audience::agents) {
+    optional_string(w, "skillId", c.skill_id);
     optional_string(w, "groupId", c.group_id);
-  else
-    w.field_null("groupId");
+  } else {
+    w.field_null("skillId").field_null("groupId");
+  }
   w.field_raw("metadata", c.metadata.empty() ? std::string_view("{}") : c.metadata);
   w.field("state", to_string(c.state)).field("status", c.status);
   w.key("dialogs").begin_array();
@@ -149,7 +154,13 @@ void write_event(JsonWriter& w, const Event& e, std::string_view conversation_id
     w.begin_object().field("userId", e.from_user).field("role", e.from_role).end_object();
   w.field("ts", e.ts).field("visibility", to_string(e.visibility));
   if (!e.client_message_id.empty()) w.field("clientMessageId", e.client_message_id);
-  w.field_raw("body", e.body.empty() ? std::string_view("{}") : e.body);
+  std::string_view body = e.body.empty() ? std::string_view("{}") : e.body;
+  // The skill is the agent side's routing: consumers read it null here too,
+  // as in the Conversation object.
+  std::string consumers_body;
+  if (audience == Audience::consumers && e.type == "conversation.created")
+    body = consumers_body = set_fields(body, {{"skillId", "null"}});
+  w.field_raw("body", body);
   w.end_object();
 }
 

@@ -16,8 +16,8 @@ namespace parley {
 struct ViewerState {
   uint64_t unread = 0;
   bool archived = false;
-  // Consumers do not see the agent side's routing: groupId and the manual
-  // ETTR are null for them (their change events are agents-only).
+  // Consumers do not see the agent side's routing: skillId, groupId and the
+  // manual ETTR are null for them (their change events are agents-only).
   Audience audience = Audience::agents;
   TtrSeconds ttr;  // the configured seconds of each TTR type
 };

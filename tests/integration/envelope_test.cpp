@@ -50,6 +50,28 @@ TEST_CASE("bad input is answered with the right error and the socket goes on") {
     }
   }
 
+  SUBCASE("valid JSON beyond what the broker holds: -32600 for the id, -32602 for a param") {
+    for (std::string id : {"1e400", "123456789012345678901234567890", R"("\ud800")"}) {
+      CAPTURE(id);
+      Json r = ann->exchange_raw(R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"ping"})");
+      INFO(r.frame());
+      CHECK(error_code(r) == -32600);
+      CHECK(r.is_null("/id"));
+    }
+    Json param = ann->exchange_raw(
+        R"({"jsonrpc":"2.0","id":5,"method":"markRead","params":{"conversationId":"c","seq":1e400}})");
+    INFO(param.frame());
+    CHECK(error_code(param) == -32602);
+    CHECK(param.get_int("/id") == 5);
+    CHECK(param.get_string("/error/data/field") == "seq");
+    Json text = ann->exchange_raw(
+        R"({"jsonrpc":"2.0","id":6,"method":"sendMessage","params":{"conversationId":"c","text":"\ud800"}})");
+    INFO(text.frame());
+    CHECK(error_code(text) == -32602);
+    CHECK(text.get_string("/error/data/field") == "text");
+    check_still_serves(*ann);
+  }
+
   SUBCASE("unknown method: -32601 naming it") {
     Json r = expect_error(*ann, "noSuchMethod", "{}", -32601);
     CHECK(r.get_int("/id") == ann->last_id());
@@ -151,5 +173,45 @@ TEST_CASE("batches: one array of answers, in order, without the notifications") 
     ann->notify("noSuchMethod");
     ann->notify("sendMessage", obj({{"bogus", true}}));
     check_still_serves(*ann);
+  }
+}
+
+TEST_CASE("refused requests count against the rate limit: 429, then 4029") {
+  // Five requests, then nothing comes back within the test (one a
+  // thousand seconds); the third refusal in a row closes the socket.
+  BrokerProcess broker({"--dev", "--rate-per-sec", "0.001", "--rate-burst", "5",
+                        "--rate-abuse-strikes", "3"});
+  std::vector<std::string> over_batch;
+  for (int i = 0; i < 51; ++i) over_batch.push_back(ping_request(i));
+  const struct {
+    const char* what;
+    std::string frame;
+    int64_t code;
+  } kinds[] = {
+      {"unknown method", obj({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "noSuchMethod"}}), -32601},
+      {"bad params",
+       obj({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}, {"params", raw(R"({"x":1})")}}),
+       -32602},
+      {"parse error", "{not json", -32700},
+      {"batch over 50", arr(over_batch), -32600},
+      {"wrong jsonrpc", R"({"jsonrpc":"1.0","id":1,"method":"ping"})", -32600},
+  };
+  for (const auto& kind : kinds) {
+    CAPTURE(kind.what);
+    WsClient client(kind.what);  // not authenticated: refused requests are its whole budget
+    client.connect(broker.port());
+    for (int i = 0; i < 5; ++i) {
+      Json r = client.exchange_raw(kind.frame);
+      INFO(r.frame());
+      CHECK(error_code(r) == kind.code);
+    }
+    Json limited = client.exchange_raw(kind.frame);
+    INFO(limited.frame());
+    CHECK(error_code(limited) == 429);
+    CHECK(limited.is_int("/error/data/retryAfterMs"));
+    client.send_raw(kind.frame);
+    client.send_raw(kind.frame);
+    CloseInfo closed = client.expect_close();
+    CHECK_MESSAGE(closed.code == 4029, closed.describe());
   }
 }

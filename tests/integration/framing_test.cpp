@@ -7,6 +7,8 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 
+#include <fstream>
+
 #include "harness.hpp"
 
 using namespace parley::it;
@@ -111,6 +113,15 @@ class RawSocket {
   std::string pending_;
 };
 
+// The peak resident memory of process `pid` so far, in KiB (VmHWM).
+long peak_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
 std::string request(int id, const std::string& method, const std::string& params) {
   return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method +
          R"(","params":)" + params + "}";
@@ -204,4 +215,41 @@ TEST_CASE("framing: invalid UTF-8 closes 1007, a binary frame 1003, a client clo
     s.flush();
     CHECK(s.read_close() == 1002);
   }
+}
+
+TEST_CASE("framing: pings from a peer that never reads keep at most one pong waiting") {
+  BrokerProcess broker({"--dev"});
+  RawSocket s(broker.port());
+  s.upgrade();
+  s.send(0x81, request(1, "authenticate", R"({"userId":"ann"})"));
+  s.flush();
+  const long before = peak_rss_kib(broker.pid());
+  REQUIRE(before > 0);
+  // 200,000 pings of the largest payload (26 MB of pongs owed), not read
+  // while they are sent: the socket's buffers fill after a few MB.
+  const std::string payload(124, 'p');  // and a digit: 125, the most a control frame holds
+  for (int i = 1; i <= 200000; ++i) {
+    s.send(0x89, payload + std::to_string(i % 10));
+    if (i % 1000 == 0) s.flush();
+  }
+  // A request after them: its answer comes once every ping was handled.
+  s.send(0x81, request(2, "ping", "{}"));
+  s.flush();
+  size_t pongs = 0;
+  for (;;) {
+    auto [op, body] = s.read();
+    REQUIRE_MESSAGE(op != -1, "the connection ended after " << pongs << " pongs");
+    if (op == 0xA) {
+      ++pongs;
+      continue;
+    }
+    REQUIRE_MESSAGE(op == 0x1, "opcode " << op << " after " << pongs << " pongs: " << body);
+    if (Json::parse(body).get_int("/id") == 2) break;
+  }
+  // Queued pongs would take tens of MB; one waiting pong and the kernel's
+  // buffers take none of the broker's memory.
+  const long grown = peak_rss_kib(broker.pid()) - before;
+  INFO("pongs received: " << pongs << ", peak RSS grew by " << grown << " KiB");
+  CHECK(grown < 10 * 1024);
+  CHECK(pongs < 200000);
 }

@@ -74,7 +74,8 @@ TEST_CASE("--allowed-origin: a listed origin in any case is let in, another is c
   none.connect(broker.port());
   CHECK(none.call("authenticate", obj({{"token", mint_token(Claims("ann"))}}))
             .get_string("/userId") == "ann");
-  for (std::string origin : {"https://evil.example.com", "https://chat.example.com/"}) {
+  // An empty Origin is a wrong one, not a missing one.
+  for (std::string origin : {"https://evil.example.com", "https://chat.example.com/", ""}) {
     WsClient refused("refused");
     refused.connect(broker.port(), "/ws", {{"Origin", origin}});
     CloseInfo closed = refused.expect_close();

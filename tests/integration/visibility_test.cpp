@@ -103,6 +103,16 @@ TEST_CASE("agents-only events and notes never reach the consumer, by any path") 
   // The Conversation object and the member list: the routing stays inside.
   Json seen_by_ann = ann->call("getConversation", by_id);
   CHECK(seen_by_ann.is_null("/groupId"));
+  CHECK(seen_by_ann.is_null("/skillId"));
+  Json ann_list = ann->call("listConversations", "{}");
+  REQUIRE(ann_list.size("/data") == 1);
+  CHECK(ann_list.is_null("/data/0/skillId"));
+  Json ann_inbox = ann->call("subscribeInbox", "{}");
+  REQUIRE(ann_inbox.size("/snapshot/data") == 1);
+  CHECK(ann_inbox.is_null("/snapshot/data/0/skillId"));
+  CHECK(ann->call("listConversations", obj({{"filter", raw(R"({"skillId":"sales"})")}}))
+            .size("/data") == 0);
+  CHECK(alice->call("getConversation", by_id).get_string("/skillId") == "sales");
   CHECK(seen_by_ann.is_null("/ttr/manualEffective"));
   Json seen_by_alice = alice->call("getConversation", by_id);
   CHECK(seen_by_alice.get_string("/groupId") == "vip");

@@ -54,6 +54,17 @@ TEST_CASE("http_head: a plain upgrade, its fields, and the bytes after it") {
   CHECK(data.substr(h.size) == "\x81\x80rest");
 }
 
+TEST_CASE("http_head: a header sent empty is told from one not sent") {
+  UpgradeHead h;
+  REQUIRE(parse_upgrade_head(upgrade_with("Origin:   \r\n"), kLimit, h) == HeadVerdict::upgrade);
+  CHECK(h.origin.empty());
+  CHECK(h.origin.data() != nullptr);
+  UpgradeHead none;
+  REQUIRE(parse_upgrade_head(upgrade_with(""), kLimit, none) == HeadVerdict::upgrade);
+  CHECK(none.origin.data() == nullptr);
+  CHECK(none.authorization.data() == nullptr);
+}
+
 TEST_CASE("http_head: good variants are upgrades") {
   struct Row {
     const char* name;

@@ -148,11 +148,11 @@ TEST_CASE("a valid call of every method") {
   SUBCASE("updateConversation") {
     auto p = ok<params::UpdateConversation>(
         "updateConversation",
-        R"({"conversationId":"c","name":"n","displayName":"d","imageUrl":"u","metadata":{},"ttl":5})");
+        R"({"conversationId":"c","name":"n","displayName":"d","imageUrl":"http://u","metadata":{},"ttl":5})");
     CHECK(p.conversation_id == "c");
     CHECK(**p.name == "n");
     CHECK(**p.display_name == "d");
-    CHECK(**p.image_url == "u");
+    CHECK(**p.image_url == "http://u");
     CHECK(*p.metadata == "{}");
     CHECK_FALSE(p.metadata_patch);
     CHECK(**p.ttl == 5);
@@ -251,6 +251,28 @@ TEST_CASE("unknown and repeated params fields") {
           "participants[0].x", "unknown field");
   // An unknown field with a null value is still unknown.
   invalid("ping", R"({"x":null})", "x", "unknown field");
+}
+
+TEST_CASE("repeated keys inside free-form JSON are refused at any depth, with the path") {
+  invalid("createConversation", R"({"metadata":{"a":1,"a":2}})", "metadata.a", "duplicate field");
+  invalid("updateConversation", R"({"conversationId":"c","metadata":{"x":{"y":{"k":1,"k":1}}}})",
+          "metadata.x.y.k", "duplicate field");
+  invalid("updateConversation", R"({"conversationId":"c","metadataPatch":{"p":[0,{"q":1,"q":2}]}})",
+          "metadataPatch.p[1].q", "duplicate field");
+  invalid("sendMessage", R"({"conversationId":"c","text":"t","metadata":{"m":{"n":1,"n":1}}})",
+          "metadata.m.n", "duplicate field");
+  invalid("sendMessage", R"({"conversationId":"c","text":"t","quickReplies":[{"t":"a","t":"b"}]})",
+          "quickReplies[0].t", "duplicate field");
+  invalid("sendRichContent", R"({"conversationId":"c","content":{"type":"card","type":"x"}})",
+          "content.type", "duplicate field");
+  invalid("sendEvent", R"({"conversationId":"c","name":"n","data":[{"d":1,"d":2}]})", "data[0].d",
+          "duplicate field");
+  invalid("sendEvent", R"({"conversationId":"c","name":"n","data":{"d":1,"d":2}})", "data.d",
+          "duplicate field");
+  // The same key in different objects is no repeat.
+  CHECK(*ok<params::CreateConversation>("createConversation",
+                                        R"({"metadata":{"a":{"k":1},"b":{"k":2},"k":[{"k":3}]}})")
+             .metadata == R"({"a":{"k":1},"b":{"k":2},"k":[{"k":3}]})");
 }
 
 TEST_CASE("missing required fields") {
@@ -451,13 +473,29 @@ TEST_CASE("metadata, quickReplies, mentions, imageUrl and token limits") {
   too_big("sendMessage", R"({"conversationId":"c","text":"t","mentions":["a","b","c"]})",
           "mentions", 2, l);
 
-  too_big("createConversation", R"({"imageUrl":")" + std::string(2049, 'u') + "\"}", "imageUrl",
-          2048);
+  too_big("createConversation", R"({"imageUrl":"https://)" + std::string(2041, 'u') + "\"}",
+          "imageUrl", 2048);
   CHECK(ok<params::CreateConversation>("createConversation",
-                                       R"({"imageUrl":")" + std::string(2048, 'u') + "\"}")
+                                       R"({"imageUrl":"https://)" + std::string(2040, 'u') + "\"}")
             .image_url->size() == 2048);
   too_big("authenticate", R"({"token":")" + std::string(8193, 't') + "\"}", "token", 8192);
   invalid("authenticate", R"({"token":""})", "token", "empty");
+}
+
+TEST_CASE("imageUrl is an http(s) URL, as sendFile's url") {
+  for (std::string url : {"javascript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd",
+                          "ftp://x/y", "u"}) {
+    const std::string v = R"("imageUrl":")" + url + "\"";
+    const std::string want = R"(-32602 {"field":"imageUrl","reason":"expected an http(s) URL"})";
+    CHECK_MESSAGE(error("createConversation", "{" + v + "}") == want, url);
+    CHECK_MESSAGE(error("updateConversation", R"({"conversationId":"c",)" + v + "}") == want, url);
+    CHECK_MESSAGE(error("upsertUser", "{" + v + "}") == want, url);
+  }
+  CHECK(*ok<params::CreateConversation>("createConversation", R"({"imageUrl":"https://i/x.png"})")
+             .image_url == "https://i/x.png");
+  auto cleared = ok<params::UpsertUser>("upsertUser", R"({"imageUrl":null})").image_url;
+  REQUIRE(cleared.has_value());
+  CHECK_FALSE(cleared->has_value());
 }
 
 TEST_CASE("createConversation participants are bounded by limits.members") {

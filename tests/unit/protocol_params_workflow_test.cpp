@@ -184,6 +184,15 @@ TEST_CASE("workflow: each method's own params errors") {
         R"(-32602 {"field":"visibility","reason":"must be one of all|agents"})");
   CHECK(error("setManualEttr", R"({"conversationId":"c","time":0})") ==
         R"(-32602 {"field":"time","reason":"out of range"})");
+  // At most 9999-12-31T23:59:59.999Z, like setTtr's value at most a century.
+  CHECK(*ok<params::SetManualEttr>("setManualEttr",
+                                   R"({"conversationId":"c","time":253402300799999})")
+             .time == 253402300799999);
+  for (auto time : {"253402300800000", "9223372036854775807"})
+    CHECK_MESSAGE(error("setManualEttr", R"({"conversationId":"c","time":)" + std::string(time) +
+                                             "}") ==
+                      R"(-32602 {"field":"time","reason":"out of range"})",
+                  time);
 
   // The rules of each method.
   CHECK(error("transfer", R"({"conversationId":"c"})") ==

@@ -66,9 +66,15 @@ TEST_CASE("invalid UTF-8 and bad escapes are parse errors") {
   REQUIRE_FALSE(f.ok());
   CHECK(f.error().code == code::parse_error);
   CHECK(f.error().message == "parse error: invalid UTF-8");
-  f = decode(R"({"jsonrpc":"2.0","method":"\ud800","id":1})");  // lone surrogate
+  f = decode(R"({"jsonrpc":"2.0","method":"\q","id":1})");  // no such escape
   REQUIRE_FALSE(f.ok());
   CHECK(f.error().code == code::parse_error);
+  // A lone surrogate escape is valid JSON, and a method no client can name.
+  Call c = single(R"({"jsonrpc":"2.0","method":"\ud800","id":1})");
+  REQUIRE_FALSE(c.params.ok());
+  CHECK(c.params.error().code == code::invalid_request);
+  CHECK(c.params.error().message == "invalid request: method: lone surrogate escape");
+  CHECK(c.id == "1");
 }
 
 TEST_CASE("nesting deeper than limits.json_depth is a parse error") {
@@ -326,4 +332,70 @@ TEST_CASE("decoded calls own their strings") {
   CHECK(p.conversation_id == "conv-1");
   CHECK(p.text == "hello");
   CHECK(*p.metadata == R"({"k":"v"})");
+}
+
+TEST_CASE("valid JSON the parser cannot hold is a bad id or a bad param, not a parse error") {
+  const std::string kNumber = "number out of range (beyond 64 bits)";
+  const std::string kSurrogate = "lone surrogate escape";
+  SUBCASE("ids beyond 64 bits") {
+    for (std::string id : {"1e400", "123456789012345678901234567890", "-9223372036854775809"}) {
+      CAPTURE(id);
+      Call c = single(R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"ping"})");
+      REQUIRE_FALSE(c.params.ok());
+      CHECK(c.params.error().code == code::invalid_request);
+      CHECK(c.params.error().message == "invalid request: id: " + kNumber);
+      CHECK(c.id == "null");
+      CHECK_FALSE(c.notification);
+    }
+  }
+  SUBCASE("an id with a lone surrogate") {
+    Call c = single(R"({"jsonrpc":"2.0","id":"a\ud800","method":"ping"})");
+    REQUIRE_FALSE(c.params.ok());
+    CHECK(c.params.error().message == "invalid request: id: " + kSurrogate);
+    CHECK(c.id == "null");
+  }
+  SUBCASE("params: -32602 with the path") {
+    const struct {
+      std::string params, field, reason;
+    } rows[] = {
+        {R"({"conversationId":"c","seq":1e400})", "seq", kNumber},
+        {R"({"conversationId":"c","seq":99999999999999999999999999999})", "seq", kNumber},
+        {R"({"conversationId":"c\udc00","seq":1})", "conversationId", kSurrogate},
+        {R"({"conversationId":"c","seq":1,"x":{"y":[0,"\ud800"]}})", "x.y[1]", kSurrogate},
+    };
+    for (const auto& row : rows) {
+      CAPTURE(row.params);
+      Call c = single(R"({"jsonrpc":"2.0","id":7,"method":"markRead","params":)" + row.params + "}");
+      REQUIRE_FALSE(c.params.ok());
+      CHECK(c.params.error().code == code::invalid_params);
+      CHECK(data_field(c.params.error(), "field") == row.field);
+      CHECK(data_field(c.params.error(), "reason") == row.reason);
+      CHECK(c.id == "7");
+    }
+  }
+  SUBCASE("a batch: only the call holding it is refused") {
+    auto f = decode(R"([{"jsonrpc":"2.0","id":1,"method":"ping"},)"
+                    R"({"jsonrpc":"2.0","id":2,"method":"sendMessage","params":)"
+                    R"({"conversationId":"c","text":"t","metadata":{"n":1e999}}},)"
+                    R"({"jsonrpc":"2.0","id":3,"method":"ping"}])");
+    REQUIRE(f.ok());
+    REQUIRE(f->calls.size() == 3);
+    CHECK(f->calls[0].params.ok());
+    CHECK(f->calls[2].params.ok());
+    REQUIRE_FALSE(f->calls[1].params.ok());
+    CHECK(data_field(f->calls[1].params.error(), "field") == "metadata.n");
+    CHECK(f->calls[1].id == "2");
+  }
+  SUBCASE("what the parser holds is unchanged; what is not JSON stays -32700") {
+    CHECK(single(R"({"jsonrpc":"2.0","id":1e-400,"method":"ping"})").params.ok());
+    CHECK(single(R"({"jsonrpc":"2.0","id":18446744073709551615,"method":"ping"})").params.ok());
+    CHECK(single(R"({"jsonrpc":"2.0","id":"\ud83d\ude00","method":"ping"})").params.ok());
+    for (std::string_view bad : {R"({"id":1e400,})", R"(["\ud800)", R"({"id":01})",
+                                 R"({"id":"\uzzzz"})", "1e400 1"}) {
+      CAPTURE(bad);
+      auto f = decode(bad);
+      REQUIRE_FALSE(f.ok());
+      CHECK(f.error().code == code::parse_error);
+    }
+  }
 }

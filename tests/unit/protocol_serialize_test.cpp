@@ -103,6 +103,22 @@ TEST_CASE("the Conversation object: keys in order, nulls where unset") {
         R"({"dialogId":"MAIN","type":"MAIN","state":"OPEN","openedAt":1000})");
 }
 
+TEST_CASE("the Conversation object: consumers see no routing (skillId, groupId)") {
+  Conversation c = sample_conversation();
+  c.group_id = "g";
+  simdjson::dom::parser p;
+  simdjson::dom::element agents, consumers;
+  REQUIRE(p.parse(conversation_json(c, {0, false, Audience::agents, {}})).get(agents) ==
+          simdjson::SUCCESS);
+  CHECK(std::string_view(agents["skillId"]) == "billing");
+  CHECK(std::string_view(agents["groupId"]) == "g");
+  simdjson::dom::parser q;
+  REQUIRE(q.parse(conversation_json(c, {0, false, Audience::consumers, {}})).get(consumers) ==
+          simdjson::SUCCESS);
+  CHECK(consumers["skillId"].is_null());
+  CHECK(consumers["groupId"].is_null());
+}
+
 TEST_CASE("the Conversation object: set values") {
   Conversation c = sample_conversation();
   c.state = ConvState::close;
@@ -185,6 +201,22 @@ TEST_CASE("an Event for each audience: prevSeq differs") {
   REQUIRE(p.parse(consumers.str()).get(obj) == simdjson::SUCCESS);
   CHECK(uint64_t(obj["prevSeq"]) == 39);
   CHECK(uint64_t(obj["seq"]) == 42);
+}
+
+TEST_CASE("conversation.created: consumers read skillId null, the rest as stored") {
+  Event e = sample_event();
+  e.type = "conversation.created";
+  e.body = R"({"name":null,"channel":"web","skillId":"billing","metadata":{}})";
+  JsonWriter agents, consumers;
+  write_event(agents, e, "c", "ep", Audience::agents);
+  write_event(consumers, e, "c", "ep", Audience::consumers);
+  simdjson::dom::parser p, q;
+  simdjson::dom::element a, c;
+  REQUIRE(p.parse(agents.str()).get(a) == simdjson::SUCCESS);
+  REQUIRE(q.parse(consumers.str()).get(c) == simdjson::SUCCESS);
+  CHECK(minify(a["body"]) == e.body);
+  CHECK(minify(c["body"]) == R"({"name":null,"channel":"web","skillId":null,"metadata":{}})");
+  CHECK(uint64_t(c["seq"]) == 42);
 }
 
 TEST_CASE("an Event without sender or client id") {

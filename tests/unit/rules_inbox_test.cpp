@@ -65,6 +65,8 @@ TEST_CASE("matches_filter: read rules and each filter field") {
       {"since before", agent, filter([](auto& f) { f.since = 4000; }), true},
       {"since after", agent, filter([](auto& f) { f.since = 6000; }), false},
       {"until before", agent, filter([](auto& f) { f.until = 4000; }), false},
+      {"consumer, skill billing (agents-only)", consumer,
+       filter([](auto& f) { f.skill_id = "billing"; }), false},
       {"consumer, state OPEN", consumer, filter([](auto& f) { f.state = ConvState::open; }), true},
       {"stranger, state OPEN", stranger, filter([](auto& f) { f.state = ConvState::open; }),
        false},
