@@ -2,7 +2,7 @@
 // one <script> tag. Against a --dev broker the visitor is a made-up user id,
 // generated once and remembered by this browser so that the conversation
 // survives reloads. `?token-url=/path` uses an integrator's token endpoint
-// instead (a broker without --dev).
+// instead (a broker without --dev); `?visitor=ID&name=NAME` picks the dev user.
 const params = new URLSearchParams(location.search);
 
 function visitorId() {
@@ -32,7 +32,7 @@ if (params.get('token-url')) tag.dataset.tokenUrl = params.get('token-url');
 else {
   tag.dataset.devUser = params.get('visitor') || visitorId();
   // A friendly name for the agents' inbox: "Guest" and the id's last four characters.
-  tag.dataset.name = `Guest ${tag.dataset.devUser.slice(-4).toUpperCase()}`;
+  tag.dataset.name = params.get('name') || `Guest ${tag.dataset.devUser.slice(-4).toUpperCase()}`;
 }
 if (params.get('url')) tag.dataset.url = params.get('url');
 document.body.append(tag);

@@ -869,6 +869,7 @@ async function send(isPrivate) {
     await ensureMember(tab);
     if (isPrivate) await app.client.call('sendPrivateMessage', { conversationId: tab.id, text });
     else await app.client.sendMessage(tab.id, text);
+    app.client.typing(tab.id, 'ACTIVE'); // done typing: the visitor's indicator goes now
   } catch (err) {
     if (!$('input').value) $('input').value = text;
     failed('Send')(err);

@@ -515,7 +515,7 @@ export class ChatWidget {
       if (before) this.logEl.insertBefore(el, before);
       else {
         const stick = !live || this.nearEnd() || author === 'me';
-        this.logEl.append(el);
+        this.placeInOrder(el, ev.seq);
         if (stick) this.scrollToEnd();
       }
       this.welcomeEl.hidden = true;
@@ -524,6 +524,22 @@ export class ChatWidget {
     if (live) this.markReadIfSeen();
     if (author === 'me' && el) this.showReceipt();
     return el;
+  }
+
+  // Puts a logged message after the last one with a smaller seq: messages
+  // still on their way (no seq yet) stay at the end, and one that was sent
+  // offline lands, once acknowledged, after what others wrote meanwhile.
+  placeInOrder(el, seq) {
+    const shown = [...this.logEl.querySelectorAll(':scope > .msg[data-seq]')].filter((e) => e !== el);
+    let after = null;
+    for (let i = shown.length - 1; i >= 0 && !after; i--) if (Number(shown[i].dataset.seq) < seq) after = shown[i];
+    if (after) after.after(el);
+    else if (shown.length) shown[0].before(el);
+    else {
+      const pending = this.logEl.querySelector(':scope > .msg');
+      if (pending) pending.before(el);
+      else this.logEl.append(el);
+    }
   }
 
   nameOf(userId, author) {
@@ -721,6 +737,7 @@ export class ChatWidget {
         await this.starting;
       }
       const ack = await this.client.sendMessage(this.conversation.id, text, { ...extra, clientMessageId: cmid });
+      this.client.typing(this.conversation.id, 'ACTIVE'); // done typing
       this.settle(cmid, ack);
     } catch (err) {
       console.error('parley widget: send', err);
@@ -746,6 +763,7 @@ export class ChatWidget {
     if (ack?.seq) {
       el.dataset.seq = ack.seq;
       el.querySelector('.meta').textContent = formatTime(ack.ts);
+      this.placeInOrder(el, ack.seq);
       this.seqs.add(ack.seq);
       this.events.set(ack.seq, el);
       if (ack.seq > this.lastSeq) this.lastSeq = ack.seq;
