@@ -169,29 +169,35 @@ function redisPing(port) {
  * - cut(): drops every open link now (both sides see the TCP connection end).
  * - cutAfter(n): forwards n more bytes from the server, then drops the links:
  *   with a small n that falls in the middle of a WebSocket frame.
- * - hold(true): new and open links stop forwarding (a dead link that stays
- *   open); hold(false) forwards again.
+ * - hold(true[, 'up'|'down']): links stop forwarding (the bytes are dropped:
+ *   a dead link that stays open), both ways or one; hold(false) forwards again.
  * - refuse(true): new connections are closed at once.
  * - setTarget(port): where new links go.
  */
 export async function startProxy(target) {
   let targetPort = target;
-  let held = false;
+  /** which directions drop their bytes: up (client → broker), down (broker → client) */
+  const held = { up: false, down: false };
   let refusing = false;
   /** @type {{client: net.Socket, upstream: net.Socket, pending: Buffer[]}[]} */
   const links = new Set();
   let budget = Infinity;
   let cuts = 0;
+  let drops = 0;
 
   const drop = (link) => {
     link.client.destroy();
     link.upstream.destroy();
     links.delete(link);
   };
+  /** Ends every open link now; returns how many there were. */
   const cut = () => {
+    const n = links.size;
     budget = Infinity;
-    for (const l of [...links]) drop(l);
     cuts++;
+    if (n) drops++;
+    for (const l of [...links]) drop(l);
+    return n;
   };
 
   const server = net.createServer((client) => {
@@ -205,17 +211,21 @@ export async function startProxy(target) {
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
     client.on('data', (d) => {
-      if (!held) upstream.write(d);
+      if (!held.up) upstream.write(d);
     });
     upstream.on('data', (d) => {
-      if (held) return;
+      if (held.down) return;
       if (d.length >= budget) {
+        // The cut: this many bytes still go through, then every link ends.
         const n = budget;
+        budget = Infinity;
+        cuts++;
+        drops++;
         if (n > 0) client.write(d.subarray(0, n));
-        // Let the partial chunk reach the client before the connection ends.
+        const victims = [...links];
+        // Let the partial chunk reach the client before the connections are destroyed.
         client.end();
-        setImmediate(cut);
-        budget = 0;
+        setImmediate(() => victims.forEach(drop));
         return;
       }
       budget -= d.length;
@@ -230,15 +240,22 @@ export async function startProxy(target) {
     get links() {
       return links.size;
     },
+    /** cut() calls so far (cutAfter's included, once they happen) */
     get cuts() {
       return cuts;
+    },
+    /** cuts that ended at least one open link */
+    get drops() {
+      return drops;
     },
     cut,
     cutAfter(n) {
       budget = n;
     },
-    hold(on) {
-      held = on;
+    /** @param {boolean} on @param {'both'|'up'|'down'} [which] */
+    hold(on, which = 'both') {
+      if (which != 'down') held.up = on;
+      if (which != 'up') held.down = on;
     },
     refuse(on) {
       refusing = on;
