@@ -272,7 +272,10 @@ export class ChatWidget {
 
   async connect() {
     const { url, devUser, devName, tenant, tokenUrl } = this.config;
-    const options = { url };
+    // A broker that has not answered for 4 s is taken for gone (the SDK then
+    // reconnects and resumes): the visitor learns of a dead link quickly, and
+    // the browser's offline event starts that check at once.
+    const options = { url, requestTimeoutMs: 4000, reconnect: { minDelayMs: 500, maxDelayMs: 10000 } };
     if (devUser) {
       options.dev = { userId: devUser, role: 'consumer' };
       if (devName) options.dev.name = devName;
@@ -288,21 +291,28 @@ export class ChatWidget {
     }
     const client = new ParleyClient(options);
     this.client = client;
-    client.on('state', (state) => this.onLinkState(state));
+    client.on('state', () => this.onLinkState());
+    window.addEventListener('online', () => this.onLinkState());
+    window.addEventListener('offline', () => this.onLinkState());
     await client.connect();
     this.wasConnected = true;
     const id = this.storedConversationId();
     if (id) await this.resume(id);
   }
 
-  onLinkState(state) {
-    if (state === 'connected') {
-      this.bannerEl.hidden = true;
-      this.bannerEl.classList.remove('error');
-    } else if (this.wasConnected && (state === 'reconnecting' || state === 'connecting')) {
+  // The banner shows while the link is down: the SDK is reconnecting, or the
+  // browser says it is offline (the SDK may not have noticed yet).
+  onLinkState() {
+    const state = this.client?.state;
+    const down = this.wasConnected && (state === 'reconnecting' || state === 'connecting' || navigator.onLine === false);
+    if (down) {
       this.bannerEl.textContent = 'Reconnecting…';
+      this.bannerEl.classList.remove('error');
       this.bannerEl.hidden = false;
       this.showTyping(false);
+    } else if (state === 'connected') {
+      this.bannerEl.hidden = true;
+      this.bannerEl.classList.remove('error');
     }
   }
 
@@ -586,6 +596,7 @@ export class ChatWidget {
               'data-testid': 'parley-quick-reply',
               onclick: (e) => {
                 e.currentTarget.parentElement.remove();
+                this.inputEl.focus(); // the focus was on the button just removed
                 this.sendText(q.label, { metadata: { quickReply: q.value } });
               },
               text: q.label,

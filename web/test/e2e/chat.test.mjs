@@ -153,6 +153,8 @@ test('offline for 5 s: the banner shows and goes, and no message is missing or d
   await visitor.getByTestId('parley-input').fill('Written while offline');
   await visitor.getByTestId('parley-send').click();
   await new Promise((r) => setTimeout(r, 5000));
+  // The link really was down: nothing the agent wrote got through.
+  assert.equal(await visitorMessages().filter({ hasText: 'Packed and ready.' }).count(), 0);
   await visitorContext.setOffline(false);
   await visitor.getByTestId('parley-banner').waitFor({ state: 'hidden' });
   await visitor.locator('[data-testid="parley-message"]').filter({ hasText: 'It ships tomorrow morning.' }).waitFor();
