@@ -61,7 +61,5 @@ export async function signIn(page, userId, skills, { role = 'agent', name = '' }
 
 /** The address of one of the web pages a broker node serves. */
 export function pageUrl(node, path) {
-  const staticOrigin = process.env.E2E_STATIC_ORIGIN; // INTERIM: until the broker serves web/
-  if (!staticOrigin) return `${node.httpUrl}${path}`;
-  return `${staticOrigin}${path}${path.includes('?') ? '&' : '?'}url=${encodeURIComponent(node.wsUrl)}`;
+  return `${node.httpUrl}${path}`;
 }

@@ -29,7 +29,7 @@ async function visitorSeqs() {
 
 before(async () => {
   redis = await startRedis();
-  const args = ['--dev', '--redis', redis.url, ...(process.env.E2E_STATIC_ORIGIN ? [] : ['--web-root', webDir])];
+  const args = ['--dev', '--redis', redis.url, '--web-root', webDir];
   [node1, node2] = await Promise.all([startBroker({ args }), startBroker({ args })]);
   browser = await launchBrowser();
 
