@@ -530,6 +530,8 @@ export class ChatWidget {
       }
       this.welcomeEl.hidden = true;
       this.events.set(ev.seq, el);
+      this.regroup(el);
+      this.regroup(el.nextElementSibling);
     }
     if (live) this.markReadIfSeen();
     if (author === 'me' && el) this.showReceipt();
@@ -550,6 +552,14 @@ export class ChatWidget {
       if (pending) pending.before(el);
       else this.logEl.append(el);
     }
+  }
+
+  // A run of messages from one sender shows its name once, on the first.
+  regroup(el) {
+    const who = el?.querySelector(':scope > .who');
+    if (!who) return;
+    const prev = el.previousElementSibling;
+    who.hidden = !!prev && prev.dataset.from === el.dataset.from && prev.classList.contains('msg');
   }
 
   nameOf(userId, author) {
@@ -606,7 +616,7 @@ export class ChatWidget {
       );
     }
     parts.push(h('div', { class: 'meta', text: formatTime(ev.ts) }));
-    return h('div', { class: `msg ${author}`, 'data-testid': 'parley-message', 'data-seq': ev.seq, 'data-author': author }, parts);
+    return h('div', { class: `msg ${author}`, 'data-testid': 'parley-message', 'data-seq': ev.seq, 'data-author': author, 'data-from': ev.from?.userId }, parts);
   }
 
   // A line of the log that no one wrote. `userId`: the text starts with that user's name.
