@@ -32,6 +32,7 @@ const app = {
   active: null, // conversationId
   known: new Map(), // conversationId -> latest Conversation seen
   names: new Map(), // userId -> name
+  counts: {}, // filter -> its last count
 };
 
 // ---- helpers ----------------------------------------------------------------
@@ -231,6 +232,8 @@ async function selectFilter(name) {
   $('search').value = '';
   for (const btn of document.querySelectorAll('.filters button')) btn.setAttribute('aria-pressed', String(btn.dataset.filter === name));
   $('inbox-title').textContent = FILTERS[name].title;
+  showCount();
+  scheduleCounts();
   const old = app.inbox;
   app.inbox = null;
   if (old) old.unsubscribe().catch(() => {});
@@ -294,9 +297,16 @@ async function refreshCounts() {
   const names = Object.keys(FILTERS);
   const totals = await Promise.all(names.map(countFilter));
   names.forEach((name, i) => {
+    app.counts[name] = totals[i];
     document.querySelector(`[data-count="${name}"]`).textContent = String(totals[i]);
-    if (name === app.filter && !app.searchResults) $('inbox-count').textContent = String(totals[i]);
   });
+  showCount();
+}
+
+// The count beside the list: the filter's (countConversations), or the search's rows.
+function showCount() {
+  const n = app.searchResults ? app.searchResults.length : app.counts[app.filter];
+  $('inbox-count').textContent = n === undefined ? '…' : String(n);
 }
 
 function matchesLocal(c) {
@@ -309,7 +319,7 @@ function renderInbox() {
   let rows;
   if (app.searchResults) rows = app.searchResults.map((c) => app.known.get(c.id) || c);
   else rows = app.inbox ? [...app.inbox.items.values()].filter(matchesLocal).sort((a, b) => b.updatedAt - a.updatedAt) : [];
-  if (app.searchResults) $('inbox-count').textContent = String(rows.length);
+  showCount();
   const list = $('inbox-list');
   list.replaceChildren(...rows.map(inboxItem));
   $('inbox-empty').hidden = rows.length > 0;

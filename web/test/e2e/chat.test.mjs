@@ -201,3 +201,25 @@ test('transfer to a skill; another agent on the other node takes it, closes it; 
   await withText(bob.locator('[data-count="closed"]'), '1').waitFor();
   assert.deepEqual([...problems.visitor, ...problems.alice, ...problems.bob].filter((p) => !/WebSocket|ERR_INTERNET_DISCONNECTED/.test(p)), []);
 });
+
+test('the console: search, several conversations in tabs, the other filters', async () => {
+  await alice.getByTestId('console-search').fill('norway');
+  const found = alice.getByTestId('inbox-item');
+  await withText(alice.getByTestId('inbox-count'), '1').waitFor();
+  await found.filter({ hasText: 'Marta Lindqvist' }).click();
+  await alice.getByTestId('console-message').filter({ hasText: 'ship to Norway' }).waitFor();
+  await alice.locator('#tabs [role="tab"]').nth(1).waitFor();
+  assert.equal(await alice.locator('#tabs [role="tab"]').count(), 2, "Ann's and Marta's");
+  // Back to Ann's tab: her conversation, closed, with its rating.
+  await alice.locator('#tabs [role="tab"]').filter({ hasText: 'Ann Carter' }).locator('.tab-name').click();
+  await alice.getByTestId('console-csat').filter({ hasText: '5/5' }).waitFor();
+
+  await alice.getByTestId('console-search').fill('');
+  await alice.getByTestId('inbox-filter-open').click();
+  await withText(alice.getByTestId('inbox-count'), '2').waitFor();
+  await alice.getByTestId('inbox-item').filter({ hasText: 'Sam Okafor' }).waitFor();
+  await alice.getByTestId('inbox-filter-closed').click();
+  await withText(alice.getByTestId('inbox-count'), '1').waitFor();
+  await alice.getByTestId('inbox-item').filter({ hasText: 'Ann Carter' }).waitFor();
+  assert.equal(await alice.getByTestId('inbox-item').count(), 1);
+});

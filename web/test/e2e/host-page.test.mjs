@@ -123,3 +123,20 @@ test('the conversation survives a reload', async () => {
   assert.equal(data[0].body.text, 'Back after a reload');
   assert.deepEqual(problems, []);
 });
+
+test('history pages back: older messages come on demand, in order, once each', async () => {
+  const line = (i) => page.locator('[data-testid="parley-message"] .text').filter({ hasText: new RegExp(`^Line ${i}$`) });
+  for (let i = 1; i <= 35; i++) await agent.sendMessage(conversationId, `Line ${i}`);
+  await line(35).waitFor();
+  await page.reload();
+  await page.getByTestId('parley-launcher').click();
+  await line(35).waitFor();
+  const first = page.locator('[data-testid="parley-message"]').filter({ hasText: 'Typed on a hostile page' });
+  assert.equal(await first.count(), 0, 'the first message is beyond the first page');
+  await page.getByRole('button', { name: 'Show earlier messages' }).click();
+  await first.waitFor();
+  const seqs = await page.locator('[data-testid="parley-message"][data-seq]').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in seq order');
+  assert.equal(new Set(seqs).size, seqs.length, 'once each');
+  for (let i = 1; i <= 35; i++) assert.equal(await line(i).count(), 1, `Line ${i}`);
+});
