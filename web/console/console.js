@@ -775,7 +775,10 @@ function refreshConversation(tab) {
       const [c] = await Promise.all([app.client.call('getConversation', { conversationId: tab.id }), loadMembers(tab)]);
       tab.conversation = c;
       remember(c);
-      if (app.active === tab.id) renderHeader(tab);
+      if (app.active === tab.id) {
+        renderHeader(tab);
+        markRead(tab); // a member now, perhaps
+      }
       renderTabs();
     } catch (err) {
       if (err?.code === 404) closeTab(tab.id);

@@ -81,7 +81,7 @@ export class ChatWidget {
     const title = this.config.title || 'Chat with us';
     this.titleEl = h('p', { class: 'title', id: 'parley-title', text: title });
     this.subtitleEl = h('p', { class: 'subtitle', text: this.config.subtitle || 'We usually reply in a few minutes' });
-    this.avatarEl = h('div', { class: 'avatar', 'aria-hidden': 'true', text: initials(title) });
+    this.avatarEl = h('div', { class: 'avatar', 'aria-hidden': 'true' }, icon(ICONS.chat));
     this.bannerEl = h('div', { class: 'banner', 'data-testid': 'parley-banner', role: 'status', hidden: true, text: 'Reconnecting…' });
     this.earlierEl = h('button', { type: 'button', class: 'earlier', hidden: true, onclick: () => this.loadOlder(), text: 'Show earlier messages' });
     this.welcomeEl = h(
@@ -431,7 +431,7 @@ export class ChatWidget {
       this.subtitleEl.textContent = this.config.title || 'Support';
     } else {
       this.titleEl.textContent = this.config.title || 'Chat with us';
-      this.avatarEl.textContent = initials(this.titleEl.textContent);
+      this.avatarEl.replaceChildren(icon(ICONS.chat));
       this.subtitleEl.textContent = this.config.subtitle || 'We usually reply in a few minutes';
     }
   }

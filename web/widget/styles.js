@@ -79,6 +79,7 @@ button { cursor: pointer; }
   display: flex; align-items: center; justify-content: center;
   font-weight: 700; font-size: 15px;
 }
+.avatar svg { width: 20px; height: 20px; fill: currentColor; display: block; }
 .head-text { flex: 1 1 auto; min-width: 0; }
 .title { font-size: 16px; line-height: 20px; font-weight: 650; margin: 0; }
 .subtitle { font-size: 12.5px; line-height: 17px; opacity: 0.85; margin: 2px 0 0 0;
