@@ -103,6 +103,273 @@ export type Push = {
     method: string;
     params: any;
 };
+export type ConvRef = {
+    conversationId: string;
+};
+export type Page = {
+    limit?: number;
+    cursor?: string;
+    offset?: number;
+};
+export type List<T> = {
+    data: T[];
+    hasNext: boolean;
+    hasPrev: boolean;
+    nextCursor: string | null;
+};
+export type Filter = {
+    state?: string;
+    status?: string;
+    channel?: string;
+    skillId?: string;
+    campaignId?: string;
+    assignedTo?: string;
+    memberOf?: 'me';
+    since?: number;
+    until?: number;
+    archived?: boolean;
+};
+export type Member = {
+    userId: string;
+    name?: string | null;
+    role: string;
+    state: string;
+    joinedAt?: number | null;
+    leftAt?: number | null;
+    lastReadSeq?: number;
+    lastAcceptSeq?: number;
+    unread?: number;
+};
+export type User = {
+    userId: string;
+    name: string | null;
+    displayName: string | null;
+    imageUrl: string | null;
+    role: string;
+    createdAt: number;
+    updatedAt: number;
+};
+export type EventPage = {
+    data: ParleyEvent[];
+    hasNext: boolean;
+    hasPrev: boolean;
+    epoch: string | null;
+    lastSeq: number | null;
+};
+export type SubscribeResult = {
+    epoch: string;
+    lastSeq: number;
+    recovered: boolean;
+    replayed: number;
+};
+export type More = {
+    [k: string]: any;
+};
+export type Empty = {
+    [k: string]: never;
+};
+export type Methods = {
+    authenticate: [{
+        token: string;
+    } | DevIdentity, AuthResult];
+    ping: [Empty | undefined, {
+        serverTime: number;
+    }];
+    createConversation: [More | undefined, Conversation];
+    getConversation: [ConvRef | {
+        externalId: string;
+    }, Conversation];
+    listConversations: [{
+        filter?: Filter;
+        order?: 'asc' | 'desc';
+    } & Page, List<Conversation>];
+    updateConversation: [ConvRef & More, Conversation];
+    deleteConversation: [ConvRef, {}];
+    join: [ConvRef & {
+        role?: string;
+    }, Member];
+    leave: [ConvRef, {}];
+    invite: [ConvRef & {
+        userId: string;
+        role: string;
+    }, Member];
+    removeMember: [ConvRef & {
+        userId: string;
+    }, {}];
+    listMembers: [ConvRef, List<Member>];
+    assign: [ConvRef & {
+        userId: string;
+    }, Member];
+    getInvitableUsers: [ConvRef & Page, List<User>];
+    sendMessage: [ConvRef & {
+        text: string;
+    } & SendOptions, SendResult];
+    sendPrivateMessage: [ConvRef & {
+        text: string;
+    } & SendOptions, SendResult];
+    sendRichContent: [ConvRef & {
+        content: object;
+    } & SendOptions, SendResult];
+    sendFile: [ConvRef & {
+        url: string;
+        name: string;
+        mimeType?: string;
+        size?: number;
+        caption?: string;
+        clientMessageId?: string;
+    }, SendResult];
+    editMessage: [ConvRef & {
+        seq: number;
+        text: string;
+    }, {
+        seq: number;
+    }];
+    deleteMessage: [ConvRef & {
+        seq: number;
+    }, {
+        seq: number;
+    }];
+    sendEvent: [ConvRef & {
+        name: string;
+        data: any;
+        visibility?: 'all' | 'agents';
+    }, {
+        seq: number;
+    }];
+    queryMessages: [{
+        conversationId?: string;
+        fromSeq?: number;
+        toSeq?: number;
+        since?: number;
+        until?: number;
+        types?: string[];
+        order?: 'asc' | 'desc';
+        limit?: number;
+    }, EventPage];
+    subscribe: [ConvRef & {
+        sinceSeq?: number;
+        epoch?: string;
+    }, SubscribeResult];
+    unsubscribe: [ConvRef, {}];
+    setChatState: [ConvRef & {
+        state: 'COMPOSING' | 'PAUSE' | 'ACTIVE' | 'INACTIVE' | 'GONE';
+    }, {}];
+    markRead: [ConvRef & {
+        seq: number;
+        status?: 'READ' | 'ACCEPT';
+    }, {
+        lastReadSeq: number;
+        lastAcceptSeq: number;
+        unread: number;
+    }];
+    saveDraft: [ConvRef & {
+        text: string;
+    }, {}];
+    getDraft: [ConvRef, {
+        text: string;
+        updatedAt: number | null;
+    }];
+    archiveConversation: [ConvRef & {
+        archived: boolean;
+    }, {}];
+    closeConversation: [ConvRef & {
+        closedCause?: string;
+    }, Conversation];
+    reopenConversation: [ConvRef, Conversation];
+    lockConversation: [ConvRef, Conversation];
+    setStatus: [ConvRef & {
+        status: 'open' | 'pending' | 'snoozed' | 'resolved';
+    }, Conversation];
+    transfer: [ConvRef & {
+        agentId?: string;
+        skillId?: string;
+    }, Conversation];
+    setGroup: [ConvRef & {
+        groupId: string | null;
+    }, Conversation];
+    consumerTakeover: [ConvRef & {
+        newConsumerUserId?: string;
+    }, Conversation];
+    setNote: [ConvRef & {
+        text: string;
+        isAutoSummary?: boolean;
+        truncate?: boolean;
+    }, {
+        noteId: string;
+        truncated: boolean;
+        truncatedText?: string;
+    }];
+    listNotes: [ConvRef & Page, List<any>];
+    setCsat: [ConvRef & {
+        csatRate: number;
+        csatResolutionConfirmation: boolean;
+        csatStatus?: string;
+    }, Conversation];
+    setTtr: [ConvRef & {
+        ttrType: string;
+        value?: number;
+    }, Conversation];
+    setManualEttr: [ConvRef & {
+        time: number | null;
+    }, Conversation];
+    setPresence: [{
+        status: 'online' | 'away' | 'busy';
+    }, {}];
+    getPresence: [{
+        userIds: string[];
+    }, {
+        userId: string;
+        status: string;
+        lastSeen: number | null;
+    }[]];
+    upsertUser: [{
+        userId?: string;
+        name?: string;
+        displayName?: string | null;
+        imageUrl?: string | null;
+    }, User];
+    getUser: [{
+        userId: string;
+    }, User];
+    listUsers: [{
+        role?: string;
+        q?: string;
+        limit?: number;
+        cursor?: string;
+    }, List<User>];
+    listUserConversations: [{
+        userId: string;
+    } & Page, List<Conversation>];
+    countConversations: [{
+        filter?: Filter;
+    } | undefined, {
+        total: number;
+        byState: Record<string, number>;
+        byStatus: Record<string, number>;
+    }];
+    searchConversations: [{
+        q: string;
+        filter?: Filter;
+        limit?: number;
+        cursor?: string;
+    }, List<Conversation>];
+    subscribeInbox: [{
+        filter?: Filter;
+        limit?: number;
+    }, {
+        subscriptionId: string;
+        snapshot: {
+            data: Conversation[];
+            total: number;
+        };
+    }];
+    unsubscribeInbox: [{
+        subscriptionId: string;
+    }, {}];
+};
+export type Helpers = {
+    [K in Exclude<keyof Methods, 'authenticate' | 'subscribe' | 'unsubscribe' | 'subscribeInbox' | 'unsubscribeInbox' | 'sendMessage'>]: undefined extends Methods[K][0] ? (params?: Methods[K][0]) => Promise<Methods[K][1]> : (params: Methods[K][0]) => Promise<Methods[K][1]>;
+};
 /**
  * @typedef {'idle'|'connecting'|'connected'|'reconnecting'|'closed'} ClientState
  *
@@ -158,6 +425,85 @@ export type Push = {
  * @typedef {{conversationId: string, epoch: string, lastSeq: number, reason: string, error?: ParleyError}} ResetInfo
  * @typedef {{conversationId: string, reason: string, [k: string]: any}} EndedInfo
  * @typedef {{method: string, params: any}} Push
+ */
+/**
+ * Params and results of the protocol methods (docs/protocol.md has their rules).
+ * @typedef {{conversationId: string}} ConvRef
+ * @typedef {{limit?: number, cursor?: string, offset?: number}} Page
+ */
+/**
+ * @template T
+ * @typedef {{data: T[], hasNext: boolean, hasPrev: boolean, nextCursor: string | null}} List
+ */
+/**
+ * @typedef {{state?: string, status?: string, channel?: string, skillId?: string, campaignId?: string,
+ *   assignedTo?: string, memberOf?: 'me', since?: number, until?: number, archived?: boolean}} Filter
+ * @typedef {{userId: string, name?: string | null, role: string, state: string, joinedAt?: number | null,
+ *   leftAt?: number | null, lastReadSeq?: number, lastAcceptSeq?: number, unread?: number}} Member
+ * @typedef {{userId: string, name: string | null, displayName: string | null, imageUrl: string | null,
+ *   role: string, createdAt: number, updatedAt: number}} User
+ * @typedef {{data: ParleyEvent[], hasNext: boolean, hasPrev: boolean, epoch: string | null, lastSeq: number | null}} EventPage
+ * @typedef {{epoch: string, lastSeq: number, recovered: boolean, replayed: number}} SubscribeResult
+ * @typedef {{[k: string]: any}} More  further params the broker takes
+ * @typedef {{[k: string]: never}} Empty
+ *
+ * @typedef {object} Methods  each: [params, result]
+ * @property {[{token: string} | DevIdentity, AuthResult]} authenticate
+ * @property {[Empty | undefined, {serverTime: number}]} ping
+ * @property {[More | undefined, Conversation]} createConversation
+ * @property {[ConvRef | {externalId: string}, Conversation]} getConversation
+ * @property {[{filter?: Filter, order?: 'asc'|'desc'} & Page, List<Conversation>]} listConversations
+ * @property {[ConvRef & More, Conversation]} updateConversation
+ * @property {[ConvRef, {}]} deleteConversation
+ * @property {[ConvRef & {role?: string}, Member]} join
+ * @property {[ConvRef, {}]} leave
+ * @property {[ConvRef & {userId: string, role: string}, Member]} invite
+ * @property {[ConvRef & {userId: string}, {}]} removeMember
+ * @property {[ConvRef, List<Member>]} listMembers
+ * @property {[ConvRef & {userId: string}, Member]} assign
+ * @property {[ConvRef & Page, List<User>]} getInvitableUsers
+ * @property {[ConvRef & {text: string} & SendOptions, SendResult]} sendMessage
+ * @property {[ConvRef & {text: string} & SendOptions, SendResult]} sendPrivateMessage
+ * @property {[ConvRef & {content: object} & SendOptions, SendResult]} sendRichContent
+ * @property {[ConvRef & {url: string, name: string, mimeType?: string, size?: number, caption?: string, clientMessageId?: string}, SendResult]} sendFile
+ * @property {[ConvRef & {seq: number, text: string}, {seq: number}]} editMessage
+ * @property {[ConvRef & {seq: number}, {seq: number}]} deleteMessage
+ * @property {[ConvRef & {name: string, data: any, visibility?: 'all'|'agents'}, {seq: number}]} sendEvent
+ * @property {[{conversationId?: string, fromSeq?: number, toSeq?: number, since?: number, until?: number, types?: string[], order?: 'asc'|'desc', limit?: number}, EventPage]} queryMessages
+ * @property {[ConvRef & {sinceSeq?: number, epoch?: string}, SubscribeResult]} subscribe
+ * @property {[ConvRef, {}]} unsubscribe
+ * @property {[ConvRef & {state: 'COMPOSING'|'PAUSE'|'ACTIVE'|'INACTIVE'|'GONE'}, {}]} setChatState
+ * @property {[ConvRef & {seq: number, status?: 'READ'|'ACCEPT'}, {lastReadSeq: number, lastAcceptSeq: number, unread: number}]} markRead
+ * @property {[ConvRef & {text: string}, {}]} saveDraft
+ * @property {[ConvRef, {text: string, updatedAt: number | null}]} getDraft
+ * @property {[ConvRef & {archived: boolean}, {}]} archiveConversation
+ * @property {[ConvRef & {closedCause?: string}, Conversation]} closeConversation
+ * @property {[ConvRef, Conversation]} reopenConversation
+ * @property {[ConvRef, Conversation]} lockConversation
+ * @property {[ConvRef & {status: 'open'|'pending'|'snoozed'|'resolved'}, Conversation]} setStatus
+ * @property {[ConvRef & {agentId?: string, skillId?: string}, Conversation]} transfer
+ * @property {[ConvRef & {groupId: string | null}, Conversation]} setGroup
+ * @property {[ConvRef & {newConsumerUserId?: string}, Conversation]} consumerTakeover
+ * @property {[ConvRef & {text: string, isAutoSummary?: boolean, truncate?: boolean}, {noteId: string, truncated: boolean, truncatedText?: string}]} setNote
+ * @property {[ConvRef & Page, List<any>]} listNotes
+ * @property {[ConvRef & {csatRate: number, csatResolutionConfirmation: boolean, csatStatus?: string}, Conversation]} setCsat
+ * @property {[ConvRef & {ttrType: string, value?: number}, Conversation]} setTtr
+ * @property {[ConvRef & {time: number | null}, Conversation]} setManualEttr
+ * @property {[{status: 'online'|'away'|'busy'}, {}]} setPresence
+ * @property {[{userIds: string[]}, {userId: string, status: string, lastSeen: number | null}[]]} getPresence
+ * @property {[{userId?: string, name?: string, displayName?: string | null, imageUrl?: string | null}, User]} upsertUser
+ * @property {[{userId: string}, User]} getUser
+ * @property {[{role?: string, q?: string, limit?: number, cursor?: string}, List<User>]} listUsers
+ * @property {[{userId: string} & Page, List<Conversation>]} listUserConversations
+ * @property {[{filter?: Filter} | undefined, {total: number, byState: Record<string, number>, byStatus: Record<string, number>}]} countConversations
+ * @property {[{q: string, filter?: Filter, limit?: number, cursor?: string}, List<Conversation>]} searchConversations
+ * @property {[{filter?: Filter, limit?: number}, {subscriptionId: string, snapshot: {data: Conversation[], total: number}}]} subscribeInbox
+ * @property {[{subscriptionId: string}, {}]} unsubscribeInbox
+ */
+/**
+ * One helper per method of METHODS: `client.getConversation({conversationId})`.
+ * @typedef {{[K in Exclude<keyof Methods, 'authenticate'|'subscribe'|'unsubscribe'|'subscribeInbox'|'unsubscribeInbox'|'sendMessage'>]:
+ *   undefined extends Methods[K][0] ? (params?: Methods[K][0]) => Promise<Methods[K][1]> : (params: Methods[K][0]) => Promise<Methods[K][1]>}} Helpers
  */
 /**
  * Protocol methods: a typed helper `client.<name>(params)` is made for each
@@ -333,7 +679,11 @@ export declare class Inbox extends Emitter {
  * push method: `event`, `chatState`, `receipt`, `presence`, `inbox`,
  * `subscriptionReset`, … with the push's params.
  */
-export declare class ParleyClient extends Emitter {
+/** The base of ParleyClient: its prototype gets the helpers made from METHODS (at the end of this file). */
+declare class Calls extends Emitter {
+}
+declare const CallsWithHelpers: new () => Calls & Helpers;
+export declare class ParleyClient extends CallsWithHelpers {
     options: ClientOptions;
     /** @type {ClientState} */
     state: ClientState;
@@ -379,11 +729,12 @@ export declare class ParleyClient extends Emitter {
     /**
      * Calls any protocol method. Waits for the link while disconnected (at most
      * `maxQueue` calls wait; past that it rejects at once with QUEUE_FULL).
-     * @param {string} method
-     * @param {any} [params]
-     * @returns {Promise<any>}
+     * @template {string} M
+     * @param {M} method
+     * @param {M extends keyof Methods ? Methods[M][0] : any} [params]
+     * @returns {Promise<M extends keyof Methods ? Methods[M][1] : any>}
      */
-    call(method: string, params?: any): Promise<any>;
+    call<M extends string>(method: M, params?: M extends keyof Methods ? Methods[M][0] : any): Promise<M extends keyof Methods ? Methods[M][1] : any>;
     /**
      * Sends a text message; retried after a drop with the same clientMessageId,
      * so it is appended once and the promise resolves once.
@@ -458,3 +809,4 @@ export declare class ParleyClient extends Emitter {
     /** Fetches a fresh token and re-authenticates on the live link (subscriptions stay). */
     _refresh(): Promise<void>;
 }
+export {};

@@ -61,6 +61,87 @@
  */
 
 /**
+ * Params and results of the protocol methods (docs/protocol.md has their rules).
+ * @typedef {{conversationId: string}} ConvRef
+ * @typedef {{limit?: number, cursor?: string, offset?: number}} Page
+ */
+/**
+ * @template T
+ * @typedef {{data: T[], hasNext: boolean, hasPrev: boolean, nextCursor: string | null}} List
+ */
+/**
+ * @typedef {{state?: string, status?: string, channel?: string, skillId?: string, campaignId?: string,
+ *   assignedTo?: string, memberOf?: 'me', since?: number, until?: number, archived?: boolean}} Filter
+ * @typedef {{userId: string, name?: string | null, role: string, state: string, joinedAt?: number | null,
+ *   leftAt?: number | null, lastReadSeq?: number, lastAcceptSeq?: number, unread?: number}} Member
+ * @typedef {{userId: string, name: string | null, displayName: string | null, imageUrl: string | null,
+ *   role: string, createdAt: number, updatedAt: number}} User
+ * @typedef {{data: ParleyEvent[], hasNext: boolean, hasPrev: boolean, epoch: string | null, lastSeq: number | null}} EventPage
+ * @typedef {{epoch: string, lastSeq: number, recovered: boolean, replayed: number}} SubscribeResult
+ * @typedef {{[k: string]: any}} More  further params the broker takes
+ * @typedef {{[k: string]: never}} Empty
+ *
+ * @typedef {object} Methods  each: [params, result]
+ * @property {[{token: string} | DevIdentity, AuthResult]} authenticate
+ * @property {[Empty | undefined, {serverTime: number}]} ping
+ * @property {[More | undefined, Conversation]} createConversation
+ * @property {[ConvRef | {externalId: string}, Conversation]} getConversation
+ * @property {[{filter?: Filter, order?: 'asc'|'desc'} & Page, List<Conversation>]} listConversations
+ * @property {[ConvRef & More, Conversation]} updateConversation
+ * @property {[ConvRef, {}]} deleteConversation
+ * @property {[ConvRef & {role?: string}, Member]} join
+ * @property {[ConvRef, {}]} leave
+ * @property {[ConvRef & {userId: string, role: string}, Member]} invite
+ * @property {[ConvRef & {userId: string}, {}]} removeMember
+ * @property {[ConvRef, List<Member>]} listMembers
+ * @property {[ConvRef & {userId: string}, Member]} assign
+ * @property {[ConvRef & Page, List<User>]} getInvitableUsers
+ * @property {[ConvRef & {text: string} & SendOptions, SendResult]} sendMessage
+ * @property {[ConvRef & {text: string} & SendOptions, SendResult]} sendPrivateMessage
+ * @property {[ConvRef & {content: object} & SendOptions, SendResult]} sendRichContent
+ * @property {[ConvRef & {url: string, name: string, mimeType?: string, size?: number, caption?: string, clientMessageId?: string}, SendResult]} sendFile
+ * @property {[ConvRef & {seq: number, text: string}, {seq: number}]} editMessage
+ * @property {[ConvRef & {seq: number}, {seq: number}]} deleteMessage
+ * @property {[ConvRef & {name: string, data: any, visibility?: 'all'|'agents'}, {seq: number}]} sendEvent
+ * @property {[{conversationId?: string, fromSeq?: number, toSeq?: number, since?: number, until?: number, types?: string[], order?: 'asc'|'desc', limit?: number}, EventPage]} queryMessages
+ * @property {[ConvRef & {sinceSeq?: number, epoch?: string}, SubscribeResult]} subscribe
+ * @property {[ConvRef, {}]} unsubscribe
+ * @property {[ConvRef & {state: 'COMPOSING'|'PAUSE'|'ACTIVE'|'INACTIVE'|'GONE'}, {}]} setChatState
+ * @property {[ConvRef & {seq: number, status?: 'READ'|'ACCEPT'}, {lastReadSeq: number, lastAcceptSeq: number, unread: number}]} markRead
+ * @property {[ConvRef & {text: string}, {}]} saveDraft
+ * @property {[ConvRef, {text: string, updatedAt: number | null}]} getDraft
+ * @property {[ConvRef & {archived: boolean}, {}]} archiveConversation
+ * @property {[ConvRef & {closedCause?: string}, Conversation]} closeConversation
+ * @property {[ConvRef, Conversation]} reopenConversation
+ * @property {[ConvRef, Conversation]} lockConversation
+ * @property {[ConvRef & {status: 'open'|'pending'|'snoozed'|'resolved'}, Conversation]} setStatus
+ * @property {[ConvRef & {agentId?: string, skillId?: string}, Conversation]} transfer
+ * @property {[ConvRef & {groupId: string | null}, Conversation]} setGroup
+ * @property {[ConvRef & {newConsumerUserId?: string}, Conversation]} consumerTakeover
+ * @property {[ConvRef & {text: string, isAutoSummary?: boolean, truncate?: boolean}, {noteId: string, truncated: boolean, truncatedText?: string}]} setNote
+ * @property {[ConvRef & Page, List<any>]} listNotes
+ * @property {[ConvRef & {csatRate: number, csatResolutionConfirmation: boolean, csatStatus?: string}, Conversation]} setCsat
+ * @property {[ConvRef & {ttrType: string, value?: number}, Conversation]} setTtr
+ * @property {[ConvRef & {time: number | null}, Conversation]} setManualEttr
+ * @property {[{status: 'online'|'away'|'busy'}, {}]} setPresence
+ * @property {[{userIds: string[]}, {userId: string, status: string, lastSeen: number | null}[]]} getPresence
+ * @property {[{userId?: string, name?: string, displayName?: string | null, imageUrl?: string | null}, User]} upsertUser
+ * @property {[{userId: string}, User]} getUser
+ * @property {[{role?: string, q?: string, limit?: number, cursor?: string}, List<User>]} listUsers
+ * @property {[{userId: string} & Page, List<Conversation>]} listUserConversations
+ * @property {[{filter?: Filter} | undefined, {total: number, byState: Record<string, number>, byStatus: Record<string, number>}]} countConversations
+ * @property {[{q: string, filter?: Filter, limit?: number, cursor?: string}, List<Conversation>]} searchConversations
+ * @property {[{filter?: Filter, limit?: number}, {subscriptionId: string, snapshot: {data: Conversation[], total: number}}]} subscribeInbox
+ * @property {[{subscriptionId: string}, {}]} unsubscribeInbox
+ */
+
+/**
+ * One helper per method of METHODS: `client.getConversation({conversationId})`.
+ * @typedef {{[K in Exclude<keyof Methods, 'authenticate'|'subscribe'|'unsubscribe'|'subscribeInbox'|'unsubscribeInbox'|'sendMessage'>]:
+ *   undefined extends Methods[K][0] ? (params?: Methods[K][0]) => Promise<Methods[K][1]> : (params: Methods[K][0]) => Promise<Methods[K][1]>}} Helpers
+ */
+
+/**
  * Protocol methods: a typed helper `client.<name>(params)` is made for each
  * (and `call(name, params)` works for any name). Flags after a colon:
  * `m` the call gets a `clientMessageId`, `r` a `clientRequestId` (made once,
@@ -354,7 +435,11 @@ export class Inbox extends Emitter {
  * push method: `event`, `chatState`, `receipt`, `presence`, `inbox`,
  * `subscriptionReset`, … with the push's params.
  */
-export class ParleyClient extends Emitter {
+/** The base of ParleyClient: its prototype gets the helpers made from METHODS (at the end of this file). */
+class Calls extends Emitter {}
+const CallsWithHelpers = /** @type {new () => Calls & Helpers} */ (Calls);
+
+export class ParleyClient extends CallsWithHelpers {
   /** @param {ClientOptions} options */
   constructor(options) {
     super();
@@ -428,12 +513,13 @@ export class ParleyClient extends Emitter {
   /**
    * Calls any protocol method. Waits for the link while disconnected (at most
    * `maxQueue` calls wait; past that it rejects at once with QUEUE_FULL).
-   * @param {string} method
-   * @param {any} [params]
-   * @returns {Promise<any>}
+   * @template {string} M
+   * @param {M} method
+   * @param {M extends keyof Methods ? Methods[M][0] : any} [params]
+   * @returns {Promise<M extends keyof Methods ? Methods[M][1] : any>}
    */
-  call(method, params = {}) {
-    return new Promise((resolve, reject) => this._submit(this._request(method, params, (e, r) => (e ? reject(e) : resolve(r)))));
+  call(method, params) {
+    return new Promise((resolve, reject) => this._submit(this._request(method, params || {}, (e, r) => (e ? reject(e) : resolve(r)))));
   }
 
   /**
@@ -755,7 +841,7 @@ export class ParleyClient extends Emitter {
     this._queue.unshift(...back);
     if (this.state == 'closed') return;
     const fatal = /** @type {Record<number, string>} */ (FATAL_CLOSE)[code];
-    if (fatal) return this._stop(new ParleyError('CLOSE_' + code, fatal + (reason ? ': ' + reason : '')), false);
+    if (fatal) return this._stop(new ParleyError('CLOSE_' + code, fatal + (reason ? ': ' + reason : '')), true);
     if (code == 4001) this._tokenStale = true;
     this._setState(this.state == 'connecting' ? 'connecting' : 'reconnecting');
     const r = this.options.reconnect || {};
@@ -823,8 +909,7 @@ export class ParleyClient extends Emitter {
 
 for (const entry of METHODS) {
   const name = entry.split(':')[0];
-  if (!(name in ParleyClient.prototype))
-    /** @type {any} */ (ParleyClient.prototype)[name] = function (/** @type {any} */ params) {
-      return /** @type {ParleyClient} */ (this).call(name, params);
-    };
+  /** @type {any} */ (Calls.prototype)[name] = function (/** @type {any} */ params) {
+    return /** @type {ParleyClient} */ (this).call(name, params);
+  };
 }

@@ -88,3 +88,21 @@ test('refreshDelay: a quarter of the time left early, at most 30 s early, never 
   assert.equal(refreshDelay(3600000, 0), 3570000);
   assert.equal(refreshDelay(1000, 5000), 0);
 });
+
+test('a helper for every method the broker serves (docs/protocol.md, "Methods served")', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { METHODS, ParleyClient } = await import('../../sdk/parley.js');
+  const doc = await readFile(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+  const table = doc.slice(doc.indexOf('## Methods served'), doc.indexOf('### Choices where'));
+  const served = [...table.matchAll(/^\| `(\w+) /gm)].map((m) => m[1]);
+  assert.ok(served.length > 40, `only ${served.length} methods read from the table`);
+  // These have their own API (connect, subscribe, subscribeInbox and the objects they return).
+  const own = new Set(['authenticate', 'subscribe', 'unsubscribe', 'subscribeInbox', 'unsubscribeInbox']);
+  const helpers = new Set(METHODS.map((m) => m.split(':')[0]));
+  for (const m of served) {
+    if (own.has(m)) continue;
+    assert.ok(helpers.has(m), `no helper for ${m}`);
+    assert.equal(typeof ParleyClient.prototype[m], 'function', m);
+  }
+  for (const m of helpers) assert.ok(served.includes(m), `${m} is not served`);
+});
