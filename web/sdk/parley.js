@@ -476,7 +476,7 @@ export class ParleyClient extends CallsWithHelpers {
     this._waiters = [];
     if (typeof window == 'object' && window.addEventListener) {
       window.addEventListener('online', () => {
-        if (this.state == 'reconnecting') {
+        if (this.state == 'reconnecting' || this.state == 'connecting') {
           this._attempt = 0;
           this._open();
         }
@@ -720,7 +720,9 @@ export class ParleyClient extends CallsWithHelpers {
     } catch (e) {
       if (ws != this._ws) return;
       const err = /** @type {ParleyError} */ (e);
-      if (err.code == 'TIMEOUT' || err.code == 'DISCONNECTED' || err.code == 503 || err.code == 429) return this._drop(err.message);
+      // getToken failing (its endpoint down), a lost answer, a busy broker: try again later.
+      if (!(err instanceof ParleyError) || err.code == 'TIMEOUT' || err.code == 'DISCONNECTED' || err.code == 503 || err.code == 429)
+        return this._drop(String(err.message));
       this._stop(err.code == 401 ? new ParleyError(401, 'authentication refused: ' + err.message, err.data) : err, true);
     }
   }

@@ -1,22 +1,18 @@
 // Behaviour the real broker does not show on demand, against a scripted one.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFake, AUTH, event } from '../support/fake-broker.mjs';
-import { devClient, waitUntil, record } from '../support/sdk.mjs';
+import { atEnd, devClient, waitUntil, record } from '../support/sdk.mjs';
 
-const cleanup = [];
-after(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
 
 async function fake(handler) {
   const f = await startFake(handler);
-  cleanup.push(() => f.close());
+  atEnd(() => f.close());
   return f;
 }
 function client(url, opts) {
   const c = devClient(url, 'ann', 'agent', opts);
-  cleanup.push(() => c.close());
+  atEnd(() => c.close());
   return c;
 }
 

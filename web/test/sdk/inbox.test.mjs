@@ -1,20 +1,16 @@
 // The inbox resyncs after a drop: what changed while the link was down shows.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, startProxy } from '../support/broker.mjs';
-import { devClient, waitUntil, FAST } from '../support/sdk.mjs';
+import { atEnd, devClient, waitUntil, FAST } from '../support/sdk.mjs';
 
-const cleanup = [];
-after(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
 
 test('inbox: live upserts, then a resync after a drop reflects changes made while down', async () => {
   const broker = await startBroker({ args: ['--dev', ...FAST] });
   const proxy = await startProxy(broker.port);
   const ann = devClient(proxy.wsUrl, 'ann');
   const bob = devClient(broker.wsUrl, 'bob');
-  cleanup.push(() => broker.stop(), () => proxy.close(), () => ann.close(), () => bob.close());
+  atEnd(() => broker.stop(), () => proxy.close(), () => ann.close(), () => bob.close());
   await ann.connect();
   await bob.connect();
   const kept = await bob.createConversation({ displayName: 'kept' });

@@ -1,18 +1,14 @@
 // Pushes and closes from the real broker: typing reaches the other
 // subscribers (throttled), receipts, and a refused origin stops the client.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker } from '../support/broker.mjs';
-import { devClient, waitUntil, WebSocket, FAST } from '../support/sdk.mjs';
+import { atEnd, devClient, waitUntil, WebSocket, FAST } from '../support/sdk.mjs';
 
-const cleanup = [];
-after(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
 
 test('typing: one setChatState per interval, delivered to the other subscriber; receipts reach the subscription', async () => {
   const broker = await startBroker({ args: ['--dev', ...FAST] });
-  cleanup.push(() => broker.stop());
+  atEnd(() => broker.stop());
   // Count the setChatState frames ann's socket sends.
   let chatFrames = 0;
   class Counting extends WebSocket {
@@ -23,7 +19,7 @@ test('typing: one setChatState per interval, delivered to the other subscriber; 
   }
   const ann = devClient(broker.wsUrl, 'ann', 'agent', { WebSocket: Counting });
   const bob = devClient(broker.wsUrl, 'bob');
-  cleanup.push(() => ann.close(), () => bob.close());
+  atEnd(() => ann.close(), () => bob.close());
   await ann.connect();
   await bob.connect();
   const conv = await bob.createConversation({ displayName: 'typing' });
@@ -45,14 +41,14 @@ test('typing: one setChatState per interval, delivered to the other subscriber; 
 
 test('an origin the broker refuses (close 4003) stops the client', async () => {
   const broker = await startBroker({ args: ['--dev', '--allowed-origin', 'https://good.example'] });
-  cleanup.push(() => broker.stop());
+  atEnd(() => broker.stop());
   class FromElsewhere extends WebSocket {
     constructor(url) {
       super(url, { origin: 'https://evil.example' });
     }
   }
   const eve = devClient(broker.wsUrl, 'eve', 'consumer', { WebSocket: FromElsewhere });
-  cleanup.push(() => eve.close());
+  atEnd(() => eve.close());
   const errors = [];
   eve.on('error', (e) => errors.push(e.code));
   await assert.rejects(eve.connect(), (e) => e.code == 'CLOSE_4003');

@@ -1,24 +1,20 @@
 // The offline queue: sends made while the link is down, and sends in flight
 // when it dropped, are appended once each and resolve once; past the bound a
 // call is refused at once. And a dead link (open, silent) is detected.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, startProxy } from '../support/broker.mjs';
-import { devClient, waitUntil, record, readLog, FAST } from '../support/sdk.mjs';
+import { atEnd, devClient, waitUntil, record, readLog, FAST } from '../support/sdk.mjs';
 import { ParleyError } from '../../sdk/parley.js';
 
-const cleanup = [];
-after(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
 const broker = await startBroker({ args: ['--dev', ...FAST] });
-cleanup.push(() => broker.stop());
+atEnd(() => broker.stop());
 
 async function setup(opts = {}) {
   const proxy = await startProxy(broker.port);
   const ann = devClient(proxy.wsUrl, 'ann', 'agent', opts);
   const bob = devClient(broker.wsUrl, 'bob');
-  cleanup.push(() => proxy.close(), () => ann.close(), () => bob.close());
+  atEnd(() => proxy.close(), () => ann.close(), () => bob.close());
   await ann.connect();
   await bob.connect();
   const conv = await bob.createConversation({ displayName: 'queue' });

@@ -1,19 +1,15 @@
 // Reset: the subscriber's history can no longer be resumed, and says so.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, startProxy } from '../support/broker.mjs';
-import { devClient, waitUntil, record, FAST } from '../support/sdk.mjs';
+import { atEnd, devClient, waitUntil, record, FAST } from '../support/sdk.mjs';
 
-const cleanup = [];
-after(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
 
 test('a memory-engine broker restarted on the same port lost the log: reset fires, the subscription ends', async () => {
   let broker = await startBroker({ args: ['--dev', ...FAST] });
-  cleanup.push(() => broker.stop());
+  atEnd(() => broker.stop());
   const ann = devClient(broker.wsUrl, 'ann');
-  cleanup.push(() => ann.close());
+  atEnd(() => ann.close());
   await ann.connect();
   const conv = await ann.createConversation({ displayName: 'to be lost' });
   const sub = await ann.subscribe(conv.id, { sinceSeq: 0 });
@@ -37,11 +33,11 @@ test('a memory-engine broker restarted on the same port lost the log: reset fire
 
 test('more missed events than the broker replays: reset (gap), then live events go on from the new position', async () => {
   const broker = await startBroker({ args: ['--dev', '--max-replay', '5', ...FAST] });
-  cleanup.push(() => broker.stop());
+  atEnd(() => broker.stop());
   const proxy = await startProxy(broker.port);
   const ann = devClient(proxy.wsUrl, 'ann');
   const bob = devClient(broker.wsUrl, 'bob');
-  cleanup.push(() => proxy.close(), () => ann.close(), () => bob.close());
+  atEnd(() => proxy.close(), () => ann.close(), () => bob.close());
   await ann.connect();
   await bob.connect();
   const conv = await bob.createConversation({ displayName: 'far behind' });

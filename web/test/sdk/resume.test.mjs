@@ -2,16 +2,12 @@
 // during the handshake, during the replay) while another client sends; every
 // event arrives exactly once and in order, and the subscriber's own sends,
 // made just before each cut, are appended once each.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, startProxy, startRedis } from '../support/broker.mjs';
-import { devClient, waitUntil, record, readLog, sleep, FAST } from '../support/sdk.mjs';
+import { atEnd, devClient, waitUntil, record, readLog, sleep, FAST } from '../support/sdk.mjs';
 
 const DROPS = 20;
-const cleanup = [];
-after(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
 
 const randInt = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo + 1));
 
@@ -21,10 +17,10 @@ const randInt = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo + 1));
  */
 async function resumeUnderCuts(subscriberBrokerPort, senderUrl) {
   const proxy = await startProxy(subscriberBrokerPort);
-  cleanup.push(() => proxy.close());
+  atEnd(() => proxy.close());
   const bob = devClient(senderUrl, 'bob');
   const ann = devClient(proxy.wsUrl, 'ann');
-  cleanup.push(() => bob.close(), () => ann.close());
+  atEnd(() => bob.close(), () => ann.close());
   await bob.connect();
   await ann.connect();
   const conv = await bob.createConversation({ displayName: 'resume under cuts' });
@@ -100,15 +96,15 @@ async function resumeUnderCuts(subscriberBrokerPort, senderUrl) {
 
 test('resume: memory engine, 20 cuts', async () => {
   const broker = await startBroker({ args: ['--dev', ...FAST] });
-  cleanup.push(() => broker.stop());
+  atEnd(() => broker.stop());
   await resumeUnderCuts(broker.port, broker.wsUrl);
 });
 
 test('resume: Redis engine, two nodes (subscriber on A through the proxy, sender on B), 20 cuts', async () => {
   const redis = await startRedis();
-  cleanup.push(() => redis.stop());
+  atEnd(() => redis.stop());
   const a = await startBroker({ args: ['--dev', ...FAST, '--redis', redis.url, '--node-id', 'A'] });
   const b = await startBroker({ args: ['--dev', ...FAST, '--redis', redis.url, '--node-id', 'B'] });
-  cleanup.push(() => a.stop(), () => b.stop());
+  atEnd(() => a.stop(), () => b.stop());
   await resumeUnderCuts(a.port, b.wsUrl);
 });

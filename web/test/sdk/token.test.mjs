@@ -1,26 +1,22 @@
 // Token refresh against a broker that checks HS256 tokens (--jwt-secret).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker } from '../support/broker.mjs';
-import { WebSocket, waitUntil, record, readLog, sleep, FAST } from '../support/sdk.mjs';
+import { atEnd, WebSocket, waitUntil, record, readLog, sleep, FAST } from '../support/sdk.mjs';
 import { ParleyClient, ParleyError } from '../../sdk/parley.js';
 import { signToken } from '../../examples/token-server.mjs';
 
 const SECRET = 'test-secret-0123456789';
-const cleanup = [];
-after(async () => {
-  for (const f of cleanup.reverse()) await f();
-});
 
 const broker = await startBroker({ args: ['--jwt-secret', SECRET, ...FAST] });
-cleanup.push(() => broker.stop());
+atEnd(() => broker.stop());
 
 /** A token for `sub` living `ttlSec` seconds from now. */
 const token = (sub, ttlSec, secret = SECRET) => signToken({ sub, role: 'agent', exp: Math.floor(Date.now() / 1000) + ttlSec }, secret);
 
 function client(getToken, extra = {}) {
   const c = new ParleyClient({ url: broker.wsUrl, WebSocket, getToken, reconnect: { minDelayMs: 10, maxDelayMs: 200 }, ...extra });
-  cleanup.push(() => c.close());
+  atEnd(() => c.close());
   return c;
 }
 
@@ -97,4 +93,17 @@ test('an expired token (closed 4001 at exp, no refresh possible in time) is repl
   await waitUntil(() => states.includes('reconnecting') && ann.state == 'connected', 'the reconnect');
   assert.ok(fetched >= 2);
   assert.ok((await ann.ping()).serverTime > 0);
+});
+
+test('a getToken that fails (its endpoint down) is tried again with backoff; the client connects once it answers', async () => {
+  let calls = 0;
+  const ann = client(async () => {
+    if (++calls < 3) throw new Error('token endpoint down');
+    return token('ann', 3600);
+  });
+  const errors = [];
+  ann.on('error', (e) => errors.push(e));
+  await ann.connect();
+  assert.equal(calls, 3);
+  assert.equal(errors.length, 0);
 });

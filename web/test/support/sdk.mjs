@@ -1,4 +1,5 @@
 // Test support for code that uses the SDK in Node: clients and waiting.
+import { after } from 'node:test';
 import WebSocket from 'ws';
 import { ParleyClient } from '../../sdk/parley.js';
 
@@ -23,6 +24,16 @@ export function devClient(url, userId, role = 'agent', opts = {}) {
     requestTimeoutMs: 5000,
     ...opts,
   });
+}
+
+const undo = [];
+// Each test file runs in its own process: this hook is that file's.
+after(async () => {
+  for (const f of undo.reverse()) await f();
+});
+/** Runs `fns` (stop a broker, close a client…) after the file's tests, the last given first. */
+export function atEnd(...fns) {
+  undo.push(...fns);
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
