@@ -191,8 +191,10 @@ export class ChatWidget {
         this.launcherEl.focus();
       }
     });
+    // Scrolling to the top pages back, once the first page has been shown
+    // scrolled to its end (rendering alone must not page everything in).
     this.logEl.addEventListener('scroll', () => {
-      if (this.logEl.scrollTop < 8 && this.hasOlder) this.loadOlder();
+      if (this.pageOnScroll && this.logEl.scrollTop < 8 && this.hasOlder) this.loadOlder();
     });
     document.addEventListener('visibilitychange', () => this.markReadIfSeen());
     (document.body || document.documentElement).append(host);
@@ -341,6 +343,7 @@ export class ChatWidget {
 
   // Shows a conversation: its last page of history, then everything after it, live.
   async attach(conversation) {
+    this.pageOnScroll = false;
     this.conversation = conversation;
     this.updateHeader();
     const page = await this.client.call('queryMessages', { conversationId: conversation.id, order: 'desc', limit: PAGE });
@@ -359,6 +362,7 @@ export class ChatWidget {
     this.sub.on('chatState', (p) => this.onChatState(p));
     this.sub.on('receipt', (p) => this.onReceipt(p));
     this.scrollToEnd();
+    setTimeout(() => (this.pageOnScroll = true), 500);
   }
 
   async loadReceipts() {
@@ -432,7 +436,8 @@ export class ChatWidget {
     } else {
       this.titleEl.textContent = this.config.title || 'Chat with us';
       this.avatarEl.replaceChildren(icon(ICONS.chat));
-      this.subtitleEl.textContent = this.config.subtitle || 'We usually reply in a few minutes';
+      const waiting = this.conversation?.state === 'OPEN' && this.phase === 'chat';
+      this.subtitleEl.textContent = waiting ? 'Thanks! Someone will be with you shortly.' : this.config.subtitle || 'We usually reply in a few minutes';
     }
   }
 

@@ -211,5 +211,9 @@ button { cursor: pointer; }
 }
 .send:disabled { background: #c7c9de; cursor: default; }
 .send svg { width: 18px; height: 18px; fill: currentColor; display: block; }
+@media (max-width: 480px) {
+  :host { right: 12px !important; bottom: 12px !important; }
+  .panel { width: calc(100vw - 24px); height: calc(100vh - 96px); }
+}
 .powered { text-align: center; font-size: 10.5px; line-height: 14px; color: #a3a7b8; padding: 0 0 8px 0; background: #fff; }
 `;
