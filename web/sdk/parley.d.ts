@@ -775,8 +775,8 @@ export declare class ParleyClient extends CallsWithHelpers {
     _setState(s: ClientState): void;
     /** @param {string} method @param {any} params @param {Request['done']} done @returns {Request} */
     _request(method: string, params: any, done: Request['done']): Request;
-    /** @param {Request} req */
-    _submit(req: Request): void;
+    /** @param {Request} req @param {boolean} [accepted]  a retry: the bound does not apply */
+    _submit(req: Request, accepted?: boolean): void;
     /** @param {any} msg */
     _write(msg: any): boolean;
     /** @param {Request} req */
@@ -793,6 +793,8 @@ export declare class ParleyClient extends CallsWithHelpers {
      * @param {(err: ParleyError | null) => void} [done]
      */
     _resubscribe(sub: Subscription, first: boolean, done?: (err: ParleyError | null) => void): void;
+    /** Subscribes `inbox` again on the current link; its fresh snapshot replaces the items. @param {Inbox} inbox */
+    _resync(inbox: Inbox): void;
     /** @param {any} data */
     _frame(data: any): void;
     /** @param {string} method @param {any} p */
