@@ -171,6 +171,7 @@ async function connectAs(identity, skills) {
     $('link-state').textContent = s === 'closed' ? 'Signed out' : 'Reconnecting…';
   });
   client.on('presence', onPresence);
+  client.on('error', (err) => toast(`Disconnected: ${err?.message || err}`));
   const session = await client.connect();
   app.client = client;
   const fromToken = identity.token ? tokenSkills(identity.token) : {};
@@ -460,6 +461,10 @@ async function loadTab(tab) {
   tab.sub = await c.subscribe(tab.id, { sinceSeq: tab.lastSeq, epoch: page.epoch });
   tab.sub.on('event', (ev) => addEvent(tab, ev, true));
   tab.sub.on('reset', () => reloadTab(tab).catch(failed('Reload')));
+  tab.sub.on('ended', (info) => {
+    toast(`${titleOf(tab.conversation)}: ${info.reason === 'deleted' || info.reason === 'notFound' ? 'deleted' : 'no longer readable'}`);
+    closeTab(tab.id);
+  });
   tab.sub.on('chatState', (p) => onChatState(tab, p));
   tab.sub.on('receipt', (p) => onReceipt(tab, p));
   if (app.active === tab.id) renderActive();

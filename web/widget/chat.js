@@ -294,6 +294,7 @@ export class ChatWidget {
     const client = new ParleyClient(options);
     this.client = client;
     client.on('state', () => this.onLinkState());
+    client.on('error', (err) => this.fail(err)); // the SDK gave up (a refused token, a fatal close)
     window.addEventListener('online', () => this.onLinkState());
     window.addEventListener('offline', () => this.onLinkState());
     await client.connect();
@@ -359,6 +360,11 @@ export class ChatWidget {
     this.sub = await this.client.subscribe(conversation.id, { sinceSeq: this.lastSeq, epoch: page.epoch });
     this.sub.on('event', (ev) => this.addEvent(ev, { history: false }));
     this.sub.on('reset', () => this.reload());
+    // Deleted, or no longer ours to read: what is shown stays, and a new chat can start.
+    this.sub.on('ended', () => {
+      this.storeConversationId(null);
+      this.setPhase('closed');
+    });
     this.sub.on('chatState', (p) => this.onChatState(p));
     this.sub.on('receipt', (p) => this.onReceipt(p));
     this.scrollToEnd();

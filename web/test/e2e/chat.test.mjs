@@ -223,3 +223,18 @@ test('the console: search, several conversations in tabs, the other filters', as
   await alice.getByTestId('inbox-item').filter({ hasText: 'Ann Carter' }).waitFor();
   assert.equal(await alice.getByTestId('inbox-item').count(), 1);
 });
+
+test('transfer to an agent: the suggested agent accepts it, and the first agent sees who has it', async () => {
+  await alice.locator('#tabs [role="tab"]').filter({ hasText: 'Marta Lindqvist' }).locator('.tab-name').click();
+  await alice.getByTestId('console-message').filter({ hasText: 'ship to Norway' }).waitFor();
+  await alice.getByTestId('console-transfer-agent').fill('bob');
+  await alice.getByTestId('console-transfer').click();
+  await alice.getByTestId('console-event').filter({ hasText: 'Transferred to Bob Chen' }).waitFor();
+
+  await bob.getByTestId('inbox-filter-open').click();
+  await bob.getByTestId('inbox-item').filter({ hasText: 'Marta Lindqvist' }).click();
+  await withText(bob.getByTestId('console-accept'), 'Accept transfer').click();
+  await bob.getByTestId('console-accept').waitFor({ state: 'hidden' });
+  await alice.locator('#conv-sub').filter({ hasText: 'Assigned to Bob Chen' }).waitFor();
+  await withText(bob.locator('[data-count="mine"]'), '1').waitFor();
+});
