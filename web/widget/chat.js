@@ -248,7 +248,11 @@ export class ChatWidget {
       this.closedTitleEl.textContent = 'This chat has ended';
       this.closedTextEl.textContent = 'Thanks for talking to us.';
     }
-    if (phase !== 'chat') this.showTyping(false);
+    this.panelEl.classList.toggle('ended', phase !== 'chat');
+    if (phase !== 'chat') {
+      this.showTyping(false);
+      this.scrollToEnd();
+    }
   }
 
   phaseOf(conversation) {

@@ -136,6 +136,8 @@ button { cursor: pointer; }
 .receipt { font-size: 11px; line-height: 14px; color: #4f46e5; margin: 2px 6px 0 6px; font-weight: 600; }
 
 .quick { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0 2px 0; }
+/* Quick replies answer the latest message of a chat still going on. */
+.msg:not(:last-child) .quick, .panel.ended .quick, .panel.ended .card-actions button { display: none; }
 .quick button, .card-actions button, .card-actions a {
   padding: 6px 12px; border-radius: 16px; border: 1px solid #c7c5f4; background: #fff;
   color: #4338ca; font-size: 13px; line-height: 18px; text-decoration: none; display: inline-block;
