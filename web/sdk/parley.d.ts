@@ -711,8 +711,8 @@ export declare class ParleyClient extends CallsWithHelpers {
     _refreshing: boolean;
     /** @type {Record<string, any>} */
     _timers: Record<string, any>;
-    /** @type {Map<string, number>} */
-    _typingAt: Map<string, number>;
+    /** @type {Map<string, [string, number]>} conversationId → the state last sent by typing(), and when */
+    _typing: Map<string, [string, number]>;
     /** @type {Array<(err: ParleyError | null, r?: AuthResult) => void>} */
     _waiters: Array<(err: ParleyError | null, r?: AuthResult) => void>;
     /** @param {ClientOptions} options */
@@ -765,12 +765,14 @@ export declare class ParleyClient extends CallsWithHelpers {
         limit?: number;
     }): Promise<Inbox>;
     /**
-     * Says the user is typing (`setChatState COMPOSING`), at most once per the
-     * broker's chat-state interval per conversation; extra calls are dropped.
+     * Says the user is typing (`setChatState COMPOSING`, or the state given): a
+     * change of state is sent at once, the same state again at most once per
+     * the broker's chat-state interval per conversation; extra calls, and calls
+     * while the link is down, are dropped.
      * @param {string} conversationId
-     * @param {string} [state]
+     * @param {'COMPOSING'|'PAUSE'|'ACTIVE'|'INACTIVE'|'GONE'} [state]
      */
-    typing(conversationId: string, state?: string): void;
+    typing(conversationId: string, state?: 'COMPOSING' | 'PAUSE' | 'ACTIVE' | 'INACTIVE' | 'GONE'): void;
     /** @param {ClientState} s */
     _setState(s: ClientState): void;
     /** @param {string} method @param {any} params @param {Request['done']} done @returns {Request} */

@@ -470,8 +470,8 @@ export class ParleyClient extends CallsWithHelpers {
     this._refreshing = false;
     /** @type {Record<string, any>} */
     this._timers = {};
-    /** @type {Map<string, number>} */
-    this._typingAt = new Map();
+    /** @type {Map<string, [string, number]>} conversationId → the state last sent by typing(), and when */
+    this._typing = new Map();
     /** @type {Array<(err: ParleyError | null, r?: AuthResult) => void>} */
     this._waiters = [];
     if (typeof window == 'object' && window.addEventListener) {
@@ -581,17 +581,19 @@ export class ParleyClient extends CallsWithHelpers {
   }
 
   /**
-   * Says the user is typing (`setChatState COMPOSING`), at most once per the
-   * broker's chat-state interval per conversation; extra calls are dropped.
+   * Says the user is typing (`setChatState COMPOSING`, or the state given): a
+   * change of state is sent at once, the same state again at most once per
+   * the broker's chat-state interval per conversation; extra calls, and calls
+   * while the link is down, are dropped.
    * @param {string} conversationId
-   * @param {string} [state]
+   * @param {'COMPOSING'|'PAUSE'|'ACTIVE'|'INACTIVE'|'GONE'} [state]
    */
   typing(conversationId, state = 'COMPOSING') {
     const now = Date.now();
-    const key = conversationId + ' ' + state;
+    const last = this._typing.get(conversationId);
     const every = this.session?.limits?.chatStateIntervalMs ?? 1000;
-    if (this.state != 'connected' || now - (this._typingAt.get(key) ?? -1e15) < every) return;
-    this._typingAt.set(key, now);
+    if (this.state != 'connected' || (last && last[0] == state && now - last[1] < every)) return;
+    this._typing.set(conversationId, [state, now]);
     this._write({ jsonrpc: '2.0', method: 'setChatState', params: { conversationId, state } });
   }
 
@@ -668,6 +670,8 @@ export class ParleyClient extends CallsWithHelpers {
     ws.onmessage = (/** @type {{data: any}} */ e) => this._frame(e.data);
     ws.onclose = (/** @type {{code: number, reason: string}} */ e) => this._closed(ws, e.code, e.reason);
     ws.onerror = () => {};
+    // Node's `ws` shows the broker's pings: they count as frames (browsers hide them: the heartbeat covers it).
+    ws.on?.('ping', () => (this._lastFrame = Date.now()));
   }
 
   /** @param {any} ws */

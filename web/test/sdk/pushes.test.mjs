@@ -33,6 +33,12 @@ test('typing: one setChatState per interval, delivered to the other subscriber; 
   await waitUntil(() => states.length == 1, 'the chatState push');
   assert.deepEqual(states, [['ann', 'COMPOSING']]);
   assert.equal(chatFrames, 1);
+  // A change of state goes at once (the broker forwards it when its own window closes).
+  ann.typing(conv.id, 'PAUSE');
+  ann.typing(conv.id, 'PAUSE');
+  assert.equal(chatFrames, 2);
+  await waitUntil(() => states.length == 2, 'the second chatState push');
+  assert.deepEqual(states[1], ['ann', 'PAUSE']);
   const sent = await bob.sendMessage(conv.id, 'read me');
   await ann.markRead({ conversationId: conv.id, seq: sent.seq });
   await waitUntil(() => receipts.length == 1, 'the receipt');
