@@ -312,6 +312,16 @@ export class ChatWidget {
   onLinkState() {
     const state = this.client?.state;
     const down = this.wasConnected && (state === 'reconnecting' || state === 'connecting' || navigator.onLine === false);
+    if (!this.wasConnected && state === 'connecting') {
+      // A first connection that takes long (the broker unreachable): say so, after a moment.
+      clearTimeout(this.connectingTimer);
+      this.connectingTimer = setTimeout(() => {
+        if (!this.wasConnected && this.client?.state === 'connecting') {
+          this.bannerEl.textContent = 'Connecting…';
+          this.bannerEl.hidden = false;
+        }
+      }, 1500);
+    }
     if (down) {
       this.bannerEl.textContent = 'Reconnecting…';
       this.bannerEl.classList.remove('error');
