@@ -526,17 +526,100 @@ export declare class ParleyError extends Error {
      */
     constructor(code: number | string, message: string, data?: any);
 }
-/** A minimal event emitter; a listener that throws is reported asynchronously and does not stop the others. */
-export declare class Emitter {
+export type ChatStatePush = {
+    conversationId: string;
+    userId: string;
+    state: string;
+};
+export type ReceiptPush = {
+    conversationId: string;
+    userId: string;
+    status: 'READ' | 'ACCEPT';
+    seq: number;
+};
+export type PresencePush = {
+    userId: string;
+    status: string;
+    lastSeen: number | null;
+    conversationId?: string;
+};
+export type InboxPush = {
+    subscriptionId: string;
+    change: 'UPSERT' | 'DELETE';
+    conversation: Conversation;
+    updatedAt: number;
+};
+export type OtherPushes = {
+    [push: string]: any;
+};
+export type ClientEvents = {
+    state: ClientState;
+    error: ParleyError;
+    push: Push;
+    event: ParleyEvent;
+    chatState: ChatStatePush;
+    receipt: ReceiptPush;
+    presence: PresencePush;
+    inbox: InboxPush;
+    subscriptionReset: {
+        conversationId: string;
+        epoch: string;
+        lastSeq: number;
+        reason: string;
+    };
+} & OtherPushes;
+export type SubscriptionEvents = {
+    event: ParleyEvent;
+    reset: ResetInfo;
+    resumed: {
+        replayed: number;
+    };
+    ended: EndedInfo;
+    chatState: ChatStatePush;
+    receipt: ReceiptPush;
+    presence: PresencePush;
+} & OtherPushes;
+export type InboxEvents = {
+    upsert: Conversation;
+    delete: {
+        id: string;
+    };
+    reset: {
+        total: number;
+    };
+};
+/**
+ * The events of the SDK's objects, by name: the argument each listener gets.
+ * @typedef {{conversationId: string, userId: string, state: string}} ChatStatePush
+ * @typedef {{conversationId: string, userId: string, status: 'READ'|'ACCEPT', seq: number}} ReceiptPush
+ * @typedef {{userId: string, status: string, lastSeen: number | null, conversationId?: string}} PresencePush
+ * @typedef {{subscriptionId: string, change: 'UPSERT'|'DELETE', conversation: Conversation, updatedAt: number}} InboxPush
+ * @typedef {{[push: string]: any}} OtherPushes  any other push, by its method
+ * @typedef {{state: ClientState, error: ParleyError, push: Push, event: ParleyEvent, chatState: ChatStatePush,
+ *   receipt: ReceiptPush, presence: PresencePush, inbox: InboxPush,
+ *   subscriptionReset: {conversationId: string, epoch: string, lastSeq: number, reason: string}} & OtherPushes} ClientEvents
+ * @typedef {{event: ParleyEvent, reset: ResetInfo, resumed: {replayed: number}, ended: EndedInfo,
+ *   chatState: ChatStatePush, receipt: ReceiptPush, presence: PresencePush} & OtherPushes} SubscriptionEvents
+ * @typedef {{upsert: Conversation, delete: {id: string}, reset: {total: number}}} InboxEvents
+ */
+/**
+ * A minimal event emitter; a listener that throws is reported asynchronously and does not stop the others.
+ * @template {{[type: string]: any}} [E={[type: string]: any}]
+ */
+export declare class Emitter<E extends {
+    [type: string]: any;
+} = {
+    [type: string]: any;
+}> {
     /** @type {Map<string, Set<Function>>} */
     _on: Map<string, Set<Function>>;
     constructor();
-    /** @param {string} type @param {(arg: any) => void} fn @returns {this} */
-    on(type: string, fn: (arg: any) => void): this;
-    /** @param {string} type @param {(arg: any) => void} fn @returns {this} */
-    off(type: string, fn: (arg: any) => void): this;
-    /** @param {string} type @param {any} [arg] */
-    emit(type: string, arg?: any): void;
+    /** @template {keyof E & string} K @param {K} type @param {(arg: E[K]) => void} fn @returns {this} */
+    on<K extends keyof E & string>(type: K, fn: (arg: E[K]) => void): this;
+    /** @template {keyof E & string} K @param {K} type @param {(arg: E[K]) => void} fn @returns {this} */
+    off<K extends keyof E & string>(type: K, fn: (arg: E[K]) => void): this;
+    /** @template {keyof E & string} K @param {K} type @param {E[K]} [arg] */
+    emit<K extends keyof E & string>(type: K, arg?: E[K]): void;
 }
 /**
  * Full-jitter exponential backoff: a random delay in [0, min(max, min·2^attempt)].
@@ -607,7 +690,8 @@ export type Request = {
  * reconnect), `ended` (the broker ended it), and the conversation's
  * ephemeral pushes: `chatState`, `receipt`, `presence`.
  */
-export declare class Subscription extends Emitter {
+/** @extends {Emitter<SubscriptionEvents>} */
+export declare class Subscription extends Emitter<SubscriptionEvents> {
     client: ParleyClient;
     conversationId: string;
     /** @type {string | undefined} */
@@ -625,8 +709,8 @@ export declare class Subscription extends Emitter {
      * @param {string | undefined} epoch
      */
     constructor(client: ParleyClient, conversationId: string, sinceSeq: number | undefined, epoch: string | undefined);
-    /** @param {string} type @param {any} [arg] */
-    emit(type: string, arg?: any): void;
+    /** @template {keyof SubscriptionEvents & string} K @param {K} type @param {SubscriptionEvents[K]} [arg] */
+    emit<K extends keyof SubscriptionEvents & string>(type: K, arg?: SubscriptionEvents[K]): void;
     /** Delivers what came before the caller's listeners were attached. */
     _ready(): void;
     /** The seq of the last event delivered (or the subscription's starting point). */
@@ -647,7 +731,8 @@ export declare class Subscription extends Emitter {
  * fresh snapshot, after a reconnect; upserts and deletes for the differences
  * come first).
  */
-export declare class Inbox extends Emitter {
+/** @extends {Emitter<InboxEvents>} */
+export declare class Inbox extends Emitter<InboxEvents> {
     client: ParleyClient;
     params: any;
     /** @type {Map<string, Conversation>} */
@@ -680,7 +765,8 @@ export declare class Inbox extends Emitter {
  * `subscriptionReset`, … with the push's params.
  */
 /** The base of ParleyClient: its prototype gets the helpers made from METHODS (at the end of this file). */
-declare class Calls extends Emitter {
+/** @extends {Emitter<ClientEvents>} */
+declare class Calls extends Emitter<ClientEvents> {
 }
 declare const CallsWithHelpers: new () => Calls & Helpers;
 export declare class ParleyClient extends CallsWithHelpers {

@@ -179,25 +179,43 @@ export class ParleyError extends Error {
   }
 }
 
-/** A minimal event emitter; a listener that throws is reported asynchronously and does not stop the others. */
+/**
+ * The events of the SDK's objects, by name: the argument each listener gets.
+ * @typedef {{conversationId: string, userId: string, state: string}} ChatStatePush
+ * @typedef {{conversationId: string, userId: string, status: 'READ'|'ACCEPT', seq: number}} ReceiptPush
+ * @typedef {{userId: string, status: string, lastSeen: number | null, conversationId?: string}} PresencePush
+ * @typedef {{subscriptionId: string, change: 'UPSERT'|'DELETE', conversation: Conversation, updatedAt: number}} InboxPush
+ * @typedef {{[push: string]: any}} OtherPushes  any other push, by its method
+ * @typedef {{state: ClientState, error: ParleyError, push: Push, event: ParleyEvent, chatState: ChatStatePush,
+ *   receipt: ReceiptPush, presence: PresencePush, inbox: InboxPush,
+ *   subscriptionReset: {conversationId: string, epoch: string, lastSeq: number, reason: string}} & OtherPushes} ClientEvents
+ * @typedef {{event: ParleyEvent, reset: ResetInfo, resumed: {replayed: number}, ended: EndedInfo,
+ *   chatState: ChatStatePush, receipt: ReceiptPush, presence: PresencePush} & OtherPushes} SubscriptionEvents
+ * @typedef {{upsert: Conversation, delete: {id: string}, reset: {total: number}}} InboxEvents
+ */
+
+/**
+ * A minimal event emitter; a listener that throws is reported asynchronously and does not stop the others.
+ * @template {{[type: string]: any}} [E={[type: string]: any}]
+ */
 export class Emitter {
   constructor() {
     /** @type {Map<string, Set<Function>>} */
     this._on = new Map();
   }
-  /** @param {string} type @param {(arg: any) => void} fn @returns {this} */
+  /** @template {keyof E & string} K @param {K} type @param {(arg: E[K]) => void} fn @returns {this} */
   on(type, fn) {
     let set = this._on.get(type);
     if (!set) this._on.set(type, (set = new Set()));
     set.add(fn);
     return this;
   }
-  /** @param {string} type @param {(arg: any) => void} fn @returns {this} */
+  /** @template {keyof E & string} K @param {K} type @param {(arg: E[K]) => void} fn @returns {this} */
   off(type, fn) {
     this._on.get(type)?.delete(fn);
     return this;
   }
-  /** @param {string} type @param {any} [arg] */
+  /** @template {keyof E & string} K @param {K} type @param {E[K]} [arg] */
   emit(type, arg) {
     for (const fn of [...(this._on.get(type) || [])]) {
       try {
@@ -312,6 +330,7 @@ function newId() {
  * reconnect), `ended` (the broker ended it), and the conversation's
  * ephemeral pushes: `chatState`, `receipt`, `presence`.
  */
+/** @extends {Emitter<SubscriptionEvents>} */
 export class Subscription extends Emitter {
   /**
    * @param {ParleyClient} client
@@ -332,7 +351,7 @@ export class Subscription extends Emitter {
     /** @type {Array<[string, any]> | null} what happened before the caller could listen (until subscribe() has resolved) */
     this._early = [];
   }
-  /** @param {string} type @param {any} [arg] */
+  /** @template {keyof SubscriptionEvents & string} K @param {K} type @param {SubscriptionEvents[K]} [arg] */
   emit(type, arg) {
     if (this._early) this._early.push([type, arg]);
     else super.emit(type, arg);
@@ -386,6 +405,7 @@ export class Subscription extends Emitter {
  * fresh snapshot, after a reconnect; upserts and deletes for the differences
  * come first).
  */
+/** @extends {Emitter<InboxEvents>} */
 export class Inbox extends Emitter {
   /** @param {ParleyClient} client @param {any} params */
   constructor(client, params) {
@@ -436,6 +456,7 @@ export class Inbox extends Emitter {
  * `subscriptionReset`, … with the push's params.
  */
 /** The base of ParleyClient: its prototype gets the helpers made from METHODS (at the end of this file). */
+/** @extends {Emitter<ClientEvents>} */
 class Calls extends Emitter {}
 const CallsWithHelpers = /** @type {new () => Calls & Helpers} */ (Calls);
 
