@@ -929,9 +929,11 @@ export class ParleyClient extends CallsWithHelpers {
     this._refreshing = true;
     try {
       const token = await o.getToken();
+      const same = token == this._token;
       this._token = token;
       this._tokenStale = false;
-      if (this.state != 'connected') return;
+      // The same token again (an endpoint that caches it) would refresh nothing: the 4001 at its exp brings a new one.
+      if (same || this.state != 'connected') return;
       await new Promise((res, rej) => this._internal('authenticate', { token }, (e, r) => (e ? rej(e) : res(r))));
       this._scheduleRefresh();
     } catch (e) {

@@ -107,3 +107,17 @@ test('a getToken that fails (its endpoint down) is tried again with backoff; the
   assert.equal(calls, 3);
   assert.equal(errors.length, 0);
 });
+
+test('a getToken that keeps answering the same token is not asked again and again before exp', async () => {
+  const cached = token('ann', 3);
+  let fetched = 0;
+  const ann = client(async () => {
+    fetched++;
+    return cached;
+  });
+  await ann.connect();
+  // Past the refresh point (a quarter of 2-3 s before exp), short of exp.
+  await waitUntil(() => fetched == 2, 'the refresh');
+  await sleep(300);
+  assert.equal(fetched, 2);
+});
