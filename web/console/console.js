@@ -633,7 +633,7 @@ function renderDetails(tab) {
         'li',
         { class: 'note', 'data-testid': 'console-note', 'data-visibility': 'agents' },
         h('span', { text: n.text }),
-        h('div', { class: 'note-meta' }, `${n.name || nameOf(n.agentId)} · ${formatTime(n.createdAt)}`, h('span', { class: 'agents-only', text: 'Agents only' })),
+        h('div', { class: 'note-meta' }, h('span', { text: `${n.name || nameOf(n.agentId)} · ${formatTime(n.createdAt)}` }), h('span', { class: 'agents-only', text: 'Agents only' })),
       ),
     ),
   );

@@ -136,6 +136,8 @@ test('a private message and a note never reach the visitor', async () => {
 
   await screenshot(visitor, 'widget');
   await alice.getByTestId('console-typing').waitFor({ state: 'hidden' });
+  await alice.getByTestId('inbox-filter-open').click();
+  await alice.getByTestId('inbox-item').nth(2).waitFor();
   await screenshot(alice, 'console');
 });
 
