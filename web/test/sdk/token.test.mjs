@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { startBroker } from '../support/broker.mjs';
 import { atEnd, WebSocket, waitUntil, record, readLog, sleep, FAST } from '../support/sdk.mjs';
 import { ParleyClient, ParleyError } from '../../sdk/parley.js';
-import { signToken } from '../../examples/token-server.mjs';
+import { signToken, tokenServer } from '../../examples/token-server.mjs';
 
 const SECRET = 'test-secret-0123456789';
 
@@ -120,4 +120,18 @@ test('a getToken that keeps answering the same token is not asked again and agai
   await waitUntil(() => fetched == 2, 'the refresh');
   await sleep(300);
   assert.equal(fetched, 2);
+});
+
+test('examples/token-server.mjs: GET /token answers a token the broker takes', async () => {
+  const srv = tokenServer({ secret: SECRET, ttlSec: 60 });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  atEnd(() => new Promise((r) => srv.close(r)));
+  const base = `http://127.0.0.1:${srv.address().port}`;
+  assert.equal((await fetch(`${base}/token`)).status, 401);
+  assert.equal((await fetch(`${base}/elsewhere`)).status, 404);
+  const ann = client(async () => (await (await fetch(`${base}/token?user=ann&role=manager&name=Ann`)).json()).token);
+  const auth = await ann.connect();
+  assert.deepEqual([auth.userId, auth.role, auth.tenant], ['ann', 'manager', 'default']);
+  // Users are registered from their token in the background (protocol.md): soon, not at once.
+  await waitUntil(async () => (await ann.getUser({ userId: 'ann' }).catch(() => null))?.name == 'Ann', "the token's name");
 });
