@@ -8,7 +8,6 @@ import { h, formatTime, safeUrl, initials } from '../widget/render.js';
 const $ = (id) => document.getElementById(id);
 const PAGE = 40;
 const MESSAGE_TYPES = new Set(['message', 'message.private', 'message.rich', 'message.file']);
-const AGENT_SEATS = new Set(['ASSIGNED_AGENT', 'AGENT', 'MANAGER', 'READER', 'BOT']);
 const REFRESHING = new Set([
   'member.joined', 'member.left', 'member.invited', 'member.suggested', 'transfer.agent', 'transfer.skill',
   'queue.returned', 'state.changed', 'dialog.opened', 'dialog.closed', 'csat.set', 'ttr.changed',

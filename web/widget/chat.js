@@ -6,7 +6,6 @@ import { styles } from './styles.js';
 import { h, icon, ICONS, formatTime, quickReplyOf, renderRich, renderFile, initials } from './render.js';
 
 const PAGE = 30; // events per history page
-const MESSAGE_TYPES = new Set(['message', 'message.rich', 'message.file']);
 const AGENT_ROLES = new Set(['ASSIGNED_AGENT', 'AGENT', 'MANAGER', 'READER']);
 const TYPING_HIDE_MS = 6000; // hide a typing indicator whose PAUSE never came
 
