@@ -540,7 +540,17 @@ export class ParleyClient extends CallsWithHelpers {
    * @returns {Promise<M extends keyof Methods ? Methods[M][1] : any>}
    */
   call(method, params) {
-    return new Promise((resolve, reject) => this._submit(this._request(method, params || {}, (e, r) => (e ? reject(e) : resolve(r)))));
+    const p = params || {};
+    return new Promise((resolve, reject) =>
+      this._submit(
+        this._request(method, p, (e, r) => {
+          if (e) return reject(e);
+          // The broker ends this socket's subscription to a conversation it leaves.
+          if (method == 'leave') this.subs.get(/** @type {any} */ (p).conversationId)?._ended({ reason: 'left' });
+          resolve(r);
+        })
+      )
+    );
   }
 
   /**

@@ -84,3 +84,16 @@ test('close(): queued calls reject with CLOSED, the client stays closed', async 
   assert.equal(ann.state, 'closed');
   await assert.rejects(ann.connect(), (e) => e.code == 'CLOSED');
 });
+
+test('leave ends the subscription (the broker ends it on the socket): ended {reason: left}', async () => {
+  const bob = client('bob');
+  const ann = client('ann');
+  await bob.connect();
+  await ann.connect();
+  const conv = await bob.createConversation({ displayName: 'leaving' });
+  await ann.join({ conversationId: conv.id });
+  const rec = record(await ann.subscribe(conv.id));
+  await ann.leave({ conversationId: conv.id });
+  assert.deepEqual(rec.ended, [{ reason: 'left', conversationId: conv.id }]);
+  assert.equal(ann.subs.size, 0);
+});
