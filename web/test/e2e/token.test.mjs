@@ -2,10 +2,13 @@
 // (data-token-url) and the console signs in with a pasted token whose skills
 // claim decides what "unassigned in my skills" shows.
 import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import { startBroker, webDir } from '../support/broker.mjs';
 import { launchBrowser } from './browser.mjs';
+import { ParleyClient } from '../../sdk/parley.js';
+import { WebSocket } from '../support/sdk.mjs';
 
 const SECRET = 'e2e-secret-for-the-web-tests';
 let broker, site, browser;
@@ -38,7 +41,7 @@ after(async () => {
   await broker?.stop();
 });
 
-test('the widget with a token from the integrator, the console with a pasted token', async () => {
+test('the widget with a token from the integrator, the console with a pasted token; the console pages history back', async () => {
   const visitor = await (await browser.newContext()).newPage();
   visitor.setDefaultTimeout(15000);
   await visitor.goto(`http://localhost:${site.address().port}/`);
@@ -47,13 +50,28 @@ test('the widget with a token from the integrator, the console with a pasted tok
   await visitor.getByTestId('parley-send').click();
   await visitor.locator('[data-testid="parley-message"][data-author="me"][data-seq]').waitFor();
 
+  // The same visitor, from another device, writes a lot: the console then pages the start back in.
+  const jo = new ParleyClient({ url: broker.wsUrl, WebSocket, token: jwt({ sub: 'visitor-jo', role: 'consumer', name: 'Jo Token' }) });
+  await jo.connect();
+  const { data } = await jo.call('listConversations', {});
+  for (let i = 1; i <= 45; i++) await jo.sendMessage(data[0].id, `Detail ${i}`);
+  await jo.close();
+
   const agent = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
   agent.setDefaultTimeout(15000);
   await agent.goto(`${broker.httpUrl}/console/`);
   await agent.locator('#mode-token').click();
   await agent.locator('#login-token').fill(jwt({ sub: 'tara', role: 'agent', name: 'Tara Quinn', skills: ['sales'] }));
   await agent.getByTestId('console-login').click();
-  await agent.getByTestId('inbox-item').filter({ hasText: 'Signed in and asking' }).click();
+  await agent.getByTestId('inbox-item').filter({ hasText: 'Detail 45' }).click();
+  const first = agent.getByTestId('console-message').filter({ hasText: 'Signed in and asking' });
+  await agent.getByTestId('console-message').filter({ hasText: 'Detail 45' }).waitFor();
+  assert.equal(await first.count(), 0, 'the first message is beyond the first page');
+  await agent.getByRole('button', { name: 'Load earlier messages' }).click();
+  await first.waitFor();
+  const seqs = await agent.getByTestId('console-message').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+  assert.equal(new Set(seqs).size, 46);
   await agent.getByTestId('console-accept').click();
   await agent.getByTestId('console-accept').waitFor({ state: 'hidden' });
   await agent.getByTestId('console-input').fill('Hello Jo, Tara here.');
