@@ -693,6 +693,7 @@ export class ParleyClient extends CallsWithHelpers {
     const WS = this.options.WebSocket || globalThis.WebSocket;
     let ws;
     try {
+      if (!WS) throw 'no WebSocket here: pass options.WebSocket (in Node, `ws`)';
       ws = this._ws = new WS(url);
     } catch (e) {
       return this._stop(new ParleyError('CLOSED', 'cannot open ' + url + ': ' + e), true);

@@ -94,6 +94,16 @@ test('leave ends the subscription (the broker ends it on the socket): ended {rea
   await ann.join({ conversationId: conv.id });
   const rec = record(await ann.subscribe(conv.id));
   await ann.leave({ conversationId: conv.id });
+  assert.equal(ann.subs.size, 0);
+  // (Events right after subscribe() resolved reach the listeners on the next turn of the event loop.)
+  await waitUntil(() => rec.ended.length, 'ended');
   assert.deepEqual(rec.ended, [{ reason: 'left', conversationId: conv.id }]);
   assert.equal(ann.subs.size, 0);
+});
+
+test('without a WebSocket implementation (Node 20 has none) connect() says what to pass', async () => {
+  const c = devClient(broker.wsUrl, 'ann', 'agent', { WebSocket: undefined });
+  if (globalThis.WebSocket) return; // a Node with its own WebSocket: nothing to show
+  await assert.rejects(c.connect(), (e) => e.code == 'CLOSED' && /options\.WebSocket/.test(e.message));
+  assert.equal(c.state, 'closed');
 });
