@@ -108,3 +108,47 @@ test('resume: Redis engine, two nodes (subscriber on A through the proxy, sender
   atEnd(() => a.stop(), () => b.stop());
   await resumeUnderCuts(a.port, b.wsUrl);
 });
+
+test('resume: a consumer, whose prevSeq chain skips agents-only events, across 8 cuts', async () => {
+  const broker = await startBroker({ args: ['--dev', ...FAST] });
+  const proxy = await startProxy(broker.port);
+  const ann = devClient(proxy.wsUrl, 'ann', 'consumer');
+  const annDirect = devClient(broker.wsUrl, 'ann', 'consumer');
+  const bob = devClient(broker.wsUrl, 'bob');
+  atEnd(() => broker.stop(), () => proxy.close(), () => ann.close(), () => annDirect.close(), () => bob.close());
+  await Promise.all([ann.connect(), annDirect.connect(), bob.connect()]);
+  const conv = await ann.createConversation({ displayName: 'consumer resume' });
+  await bob.join({ conversationId: conv.id });
+  const rec = record(await ann.subscribe(conv.id, { sinceSeq: 0 }));
+  let sending = true;
+  const bobLoop = (async () => {
+    for (let i = 0; sending; i++) {
+      // Two of three are agents-only: the consumer's seqs skip them.
+      if (i % 3 == 0) await bob.sendMessage(conv.id, `public ${i}`);
+      else await bob.sendPrivateMessage({ conversationId: conv.id, text: `private ${i}` });
+      await sleep(randInt(0, 2));
+    }
+  })();
+  while (proxy.drops < 8) {
+    await waitUntil(() => ann.state == 'connected' && proxy.links > 0, 'the link');
+    const before = rec.events.length;
+    await waitUntil(() => rec.events.length > before || ann.state != 'connected', 'an event');
+    if (proxy.drops % 2) proxy.cut();
+    else {
+      const drops = proxy.drops;
+      proxy.cutAfter(randInt(1, 300));
+      await waitUntil(() => proxy.drops > drops, 'the cut');
+    }
+  }
+  sending = false;
+  await bobLoop;
+  const visible = await readLog(annDirect, conv.id);
+  assert.ok(visible.every((e) => e.visibility == 'all'));
+  const lastSeq = visible[visible.length - 1].seq;
+  await waitUntil(() => ann.state == 'connected' && sub(ann, conv.id).lastSeq == lastSeq, 'the consumer to catch up', 15000, () => `${sub(ann, conv.id)?.lastSeq} of ${lastSeq}`);
+  assert.deepEqual(rec.events.map((e) => e.seq), visible.map((e) => e.seq));
+  assert.ok(rec.events.some((e, i) => i > 0 && e.seq - rec.events[i - 1].seq > 1), 'no seq was skipped: the test shows nothing');
+  assert.equal(rec.resets.length, 0);
+});
+
+const sub = (client, id) => client.subs.get(id);
