@@ -67,7 +67,9 @@ test('the widget with a token from the integrator, the console with a pasted tok
   const first = agent.getByTestId('console-message').filter({ hasText: 'Signed in and asking' });
   await agent.getByTestId('console-message').filter({ hasText: 'Detail 45' }).waitFor();
   assert.equal(await first.count(), 0, 'the first message is beyond the first page');
-  await agent.getByRole('button', { name: 'Load earlier messages' }).click();
+  // Scrolling to the top pages back, as a reader does.
+  await agent.locator('#timeline').hover();
+  await agent.mouse.wheel(0, -20000);
   await first.waitFor();
   const seqs = await agent.getByTestId('console-message').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
   assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
