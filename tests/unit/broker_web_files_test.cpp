@@ -2,17 +2,17 @@
 // content types, ETag matching and CORS by tables; then WebFiles on a
 // temporary web root, symlinks out of it included.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "web_files.hpp"
+#include "web_root.hpp"
 
 using namespace parley;
+using parley::testing::WebRoot;
 namespace fs = std::filesystem;
 
 TEST_CASE("web: targets that map to a file under the root") {
@@ -155,42 +155,6 @@ TEST_CASE("web: the CORS origin") {
 
 namespace {
 
-// A web root in a fresh temporary folder, beside a file that must never be
-// served; removed with everything in it.
-struct TempRoot {
-  fs::path base;
-  fs::path root;
-  TempRoot() {
-    static int n = 0;
-    base = fs::temp_directory_path() /
-           ("parley-web-test-" + std::to_string(getpid()) + "-" + std::to_string(++n));
-    root = base / "web";
-    fs::create_directories(root / "console");
-    fs::create_directories(root / "sdk");
-    fs::create_directories(root / "widget");
-    write(root / "index.html", "<h1>shop</h1>");
-    write(root / "console" / "index.html", "console");
-    write(root / "sdk" / "parley.js", "export const sdk = 1;");
-    write(root / "widget" / "widget.js", "import '../sdk/parley.js';");
-    write(root / ".env", "SECRET=1");
-    write(base / "secret.txt", "top secret");
-    fs::create_directories(base / "elsewhere");
-    write(base / "elsewhere" / "index.html", "top secret too");
-    fs::create_symlink("../secret.txt", root / "leak.txt");       // a file outside
-    fs::create_symlink(base / "secret.txt", root / "abs.txt");    // the same, absolute
-    fs::create_symlink("../elsewhere", root / "out");             // a folder outside
-    fs::create_symlink("sdk/parley.js", root / "alias.js");       // inside: served
-    fs::create_symlink("../sdk", root / "widget" / "sdk-link");   // inside: served
-  }
-  ~TempRoot() {
-    std::error_code ec;
-    fs::remove_all(base, ec);
-  }
-  static void write(const fs::path& p, const std::string& content) {
-    std::ofstream(p, std::ios::binary) << content;
-  }
-};
-
 HttpReply get(const WebFiles& files, std::string_view target, std::string_view origin = "",
               std::string_view if_none_match = "", std::string_view method = "GET") {
   return files.reply(WebRequest{method, target, origin, if_none_match});
@@ -211,7 +175,7 @@ bool has_header(const HttpReply& r, std::string_view name) {
 }  // namespace
 
 TEST_CASE("web: WebFiles serves the files under the root") {
-  TempRoot t;
+  WebRoot t;
   WebFiles files(t.root.string(), {});
   CHECK(files.root() == fs::canonical(t.root).string());
 
@@ -244,7 +208,7 @@ TEST_CASE("web: WebFiles serves the files under the root") {
 }
 
 TEST_CASE("web: a folder without its slash is redirected to it") {
-  TempRoot t;
+  WebRoot t;
   WebFiles files(t.root.string(), {});
   HttpReply r = get(files, "/console");
   CHECK(r.status == 301);
@@ -254,7 +218,7 @@ TEST_CASE("web: a folder without its slash is redirected to it") {
 }
 
 TEST_CASE("web: nothing outside the root is served, links included") {
-  TempRoot t;
+  WebRoot t;
   WebFiles files(t.root.string(), {});
   for (std::string_view target :
        {"/leak.txt", "/abs.txt", "/out/", "/out/index.html", "/out", "/../secret.txt",
@@ -272,7 +236,7 @@ TEST_CASE("web: nothing outside the root is served, links included") {
 }
 
 TEST_CASE("web: ETag revalidation, HEAD, and methods other than GET and HEAD") {
-  TempRoot t;
+  WebRoot t;
   WebFiles files(t.root.string(), {});
   const std::string etag = header(get(files, "/sdk/parley.js"), "ETag");
   HttpReply same = get(files, "/sdk/parley.js", "", etag);
@@ -286,7 +250,7 @@ TEST_CASE("web: ETag revalidation, HEAD, and methods other than GET and HEAD") {
   // Another file has another tag (another size here).
   CHECK(header(get(files, "/"), "ETag") != etag);
   // An edit changes the tag.
-  TempRoot::write(t.root / "sdk" / "parley.js", "export const sdk = 22;");
+  WebRoot::write(t.root / "sdk" / "parley.js", "export const sdk = 22;");
   HttpReply edited = get(files, "/sdk/parley.js", "", etag);
   CHECK(edited.status == 200);
   CHECK(edited.body == "export const sdk = 22;");
@@ -305,7 +269,7 @@ TEST_CASE("web: ETag revalidation, HEAD, and methods other than GET and HEAD") {
 }
 
 TEST_CASE("web: CORS follows --allowed-origin") {
-  TempRoot t;
+  WebRoot t;
   WebFiles files(t.root.string(), {"https://shop.example"});
   HttpReply listed = get(files, "/widget.js", "https://SHOP.example");
   CHECK(header(listed, "Access-Control-Allow-Origin") == "https://SHOP.example");
