@@ -611,8 +611,6 @@ export declare class Emitter<E extends {
 } = {
     [type: string]: any;
 }> {
-    /** @type {Map<string, Set<Function>>} */
-    _on: Map<string, Set<Function>>;
     constructor();
     /** @template {keyof E & string} K @param {K} type @param {(arg: E[K]) => void} fn @returns {this} */
     on<K extends keyof E & string>(type: K, fn: (arg: E[K]) => void): this;
@@ -700,8 +698,6 @@ export declare class Subscription extends Emitter<SubscriptionEvents> {
     active: boolean;
     /** true while a subscribe is on its way (after a reconnect or to fill a gap) */
     pending: boolean;
-    /** @type {Array<[string, any]> | null} what happened before the caller could listen (until subscribe() has resolved) */
-    _early: Array<[string, any]> | null;
     /**
      * @param {ParleyClient} client
      * @param {string} conversationId
@@ -711,19 +707,10 @@ export declare class Subscription extends Emitter<SubscriptionEvents> {
     constructor(client: ParleyClient, conversationId: string, sinceSeq: number | undefined, epoch: string | undefined);
     /** @template {keyof SubscriptionEvents & string} K @param {K} type @param {SubscriptionEvents[K]} [arg] */
     emit<K extends keyof SubscriptionEvents & string>(type: K, arg?: SubscriptionEvents[K]): void;
-    /** Delivers what came before the caller's listeners were attached. */
-    _ready(): void;
     /** The seq of the last event delivered (or the subscription's starting point). */
     get lastSeq(): number | null;
     /** Stops the subscription. */
     unsubscribe(): Promise<void>;
-    _end(): void;
-    /** @param {ParleyEvent} ev */
-    _event(ev: ParleyEvent): void;
-    /** @param {any} info */
-    _ended(info: any): void;
-    /** @param {string} reason @param {string} epoch @param {number} lastSeq @param {ParleyError} [error] */
-    _reset(reason: string, epoch: string, lastSeq: number, error?: ParleyError): void;
 }
 /**
  * A live inbox: `items` holds the conversations it reports, by id. Events:
@@ -744,19 +731,6 @@ export declare class Inbox extends Emitter<InboxEvents> {
     constructor(client: ParleyClient, params: any);
     /** Stops the inbox. */
     unsubscribe(): Promise<void>;
-    /** @param {{subscriptionId: string, snapshot: {data: Conversation[], total: number}}} r @param {boolean} resync */
-    _snapshot(r: {
-        subscriptionId: string;
-        snapshot: {
-            data: Conversation[];
-            total: number;
-        };
-    }, resync: boolean): void;
-    /** @param {{change: string, conversation: Conversation}} p */
-    _push(p: {
-        change: string;
-        conversation: Conversation;
-    }): void;
 }
 /**
  * The client. Events: `state` (a ClientState), `error` (a ParleyError that
@@ -781,26 +755,6 @@ export declare class ParleyClient extends CallsWithHelpers {
     session: AuthResult | undefined;
     /** @type {ParleyError | undefined} what stopped the client */
     error: ParleyError | undefined;
-    /** @type {Request[]} calls waiting for the link */
-    _queue: Request[];
-    /** @type {Map<number, Request>} */
-    _inflight: Map<number, Request>;
-    _nextId: number;
-    _attempt: number;
-    _skew: number;
-    /** @type {any} */
-    _ws: any;
-    /** @type {string | undefined} */
-    _token: string | undefined;
-    _tokenStale: boolean;
-    _lastFrame: number;
-    _refreshing: boolean;
-    /** @type {Record<string, any>} */
-    _timers: Record<string, any>;
-    /** @type {Map<string, [string, number]>} conversationId → the state last sent by typing(), and when */
-    _typing: Map<string, [string, number]>;
-    /** @type {Array<(err: ParleyError | null, r?: AuthResult) => void>} */
-    _waiters: Array<(err: ParleyError | null, r?: AuthResult) => void>;
     /** @param {ClientOptions} options */
     constructor(options: ClientOptions);
     /**
@@ -859,44 +813,5 @@ export declare class ParleyClient extends CallsWithHelpers {
      * @param {'COMPOSING'|'PAUSE'|'ACTIVE'|'INACTIVE'|'GONE'} [state]
      */
     typing(conversationId: string, state?: 'COMPOSING' | 'PAUSE' | 'ACTIVE' | 'INACTIVE' | 'GONE'): void;
-    /** @param {ClientState} s */
-    _setState(s: ClientState): void;
-    /** @param {string} method @param {any} params @param {Request['done']} done @returns {Request} */
-    _request(method: string, params: any, done: Request['done']): Request;
-    /** @param {Request} req @param {boolean} [accepted]  a retry: the bound does not apply */
-    _submit(req: Request, accepted?: boolean): void;
-    /** @param {any} msg */
-    _write(msg: any): boolean;
-    /** @param {Request} req */
-    _send(req: Request): void;
-    /** Sends an internal call (handshake, resume) on the current socket right away. @param {string} method @param {any} params @param {Request['done']} done */
-    _internal(method: string, params: any, done: Request['done']): void;
-    _open(): void;
-    /** @param {any} ws */
-    _handshake(ws: any): Promise<void>;
-    /**
-     * Subscribes `sub` (again) on the current link from its lastSeq.
-     * @param {Subscription} sub
-     * @param {boolean} first  the caller's own subscribe (queued like any call)
-     * @param {(err: ParleyError | null) => void} [done]
-     */
-    _resubscribe(sub: Subscription, first: boolean, done?: (err: ParleyError | null) => void): void;
-    /** Subscribes `inbox` again on the current link; its fresh snapshot replaces the items. @param {Inbox} inbox */
-    _resync(inbox: Inbox): void;
-    /** @param {any} data */
-    _frame(data: any): void;
-    /** @param {string} method @param {any} p */
-    _push(method: string, p: any): void;
-    /** Takes the current link for dead: forgets it and reconnects. @param {string} why */
-    _drop(why: string): void;
-    /** @param {any} ws @param {number} code @param {string} reason */
-    _closed(ws: any, code: number, reason: string): void;
-    /** @param {ParleyError} err @param {boolean} report  emit `error` */
-    _stop(err: ParleyError, report: boolean): void;
-    /** While the link is up: a `ping` call whenever no frame came for heartbeatMs (or now, when `now`). @param {boolean} now */
-    _heartbeat(now: boolean): void;
-    _scheduleRefresh(): void;
-    /** Fetches a fresh token and re-authenticates on the live link (subscriptions stay). */
-    _refresh(): Promise<void>;
 }
 export {};

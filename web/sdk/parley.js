@@ -200,7 +200,7 @@ export class ParleyError extends Error {
  */
 export class Emitter {
   constructor() {
-    /** @type {Map<string, Set<Function>>} */
+    /** @internal @type {Map<string, Set<Function>>} */
     this._on = new Map();
   }
   /** @template {keyof E & string} K @param {K} type @param {(arg: E[K]) => void} fn @returns {this} */
@@ -348,7 +348,7 @@ export class Subscription extends Emitter {
     this.active = true;
     /** true while a subscribe is on its way (after a reconnect or to fill a gap) */
     this.pending = false;
-    /** @type {Array<[string, any]> | null} what happened before the caller could listen (until subscribe() has resolved) */
+    /** @internal @type {Array<[string, any]> | null} what happened before the caller could listen (until subscribe() has resolved) */
     this._early = [];
   }
   /** @template {keyof SubscriptionEvents & string} K @param {K} type @param {SubscriptionEvents[K]} [arg] */
@@ -356,7 +356,7 @@ export class Subscription extends Emitter {
     if (this._early) this._early.push([type, arg]);
     else super.emit(type, arg);
   }
-  /** Delivers what came before the caller's listeners were attached. */
+  /** @internal Delivers what came before the caller's listeners were attached. */
   _ready() {
     const early = this._early || [];
     this._early = null;
@@ -372,11 +372,12 @@ export class Subscription extends Emitter {
     this._end();
     if (this.client.state == 'connected') await this.client.call('unsubscribe', { conversationId: this.conversationId });
   }
+  /** @internal */
   _end() {
     this.active = false;
     if (this.client.subs.get(this.conversationId) == this) this.client.subs.delete(this.conversationId);
   }
-  /** @param {ParleyEvent} ev */
+  /** @internal @param {ParleyEvent} ev */
   _event(ev) {
     if (!this.active) return;
     for (const e of this.seq.push(ev)) {
@@ -385,13 +386,13 @@ export class Subscription extends Emitter {
     }
     if (this.seq.gap && !this.pending) this.client._resubscribe(this, false);
   }
-  /** @param {any} info */
+  /** @internal @param {any} info */
   _ended(info) {
     if (!this.active) return;
     this._end();
     this.emit('ended', { ...info, conversationId: this.conversationId });
   }
-  /** @param {string} reason @param {string} epoch @param {number} lastSeq @param {ParleyError} [error] */
+  /** @internal @param {string} reason @param {string} epoch @param {number} lastSeq @param {ParleyError} [error] */
   _reset(reason, epoch, lastSeq, error) {
     this.epoch = epoch;
     this.seq.reset(lastSeq);
@@ -425,7 +426,7 @@ export class Inbox extends Emitter {
     this.id = undefined;
     if (id && this.client.state == 'connected') await this.client.call('unsubscribeInbox', { subscriptionId: id });
   }
-  /** @param {{subscriptionId: string, snapshot: {data: Conversation[], total: number}}} r @param {boolean} resync */
+  /** @internal @param {{subscriptionId: string, snapshot: {data: Conversation[], total: number}}} r @param {boolean} resync */
   _snapshot(r, resync) {
     this.id = r.subscriptionId;
     this.total = r.snapshot.total;
@@ -437,7 +438,7 @@ export class Inbox extends Emitter {
     for (const [id, c] of fresh) if (old.get(id)?.updatedAt !== c.updatedAt) this.emit('upsert', c);
     this.emit('reset', { total: this.total });
   }
-  /** @param {{change: string, conversation: Conversation}} p */
+  /** @internal @param {{change: string, conversation: Conversation}} p */
   _push(p) {
     const c = p.conversation;
     if (p.change == 'DELETE') {
@@ -475,25 +476,31 @@ export class ParleyClient extends CallsWithHelpers {
     this.session = undefined;
     /** @type {ParleyError | undefined} what stopped the client */
     this.error = undefined;
-    /** @type {Request[]} calls waiting for the link */
+    /** @internal @type {Request[]} calls waiting for the link */
     this._queue = [];
-    /** @type {Map<number, Request>} */
+    /** @internal @type {Map<number, Request>} */
     this._inflight = new Map();
+    /** @internal */
     this._nextId = 1;
+    /** @internal */
     this._attempt = 0;
+    /** @internal */
     this._skew = 0;
-    /** @type {any} */
+    /** @internal @type {any} */
     this._ws = undefined;
-    /** @type {string | undefined} */
+    /** @internal @type {string | undefined} */
     this._token = options.token;
+    /** @internal */
     this._tokenStale = !options.token;
+    /** @internal */
     this._lastFrame = 0;
+    /** @internal */
     this._refreshing = false;
-    /** @type {Record<string, any>} */
+    /** @internal @type {Record<string, any>} */
     this._timers = {};
-    /** @type {Map<string, [string, number]>} conversationId → the state last sent by typing(), and when */
+    /** @internal @type {Map<string, [string, number]>} conversationId → the state last sent by typing(), and when */
     this._typing = new Map();
-    /** @type {Array<(err: ParleyError | null, r?: AuthResult) => void>} */
+    /** @internal @type {Array<(err: ParleyError | null, r?: AuthResult) => void>} */
     this._waiters = [];
     if (typeof window == 'object' && window.addEventListener) {
       window.addEventListener('online', () => {
@@ -630,7 +637,7 @@ export class ParleyClient extends CallsWithHelpers {
 
   // ---- internals ----------------------------------------------------------
 
-  /** @param {ClientState} s */
+  /** @internal @param {ClientState} s */
   _setState(s) {
     if (this.state != s) {
       this.state = s;
@@ -638,7 +645,7 @@ export class ParleyClient extends CallsWithHelpers {
     }
   }
 
-  /** @param {string} method @param {any} params @param {Request['done']} done @returns {Request} */
+  /** @internal @param {string} method @param {any} params @param {Request['done']} done @returns {Request} */
   _request(method, params, done) {
     const flag = METHODS.find((m) => m.startsWith(method + ':'))?.slice(-1);
     if (flag == 'm' && params.clientMessageId == null) params = { ...params, clientMessageId: newId() };
@@ -646,7 +653,7 @@ export class ParleyClient extends CallsWithHelpers {
     return { method, params, done, safe: flag != 'x', tries: 0 };
   }
 
-  /** @param {Request} req @param {boolean} [accepted]  a retry: the bound does not apply */
+  /** @internal @param {Request} req @param {boolean} [accepted]  a retry: the bound does not apply */
   _submit(req, accepted) {
     if (this.state == 'closed') return req.done(this.error || new ParleyError('CLOSED', 'client closed'));
     if (this.state == 'connected' || req.internal) return this._send(req);
@@ -655,7 +662,7 @@ export class ParleyClient extends CallsWithHelpers {
     this._queue.push(req);
   }
 
-  /** @param {any} msg */
+  /** @internal @param {any} msg */
   _write(msg) {
     try {
       this._ws.send(JSON.stringify(msg));
@@ -665,7 +672,7 @@ export class ParleyClient extends CallsWithHelpers {
     }
   }
 
-  /** @param {Request} req */
+  /** @internal @param {Request} req */
   _send(req) {
     const id = this._nextId++;
     req.tries = (req.tries || 0) + 1;
@@ -681,11 +688,12 @@ export class ParleyClient extends CallsWithHelpers {
     this._write({ jsonrpc: '2.0', id, method: req.method, params: req.params });
   }
 
-  /** Sends an internal call (handshake, resume) on the current socket right away. @param {string} method @param {any} params @param {Request['done']} done */
+  /** @internal Sends an internal call (handshake, resume) on the current socket right away. @param {string} method @param {any} params @param {Request['done']} done */
   _internal(method, params, done) {
     this._send({ method, params, done, internal: true });
   }
 
+  /** @internal */
   _open() {
     clearTimeout(this._timers.retry);
     if (this.state == 'closed' || this._ws) return;
@@ -706,7 +714,7 @@ export class ParleyClient extends CallsWithHelpers {
     ws.on?.('ping', () => (this._lastFrame = Date.now()));
   }
 
-  /** @param {any} ws */
+  /** @internal @param {any} ws */
   async _handshake(ws) {
     /** @param {string} m @param {any} p @returns {Promise<any>} */
     const ask = (m, p) => new Promise((res, rej) => this._internal(m, p, (e, r) => (e ? rej(e) : res(r))));
@@ -766,6 +774,7 @@ export class ParleyClient extends CallsWithHelpers {
    * @param {Subscription} sub
    * @param {boolean} first  the caller's own subscribe (queued like any call)
    * @param {(err: ParleyError | null) => void} [done]
+   * @internal
    */
   _resubscribe(sub, first, done) {
     if (!first && !(this._ws && this.session)) return;
@@ -804,7 +813,7 @@ export class ParleyClient extends CallsWithHelpers {
     else this._internal('subscribe', params, handle);
   }
 
-  /** Subscribes `inbox` again on the current link; its fresh snapshot replaces the items. @param {Inbox} inbox */
+  /** @internal Subscribes `inbox` again on the current link; its fresh snapshot replaces the items. @param {Inbox} inbox */
   _resync(inbox) {
     this._internal('subscribeInbox', inbox.params, (err, r) => {
       if (!this.inboxes.has(inbox)) return;
@@ -815,7 +824,7 @@ export class ParleyClient extends CallsWithHelpers {
     });
   }
 
-  /** @param {any} data */
+  /** @internal @param {any} data */
   _frame(data) {
     this._lastFrame = Date.now();
     let msg;
@@ -846,7 +855,7 @@ export class ParleyClient extends CallsWithHelpers {
     }
   }
 
-  /** @param {string} method @param {any} p */
+  /** @internal @param {string} method @param {any} p */
   _push(method, p) {
     this.emit('push', { method, params: p });
     this.emit(method, p);
@@ -860,7 +869,7 @@ export class ParleyClient extends CallsWithHelpers {
     else sub.emit(method, p);
   }
 
-  /** Takes the current link for dead: forgets it and reconnects. @param {string} why */
+  /** @internal Takes the current link for dead: forgets it and reconnects. @param {string} why */
   _drop(why) {
     const ws = this._ws;
     if (!ws) return;
@@ -870,7 +879,7 @@ export class ParleyClient extends CallsWithHelpers {
     this._closed(ws, 4000, why);
   }
 
-  /** @param {any} ws @param {number} code @param {string} reason */
+  /** @internal @param {any} ws @param {number} code @param {string} reason */
   _closed(ws, code, reason) {
     if (ws != this._ws) return;
     ws.onopen = ws.onmessage = ws.onclose = null;
@@ -896,7 +905,7 @@ export class ParleyClient extends CallsWithHelpers {
     this._timers.retry = setTimeout(() => this._open(), backoffDelay(this._attempt++, r.minDelayMs ?? 500, r.maxDelayMs ?? 20000));
   }
 
-  /** @param {ParleyError} err @param {boolean} report  emit `error` */
+  /** @internal @param {ParleyError} err @param {boolean} report  emit `error` */
   _stop(err, report) {
     if (this.state == 'closed') return;
     this.error = err;
@@ -914,7 +923,7 @@ export class ParleyClient extends CallsWithHelpers {
     if (report) this.emit('error', err);
   }
 
-  /** While the link is up: a `ping` call whenever no frame came for heartbeatMs (or now, when `now`). @param {boolean} now */
+  /** @internal While the link is up: a `ping` call whenever no frame came for heartbeatMs (or now, when `now`). @param {boolean} now */
   _heartbeat(now) {
     clearTimeout(this._timers.beat);
     const every = this.options.heartbeatMs ?? 20000;
@@ -926,6 +935,7 @@ export class ParleyClient extends CallsWithHelpers {
     this._timers.beat = setTimeout(() => this.state == 'connected' && this._heartbeat(false), every - (now ? 0 : idle % every));
   }
 
+  /** @internal */
   _scheduleRefresh() {
     clearTimeout(this._timers.refresh);
     const exp = jwtExpiry(this._token);
@@ -933,7 +943,7 @@ export class ParleyClient extends CallsWithHelpers {
     this._timers.refresh = setTimeout(() => this._refresh(), refreshDelay(exp - this._skew, Date.now()));
   }
 
-  /** Fetches a fresh token and re-authenticates on the live link (subscriptions stay). */
+  /** @internal Fetches a fresh token and re-authenticates on the live link (subscriptions stay). */
   async _refresh() {
     const o = this.options;
     if (!o.getToken || o.dev || this._refreshing) return;
