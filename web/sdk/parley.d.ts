@@ -46,6 +46,8 @@ export type AuthResult = {
     userId: string;
     tenant: string;
     role: string;
+    name?: string;
+    skills?: string[];
     sessionId: string;
     nodeId: string;
     serverTime: number;
@@ -395,6 +397,8 @@ export type Helpers = {
  * @property {string} userId
  * @property {string} tenant
  * @property {string} role
+ * @property {string} [name]
+ * @property {string[]} [skills]
  * @property {string} sessionId
  * @property {string} nodeId
  * @property {number} serverTime

@@ -28,6 +28,8 @@
  * @property {string} userId
  * @property {string} tenant
  * @property {string} role
+ * @property {string} [name]
+ * @property {string[]} [skills]
  * @property {string} sessionId
  * @property {string} nodeId
  * @property {number} serverTime
