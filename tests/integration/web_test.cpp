@@ -20,6 +20,13 @@ std::vector<std::string> web_args(const WebRoot& root, std::vector<std::string> 
   return args;
 }
 
+// The broker's output once it holds `text` (the line after the start line
+// may come a moment after it), or as it is when it never does.
+std::string output_with(BrokerProcess& broker, const std::string& text) {
+  wait_until([&] { return broker.output().find(text) != std::string::npos; });
+  return broker.output();
+}
+
 std::string header_or_none(const HttpResult& r, std::string_view name) {
   return r.header(name).value_or("(none)");
 }
@@ -29,8 +36,8 @@ std::string header_or_none(const HttpResult& r, std::string_view name) {
 TEST_CASE("web UI: the demo page, the widget alias, the SDK, the console") {
   WebRoot root;
   BrokerProcess broker(web_args(root));
-  CHECK(broker.output().find("web UI at http://127.0.0.1:" + std::to_string(broker.port()) +
-                             "/") != std::string::npos);
+  const std::string line = "web UI at http://127.0.0.1:" + std::to_string(broker.port()) + "/";
+  CHECK(output_with(broker, line).find(line) != std::string::npos);
 
   HttpResult index = http_get(broker.port(), "/");
   CHECK(index.status == 200);
@@ -184,6 +191,7 @@ TEST_CASE("web UI: no request leaves the web root") {
 TEST_CASE("web UI: --no-web serves no file") {
   WebRoot root;
   BrokerProcess broker(web_args(root, {"--no-web"}));
+  CHECK(http_get(broker.port(), "/healthz").status == 200);  // the start is long over
   CHECK(broker.output().find("web UI at") == std::string::npos);
   for (const char* target : {"/", "/widget.js", "/sdk/parley.js", "/console/"})
     CHECK_MESSAGE(http_get(broker.port(), target).status == 404, target);
@@ -193,8 +201,8 @@ TEST_CASE("web UI: --no-web serves no file") {
 
 TEST_CASE("web UI: without --web-root, the web/ folder of the source tree it was built from") {
   BrokerProcess broker({"--dev"});
-  const std::string out = broker.output();
   const std::string mark = "/ (the console at /console/) from ";
+  const std::string out = output_with(broker, mark);
   const auto at = out.find(mark);
   REQUIRE_MESSAGE(at != std::string::npos, out);
   const std::string dir = out.substr(at + mark.size(), out.find('\n', at) - at - mark.size());
