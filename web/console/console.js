@@ -688,7 +688,7 @@ function eventElement(tab, ev) {
     } else content = h('div', { class: 'bubble' }, h('span', { class: 'text', text: b.text ?? '' }));
     return h(
       'div',
-      { class: `msg ${side}${priv ? ' private' : ''}`, 'data-testid': 'console-message', 'data-seq': ev.seq, 'data-visibility': ev.visibility || 'all' },
+      { class: `msg ${side}${ev.from?.role === 'BOT' ? ' bot' : ''}${priv ? ' private' : ''}`, 'data-testid': 'console-message', 'data-seq': ev.seq, 'data-visibility': ev.visibility || 'all' },
       h('div', { class: 'who' }, h('span', { 'data-user': ev.from?.userId, text: nameOf(ev.from?.userId) }), priv ? h('span', { class: 'agents-only', text: 'Agents only' }) : null),
       content,
       Array.isArray(b.quickReplies) && b.quickReplies.length
@@ -697,38 +697,40 @@ function eventElement(tab, ev) {
       h('div', { class: 'meta', text: formatTime(ev.ts) }),
     );
   }
-  const text = systemText(tab, ev);
-  if (!text) return null;
-  return h('div', { class: `sys${ev.visibility === 'agents' ? ' agents' : ''}`, 'data-testid': 'console-event', 'data-seq': ev.seq, text });
+  const parts = systemText(tab, ev);
+  if (!parts) return null;
+  return h('div', { class: `sys${ev.visibility === 'agents' ? ' agents' : ''}`, 'data-testid': 'console-event', 'data-seq': ev.seq }, parts);
 }
 
+// A system line, as text and name spans (a name learnt later replaces the id shown meanwhile).
 function systemText(tab, ev) {
   const b = ev.body || {};
+  const who = (userId) => h('span', { 'data-user': userId, text: nameOf(userId) });
   switch (ev.type) {
     case 'conversation.created':
-      return `Conversation started ${formatTime(ev.ts)}`;
+      return [`Conversation started ${formatTime(ev.ts)}`];
     case 'member.joined':
-      return `${nameOf(b.userId)} joined${b.role === 'ASSIGNED_AGENT' ? ' as the assigned agent' : b.role === 'CONSUMER' ? '' : ` (${b.role.toLowerCase()})`}`;
+      return [who(b.userId), ` joined${b.role === 'ASSIGNED_AGENT' ? ' as the assigned agent' : b.role === 'CONSUMER' ? '' : ` (${b.role.toLowerCase()})`}`];
     case 'member.left':
-      return `${nameOf(b.userId)} left${b.reason && b.reason !== 'left' ? ` (${b.reason})` : ''}`;
+      return [who(b.userId), ` left${b.reason && b.reason !== 'left' ? ` (${b.reason})` : ''}`];
     case 'member.suggested':
-      return `${nameOf(b.userId)} was offered the conversation`;
+      return [who(b.userId), ' was offered the conversation'];
     case 'transfer.agent':
-      return `Transferred to ${nameOf(b.toUserId)} by ${nameOf(b.fromUserId)}`;
+      return ['Transferred to ', who(b.toUserId), ' by ', who(b.fromUserId)];
     case 'transfer.skill':
-      return `Transferred to skill ${b.toSkillId}${b.fromSkillId ? ` (from ${b.fromSkillId})` : ''}`;
+      return [`Transferred to skill ${b.toSkillId}${b.fromSkillId ? ` (from ${b.fromSkillId})` : ''}`];
     case 'queue.returned':
-      return 'Back in the queue';
+      return ['Back in the queue'];
     case 'dialog.opened':
-      return b.type === 'POST_SURVEY' ? 'Survey started' : null;
+      return b.type === 'POST_SURVEY' ? ['Survey started'] : null;
     case 'state.changed':
-      return b.to === 'OPEN' ? 'Reopened' : b.to === 'CLOSE' ? 'Closed' : 'Locked';
+      return [b.to === 'OPEN' ? 'Reopened' : b.to === 'CLOSE' ? 'Closed' : 'Locked'];
     case 'csat.set':
-      return `Visitor rated ${b.csatRate}/5`;
+      return [`Visitor rated ${b.csatRate}/5`];
     case 'note.added':
-      return `${b.name || nameOf(b.agentId)} added a note`;
+      return [b.name ? b.name : who(b.agentId), ' added a note'];
     case 'ttr.changed':
-      return `Response time: ${b.ttrType}`;
+      return [`Response time: ${b.ttrType}`];
     default:
       return null;
   }

@@ -134,7 +134,19 @@ test('a private message and a note never reach the visitor', async () => {
   const reloaded = await everything(visitor);
   assert.ok(!reloaded.includes('Rotterdam') && !reloaded.includes('loyalty code'), 'agents-only content in the history');
 
+  // The shop's assistant (a bot member) offers quick replies; the visitor answers with one.
+  const conversationId = await alice.locator('#tabs [role="tab"]').getAttribute('data-conversation-id');
+  const bot = devClient(node1.wsUrl, 'teabot', 'bot', { dev: { userId: 'teabot', role: 'bot', name: 'Fernhill Assistant' } });
+  others.push(bot);
+  await bot.connect();
+  await bot.call('join', { conversationId });
+  await bot.sendMessage(conversationId, 'Shall I put 500 g of Harvest Oolong in your basket?', { quickReplies: ['Yes, add it', 'Not now'] });
+  const offer = visitor.locator('[data-testid="parley-message"][data-author="bot"]').filter({ hasText: 'in your basket' });
+  await offer.getByTestId('parley-quick-reply').first().waitFor();
   await screenshot(visitor, 'widget');
+  await offer.getByTestId('parley-quick-reply').filter({ hasText: 'Yes, add it' }).click();
+  await visitor.locator('[data-testid="parley-message"][data-author="me"][data-seq]').filter({ hasText: 'Yes, add it' }).waitFor();
+  await alice.locator('[data-testid="console-message"].consumer').filter({ hasText: 'Yes, add it' }).waitFor();
   await alice.getByTestId('console-typing').waitFor({ state: 'hidden' });
   await alice.getByTestId('inbox-filter-open').click();
   await alice.getByTestId('inbox-item').nth(2).waitFor();
