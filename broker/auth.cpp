@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "skills.hpp"
+
 namespace parley {
 
 namespace {
@@ -15,7 +17,7 @@ namespace {
 // before libjwt base64-decodes it.
 constexpr size_t max_token_bytes = 8192;
 constexpr size_t max_id_chars = 128;       // sub, tenant (PROTOCOL.md §3)
-constexpr size_t max_name_chars = 200;     // name, skills, prev
+constexpr size_t max_name_chars = 200;     // name (skills: skills.hpp)
 constexpr double max_time_seconds = 1e11;  // year ~5000: keeps exp * 1000 far from overflow
 // `iat` may run ahead of our clock by this much (clock skew between the
 // token issuer and this host) before the token is refused.
@@ -184,16 +186,9 @@ Result<Identity> Authenticator::verify(std::string_view token, Millis now) const
 
   simdjson::dom::element skills;
   if (claims["skills"].get(skills) == simdjson::SUCCESS) {
-    simdjson::dom::array list;
-    if (skills.get_array().get(list) != simdjson::SUCCESS)
-      return unauthenticated("bad claim: skills must be an array of strings");
-    for (auto item : list) {
-      std::string_view s;
-      if (item.get_string().get(s) != simdjson::SUCCESS || s.empty() ||
-          code_points(s) > max_name_chars)
-        return unauthenticated("bad claim: skills must be an array of strings");
-      who.skills.emplace_back(s);
-    }
+    auto list = read_skills(skills);
+    if (!list) return unauthenticated("bad claim: skills must be an array of strings");
+    who.skills = std::move(*list);
   }
   return who;
 }

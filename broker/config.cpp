@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -166,6 +167,12 @@ po::options_description describe() {
   server.add_options()("allowed-origin",
                        po::value<std::vector<std::string>>()->value_name("ORIGIN"),
                        "an Origin allowed to open a WebSocket; repeat for more (default: any)");
+  add(server, "web-root", "DIR",
+      "serve the web UI (the demo page, widget, SDK and console) from DIR (default: " +
+          std::string(PARLEY_SOURCE_WEB_ROOT) + " if it exists, else " +
+          PARLEY_INSTALLED_WEB_ROOT + ")");
+  server.add_options()("no-web", po::bool_switch(),
+                       "serve no web UI: every path but /ws, /healthz, /readyz, /metrics is 404");
   add(server, "config", "FILE", "read settings from FILE (`name = value` lines)");
   server.add_options()("help", po::bool_switch(), "print this help and exit");
 
@@ -280,6 +287,24 @@ Result<std::string> read_secret_file(const std::string& path) {
   return secret;
 }
 
+// The web root, canonical; --no-web turns serving off whatever the root.
+Status apply_web(const po::variables_map& vm, Config& cfg) {
+  if (auto it = vm.find("no-web"); it != vm.end()) cfg.web = !it->second.as<bool>();
+  auto it = vm.find("web-root");
+  if (!cfg.web) return Ok{};
+  if (it == vm.end()) {
+    cfg.web_root = default_web_root();
+    return Ok{};
+  }
+  const auto& dir = it->second.as<std::string>();
+  std::error_code ec;
+  auto canonical = std::filesystem::canonical(dir, ec);
+  if (dir.empty() || ec || !std::filesystem::is_directory(canonical, ec))
+    return config_error(setting("web-root") + ": not a directory: \"" + dir + "\"");
+  cfg.web_root = canonical.string();
+  return Ok{};
+}
+
 // HOST:PORT, [IPV6]:PORT. The host is resolved when the server binds; here
 // it is only checked for shape.
 Status parse_listen(const std::string& text, Config& cfg) {
@@ -354,6 +379,8 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
       cfg.allowed_origins.push_back(origin);
     }
   }
+
+  if (auto st = apply_web(vm, cfg); !st.ok()) return st;
 
   // Storage.
   if (auto it = vm.find("redis"); it != vm.end()) {
@@ -464,6 +491,19 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
 }
 
 }  // namespace
+
+std::vector<std::string> default_web_roots() {
+  return {PARLEY_SOURCE_WEB_ROOT, PARLEY_INSTALLED_WEB_ROOT};
+}
+
+std::string default_web_root() {
+  for (const auto& dir : default_web_roots()) {
+    std::error_code ec;
+    auto canonical = std::filesystem::canonical(dir, ec);
+    if (!ec && std::filesystem::is_directory(canonical, ec)) return canonical.string();
+  }
+  return {};
+}
 
 Result<ParsedConfig> parse_config(int argc, const char* const* argv, char** envp) {
   po::options_description desc = describe();

@@ -37,6 +37,11 @@ struct Config {
   std::string node_id;          // default: hostname-pid
   std::string log_level = "info";
   std::vector<std::string> allowed_origins;  // empty = any Origin
+  // The web UI's files (web_files.hpp), served on the same port unless
+  // --no-web. `web_root`: the canonical (absolute, symlink-free) directory;
+  // empty when no root was given and neither default folder exists.
+  bool web = true;
+  std::string web_root;
   int64_t auth_timeout_ms = 10000;   // unauthenticated sockets are closed (4001) after this
   int64_t ping_interval_ms = 25000;  // server pings
   int64_t idle_timeout_ms = 60000;   // a silent peer is closed after this
@@ -65,5 +70,12 @@ struct ParsedConfig {
   std::optional<std::string> help;
 };
 Result<ParsedConfig> parse_config(int argc, const char* const* argv, char** envp);
+
+// The folders the web UI is looked for in without --web-root, in order:
+// the web/ folder of the source tree this binary was built from, then the
+// installed share folder (CMake's DATADIR/parley/web).
+std::vector<std::string> default_web_roots();
+// The first of them that is a directory, canonical; "" when none is.
+std::string default_web_root();
 
 }  // namespace parley

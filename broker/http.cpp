@@ -1,5 +1,6 @@
 #include "http.hpp"
 
+#include <algorithm>
 
 namespace parley {
 
@@ -21,6 +22,18 @@ bool iequals_ascii(std::string_view a, std::string_view b) {
   for (size_t i = 0; i < a.size(); ++i)
     if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
   return true;
+}
+
+bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed) {
+  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
+    std::string_view x = a;
+    if (x.size() > 1 && x.back() == '/') x.remove_suffix(1);
+    return iequals_ascii(x, origin);
+  });
+}
+
+bool builtin_path(std::string_view path) {
+  return path == "/ws" || path == "/healthz" || path == "/readyz" || path == "/metrics";
 }
 
 HttpReply http_reply(std::string_view method, std::string_view target, const Engine& engine,
@@ -52,12 +65,12 @@ std::string_view target_path(std::string_view target) {
   return target.substr(0, target.find_first_of("?#"));
 }
 
-std::optional<std::string> url_decode(std::string_view s) {
+std::optional<std::string> url_decode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
-    if (c == '+') {
+    if (c == '+' && plus_is_space) {
       out.push_back(' ');
     } else if (c == '%') {
       if (i + 2 >= s.size()) return std::nullopt;  // needs two hex digits after it

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine.hpp"
 #include "metrics.hpp"
@@ -15,9 +17,15 @@ namespace parley {
 
 struct HttpReply {
   unsigned status = 404;
-  std::string content_type = "text/plain; charset=utf-8";
+  std::string content_type = "text/plain; charset=utf-8";  // empty: no Content-Type
   std::string body;
+  std::string cache_control = "no-store";
+  std::vector<std::pair<std::string, std::string>> headers;  // any other fields
 };
+
+// The paths the broker answers itself (/ws, /healthz, /readyz, /metrics):
+// they take precedence over the web UI's files.
+bool builtin_path(std::string_view path);
 
 // The answer to a request that is not a WebSocket upgrade:
 //   GET /healthz -> 200 "ok"              (the process serves)
@@ -30,6 +38,11 @@ HttpReply http_reply(std::string_view method, std::string_view target, const Eng
 
 // Equal but for ASCII letter case (header names, schemes, tokens, origins).
 bool iequals_ascii(std::string_view a, std::string_view b);
+// Whether a browser Origin is in --allowed-origin: compared
+// case-insensitively (scheme and host are), a trailing slash in the
+// setting forgiven. False for an empty list (the caller decides what "none
+// configured" means).
+bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed);
 // The path of a request target: "/ws?token=x" -> "/ws".
 std::string_view target_path(std::string_view target);
 
@@ -37,9 +50,10 @@ std::string_view target_path(std::string_view target);
 // string, if present. A value with a bad %-escape counts as absent.
 std::optional<std::string> query_param(std::string_view target, std::string_view name);
 
-// %XX escapes and '+' (space), as in a form-encoded query string. nullopt
-// when an escape is malformed.
-std::optional<std::string> url_decode(std::string_view s);
+// %XX escapes and '+' (space), as in a form-encoded query string; with
+// `plus_is_space` false (a URL's path), '+' stays a plus. nullopt when an
+// escape is malformed.
+std::optional<std::string> url_decode(std::string_view s, bool plus_is_space = true);
 
 // The token of an `Authorization: Bearer <token>` header value (the scheme
 // is case-insensitive), if it is one.

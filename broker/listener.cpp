@@ -23,6 +23,7 @@
 #include "http.hpp"
 #include "http_head.hpp"
 #include "session.hpp"
+#include "web_files.hpp"
 
 namespace parley {
 
@@ -53,16 +54,6 @@ std::vector<char>& scratch() {
 Millis system_now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Origins compare case-insensitively (scheme and host are), and a trailing
-// slash in the configuration is forgiven.
-bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed) {
-  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
-    std::string_view x = a;
-    if (x.size() > 1 && x.back() == '/') x.remove_suffix(1);
-    return iequals_ascii(x, origin);
-  });
 }
 
 }  // namespace
@@ -418,17 +409,24 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
                    req[http::field::sec_websocket_version], std::move(leftover));
       co_return;
     }
-    reply = http_reply(req.method_string(), target, deps_.engine, deps_.metrics);
+    if (deps_.web && !builtin_path(target_path(target)))
+      reply = deps_.web->reply({req.method_string(), target, req[http::field::origin],
+                                req[http::field::if_none_match]});
+    else
+      reply = http_reply(req.method_string(), target, deps_.engine, deps_.metrics);
     head = req.method() == http::verb::head;
   }
 
   http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
   res.set(http::field::server, "parley/" PARLEY_VERSION);
-  res.set(http::field::content_type, reply.content_type);
-  res.set(http::field::cache_control, "no-store");
+  if (!reply.content_type.empty()) res.set(http::field::content_type, reply.content_type);
+  res.set(http::field::cache_control, reply.cache_control);
+  for (const auto& [name, value] : reply.headers) res.set(name, value);
   res.keep_alive(false);
   res.body() = std::move(reply.body);
-  res.prepare_payload();
+  // A 304 has no body and no Content-Length (it would have to be the
+  // length of the 200 it stands for).
+  if (reply.status != 304) res.prepare_payload();
   // HEAD: the headers of the GET answer (Content-Length included), no body.
   if (head) res.body().clear();
   stream.expires_after(http_read_timeout);

@@ -1,6 +1,7 @@
 // Accepts TCP connections and reads one HTTP request from each: health,
 // readiness and metrics are answered here; an upgrade at /ws becomes a
-// Session (with its token and Origin checked first); the rest is 404.
+// Session (with its token and Origin checked first); the rest is the web
+// UI's files (web_files.hpp), or 404 with --no-web.
 //
 // It also keeps the set of open sessions, so a shutdown can close them all.
 // Beast stays in listener.cpp and session.hpp.
@@ -28,6 +29,7 @@ namespace parley {
 
 class Flusher;
 class Session;
+class WebFiles;
 struct SessionShared;
 
 class Listener : public std::enable_shared_from_this<Listener> {
@@ -38,6 +40,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     const Authenticator& auth;
     const Engine& engine;
     Metrics& metrics;
+    const WebFiles* web = nullptr;  // the web UI's files; null: --no-web
   };
 
   // Listens with an acceptor on `accept_executor`, and accepts on every one

@@ -214,6 +214,7 @@ asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authen
     if (p.role) who.role = *account_role_from(*p.role);
     if (p.tenant) who.tenant = *p.tenant;
     who.name = p.name ? *p.name : who.user_id;
+    who.skills = p.skills;
   }
   // A socket carries one identity: a token refresh must name the same user.
   const auto& current = ctx.conn->identity();
@@ -231,6 +232,10 @@ asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authen
       .field("userId", who.user_id)
       .field("tenant", who.tenant)
       .field("role", to_string(who.role))
+      .field("name", who.name);
+  w.key("skills").begin_array();
+  for (const auto& skill : who.skills) w.value(skill);
+  w.end_array()
       .field("sessionId", ctx.conn->session_id())
       .field("nodeId", cfg.node_id)
       .field("serverTime", ctx.now);

@@ -19,6 +19,7 @@
 #include "metrics.hpp"
 #include "redis/redis_engine.hpp"
 #include "router.hpp"
+#include "web_files.hpp"
 
 namespace parley {
 
@@ -79,6 +80,7 @@ struct Server::Impl {
   std::unique_ptr<Hub> hub;
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<Router> router;
+  std::unique_ptr<WebFiles> web;  // null: no web UI
   // One io_context per thread: a session lives on one of them, so its
   // handlers never run concurrently and need no strand.
   std::vector<std::unique_ptr<asio::io_context>> contexts;
@@ -179,6 +181,8 @@ int Server::run() {
   s.engine->set_sink(s.hub.get());
   s.auth = std::make_unique<Authenticator>(cfg.auth);
   s.router = std::make_unique<Router>(cfg, *s.engine, *s.hub, s.metrics, *s.auth);
+  if (cfg.web && !cfg.web_root.empty())
+    s.web = std::make_unique<WebFiles>(cfg.web_root, cfg.allowed_origins);
 
   // Where to listen: an address, or a name resolved once now.
   boost::system::error_code ec;
@@ -194,7 +198,8 @@ int Server::run() {
   for (auto& c : s.contexts) executors.push_back(c->get_executor());
   s.listener =
       std::make_shared<Listener>(main.get_executor(), std::move(executors),
-                                 Listener::Deps{cfg, *s.router, *s.auth, *s.engine, s.metrics});
+                                 Listener::Deps{cfg, *s.router, *s.auth, *s.engine, s.metrics,
+                                                s.web.get()});
   auto endpoint = results.begin()->endpoint();
   if (ec = s.listener->open(endpoint); ec) {
     spdlog::error("cannot listen on {}:{}: {}", url_host(endpoint.address()), endpoint.port(),
@@ -209,6 +214,12 @@ int Server::run() {
   spdlog::info("parley {} listening on ws://{}:{}/ws engine={} mode={} threads={} node={}",
                PARLEY_VERSION, url_host(bound.address()), bound.port(), s.engine->name(),
                cfg.dev ? "dev" : "jwt", n, cfg.node_id);
+  if (s.web)
+    spdlog::info("web UI at http://{}:{}/ (the console at /console/) from {}",
+                 url_host(bound.address()), bound.port(), s.web->root());
+  else if (cfg.web)
+    spdlog::warn("no web UI: neither {} exists (--web-root DIR names one)",
+                 fmt::join(default_web_roots(), " nor "));
   spdlog::default_logger()->flush();
   spdlog::set_level(level);
 

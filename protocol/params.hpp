@@ -16,6 +16,7 @@ struct Authenticate {
   std::optional<std::string> token;
   // --dev form (no token)
   std::optional<std::string> user_id, role, tenant, name;
+  std::vector<std::string> skills;  // skills.hpp's rule
 };
 
 struct Ping {};

@@ -8,6 +8,7 @@
 #include "request_users.hpp"
 #include "request_inbox.hpp"
 #include "request_workflow.hpp"
+#include "skills.hpp"
 
 namespace parley::detail {
 
@@ -57,12 +58,19 @@ Result<Params> decode_authenticate(FieldReader& r) {
   r.bytes("token", p.token, kTokenBytes);
   // Two ways to authenticate; mixing them would leave which one counted to guesswork.
   if (has_token)
-    for (std::string_view key : {"userId", "role", "tenant", "name"})
+    for (std::string_view key : {"userId", "role", "tenant", "name", "skills"})
       if (r.has(key)) r.fail(invalid_params(key, "not allowed with token"));
   r.id("userId", p.user_id);
   if (auto i = r.one_of("role", kAccountRoles)) p.role = std::string(kAccountRoles[*i]);
   r.id("tenant", p.tenant);
   r.id("name", p.name);
+  if (auto skills = r.take("skills")) {
+    if (auto list = read_skills(*skills))
+      p.skills = std::move(*list);
+    else
+      r.fail(invalid_params("skills", "expected an array of non-empty strings of at most " +
+                                          std::to_string(kSkillChars) + " characters"));
+  }
   if (!has_token && !p.user_id && r.ok()) r.fail(invalid_params("token", "required"));
   return done(r, std::move(p));
 }

@@ -40,6 +40,8 @@ TEST_CASE("authenticate {token} answers who the socket is") {
   CHECK(me.get_string("/userId") == "ann");
   CHECK(me.get_string("/tenant") == "acme");
   CHECK(me.get_string("/role") == "consumer");
+  CHECK(me.get_string("/name") == "Ann");
+  CHECK(me.size("/skills") == 0);
   CHECK(me.is_string("/sessionId"));
   CHECK(me.is_string("/nodeId"));
   CHECK(me.is_int("/serverTime"));
@@ -91,6 +93,33 @@ TEST_CASE("--dev: authenticate {userId, role} without a token") {
   check_identity(*ann, "ann");
   auto bob = login_dev(broker.port(), "bob", "agent");
   CHECK(bob->call("ping").is_int("/serverTime"));
+}
+
+TEST_CASE("--dev: authenticate {userId, role, tenant, name, skills} gives the whole identity") {
+  BrokerProcess broker({"--dev"});
+  WsClient bob("bob");
+  bob.connect(broker.port());
+  Json me = bob.call("authenticate", R"({"userId":"bob","role":"agent","tenant":"acme",)"
+                                     R"("name":"Bob B.","skills":["sales","billing"]})");
+  INFO(me.dump());
+  CHECK(me.get_string("/userId") == "bob");
+  CHECK(me.get_string("/tenant") == "acme");
+  CHECK(me.get_string("/role") == "agent");
+  CHECK(me.get_string("/name") == "Bob B.");
+  REQUIRE(me.size("/skills") == 2);
+  CHECK(me.get_string("/skills/0") == "sales");
+  CHECK(me.get_string("/skills/1") == "billing");
+
+  // Skills follow the token claim's rule: strings, non-empty; the socket
+  // stays unauthenticated after a refusal.
+  for (std::string bad : {R"("sales")", R"(["sales",7])", R"([""])"}) {
+    WsClient client("bad skills");
+    client.connect(broker.port());
+    Json r = expect_error(client, "authenticate", R"({"userId":"carl","skills":)" + bad + "}",
+                          -32602);
+    CHECK_MESSAGE(r.get_string("/error/data/field") == "skills", r.frame());
+    expect_error(client, "ping", "{}", 401);
+  }
 }
 
 TEST_CASE("without --dev the dev form does not authenticate") {

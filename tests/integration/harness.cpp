@@ -7,6 +7,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <cctype>
 #include <cstdlib>
 #include <ctime>
 #include <stdexcept>
@@ -43,38 +47,69 @@ std::string mint_token(const std::string& secret, const Claims& claims) {
   return token;
 }
 
-HttpResult http_get(uint16_t port, const std::string& target) {
+std::optional<std::string> HttpResult::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (k.size() == name.size() &&
+        std::equal(k.begin(), k.end(), name.begin(),
+                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+      return v;
+  return std::nullopt;
+}
+
+HttpResult http_exchange(uint16_t port, const std::string& request) {
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
-  http::request<http::empty_body> req{http::verb::get, target, 11};
-  req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
-  req.set(http::field::connection, "close");
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
+  std::string answer;
   beast::error_code failure;
   // One deadline for the whole exchange: tcp_stream closes the socket
   // when it passes, which completes the pending operation with an error.
   stream.expires_after(kWait);
-  stream.async_connect(net::ip::tcp::endpoint(net::ip::address_v4::loopback(), port),
-                       [&](beast::error_code ec) {
-                         if (ec) {
-                           failure = ec;
-                           return;
-                         }
-                         http::async_write(stream, req, [&](beast::error_code ec, size_t) {
-                           if (ec) {
-                             failure = ec;
-                             return;
-                           }
-                           http::async_read(stream, buffer, res,
-                                            [&](beast::error_code ec, size_t) { failure = ec; });
-                         });
-                       });
+  stream.async_connect(
+      net::ip::tcp::endpoint(net::ip::address_v4::loopback(), port), [&](beast::error_code ec) {
+        if (ec) {
+          failure = ec;
+          return;
+        }
+        net::async_write(stream, net::buffer(request), [&](beast::error_code ec, size_t) {
+          if (ec) {
+            failure = ec;
+            return;
+          }
+          net::async_read(stream, net::dynamic_buffer(answer), [&](beast::error_code ec, size_t) {
+            if (ec != net::error::eof) failure = ec;
+          });
+        });
+      });
   ioc.run();
-  if (failure) {
-    throw std::runtime_error("GET " + target + " failed: " + failure.message());
+  if (failure) throw std::runtime_error("HTTP exchange failed: " + failure.message());
+  // Status line, header fields, blank line, body.
+  HttpResult r;
+  const auto head_end = answer.find("\r\n\r\n");
+  if (answer.compare(0, 9, "HTTP/1.1 ") != 0 || head_end == std::string::npos)
+    throw std::runtime_error("not an HTTP/1.1 answer: " + answer.substr(0, 200));
+  r.status = std::stoi(answer.substr(9, 3));
+  size_t line = answer.find("\r\n") + 2;
+  while (line < head_end) {
+    const size_t next = answer.find("\r\n", line);
+    const std::string field = answer.substr(line, next - line);
+    const size_t colon = field.find(':');
+    if (colon != std::string::npos) {
+      size_t value = colon + 1;
+      while (value < field.size() && field[value] == ' ') ++value;
+      r.headers.emplace_back(field.substr(0, colon), field.substr(value));
+    }
+    line = next + 2;
   }
-  return {static_cast<int>(res.result_int()), res.body()};
+  r.body = answer.substr(head_end + 4);
+  return r;
+}
+
+HttpResult http_request(uint16_t port, const std::string& method, const std::string& target,
+                        const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" +
+                        std::to_string(port) + "\r\nConnection: close\r\n";
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+  return http_exchange(port, request + "\r\n");
 }
 
 namespace {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "broker_process.hpp"
@@ -55,12 +57,23 @@ struct Claims {
 std::string mint_token(const std::string& secret, const Claims& claims);
 inline std::string mint_token(const Claims& claims) { return mint_token(kSecret, claims); }
 
-// Plain HTTP GET on 127.0.0.1:port, bounded by kWait.
+// Plain HTTP on 127.0.0.1:port, one request per connection, bounded by
+// kWait; the answer is read until the broker closes the connection.
 struct HttpResult {
   int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // as sent
   std::string body;
+  // The first field of that name (ASCII case ignored), if sent.
+  std::optional<std::string> header(std::string_view name) const;
 };
-HttpResult http_get(uint16_t port, const std::string& target);
+// `request`: the bytes to send, as they are (any target, any bytes).
+HttpResult http_exchange(uint16_t port, const std::string& request);
+// METHOD TARGET HTTP/1.1 with Host, Connection: close and `headers`.
+HttpResult http_request(uint16_t port, const std::string& method, const std::string& target,
+                        const std::vector<std::pair<std::string, std::string>>& headers = {});
+inline HttpResult http_get(uint16_t port, const std::string& target) {
+  return http_request(port, "GET", target);
+}
 
 // A connected client authenticated by `authenticate {token}`.
 std::unique_ptr<WsClient> login(uint16_t port, const Claims& claims);

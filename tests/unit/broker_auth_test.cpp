@@ -158,6 +158,14 @@ TEST_CASE("auth: skills must be an array of strings") {
         "bad claim: skills must be an array of strings");
   CHECK(refusal(a, mint(R"({"sub":"u","skills":["a",1]})")) ==
         "bad claim: skills must be an array of strings");
+  // The rule the --dev form of authenticate shares (skills.hpp): each
+  // non-empty, at most 200 code points.
+  CHECK(refusal(a, mint(R"({"sub":"u","skills":[""]})")) ==
+        "bad claim: skills must be an array of strings");
+  const std::string longest(200, 's');
+  CHECK(refusal(a, mint(R"({"sub":"u","skills":[")" + longest + "s\"]}")) ==
+        "bad claim: skills must be an array of strings");
+  CHECK(refusal(a, mint(R"({"sub":"u","skills":[")" + longest + "\"]}")) == "accepted");
   auto r = a.verify(mint(R"({"sub":"u","skills":[]})"), now);
   REQUIRE(r.ok());
   CHECK(r->skills.empty());

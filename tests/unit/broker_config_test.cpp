@@ -117,6 +117,8 @@ TEST_CASE("config: --help answers the usage, listing every flag") {
                            "--node-id",
                            "--log-level",
                            "--allowed-origin",
+                           "--web-root",
+                           "--no-web",
                            "--auth-timeout-ms",
                            "--ping-interval-ms",
                            "--idle-timeout-ms",
@@ -386,4 +388,44 @@ TEST_CASE("config: the search bounds") {
   REQUIRE(help.ok());
   for (const char* flag : {"--search-max-conversations", "--search-max-events"})
     CHECK_MESSAGE(contains(*help->help, flag), flag);
+}
+
+TEST_CASE("config: the web UI's root, and --no-web") {
+  namespace fs = std::filesystem;
+  // Without --web-root: the source tree's web/ (this build's), else the
+  // installed share folder; canonical either way.
+  Config d = ok({"--dev"});
+  CHECK(d.web);
+  CHECK(d.web_root == default_web_root());
+  REQUIRE(default_web_roots().size() == 2);
+  CHECK(default_web_roots()[0].ends_with("/web"));
+  CHECK(default_web_roots()[1].ends_with("/parley/web"));
+  if (!d.web_root.empty()) CHECK(fs::path(d.web_root).is_absolute());
+
+  // A folder given by flag, environment or file is made canonical.
+  const fs::path dir =
+      fs::temp_directory_path() / ("parley-config-web-" + std::to_string(getpid()));
+  fs::create_directories(dir / "sub");
+  const std::string canonical = fs::canonical(dir).string();
+  const std::string winding = (dir / "sub" / "..").string();
+  CHECK(ok({"--dev", "--web-root", winding}).web_root == canonical);
+  CHECK(ok({"--dev"}, {"PARLEY_WEB_ROOT=" + winding}).web_root == canonical);
+  TempFile file("dev = true\nweb-root = " + winding + "\n");
+  CHECK(ok({"--config", file.name()}).web_root == canonical);
+
+  // Not a folder: an error naming the setting.
+  TempFile plain_file("x");
+  for (const std::string& bad : {dir.string() + "/missing", plain_file.name(), std::string()}) {
+    CAPTURE(bad);
+    const std::string e = error({"--dev", "--web-root", bad});
+    CHECK(contains(e, "--web-root (PARLEY_WEB_ROOT)"));
+    CHECK(contains(e, "not a directory"));
+  }
+
+  // --no-web turns serving off, whatever the root (even one that is not there).
+  for (const Config& off : {ok({"--dev", "--no-web"}), ok({"--dev"}, {"PARLEY_NO_WEB=1"}),
+                            ok({"--dev", "--no-web", "--web-root", dir.string() + "/missing"})})
+    CHECK_FALSE(off.web);
+  CHECK(ok({"--dev"}, {"PARLEY_NO_WEB=0"}).web);
+  fs::remove_all(dir);
 }

@@ -556,6 +556,23 @@ TEST_CASE("authenticate: a token or the dev form, not both, not neither") {
   invalid("authenticate", R"({"token":"t","userId":"u"})", "userId", "not allowed with token");
   invalid("authenticate", R"({"token":"t","tenant":"x"})", "tenant", "not allowed with token");
   invalid("authenticate", R"({"token":5})", "token", "expected string");
+  invalid("authenticate", R"({"token":"t","skills":["a"]})", "skills", "not allowed with token");
+}
+
+TEST_CASE("authenticate: the dev form's skills, checked like the token's claim") {
+  auto p = ok<params::Authenticate>("authenticate",
+                                    R"({"userId":"u","role":"agent","skills":["sales","billing"]})");
+  CHECK(p.skills == std::vector<std::string>{"sales", "billing"});
+  CHECK(ok<params::Authenticate>("authenticate", R"({"userId":"u","skills":[]})").skills.empty());
+  CHECK(ok<params::Authenticate>("authenticate", R"({"userId":"u"})").skills.empty());
+  CHECK(ok<params::Authenticate>("authenticate", R"({"userId":"u","skills":null})").skills.empty());
+  const std::string longest(200, 's');
+  CHECK(ok<params::Authenticate>("authenticate", R"({"userId":"u","skills":[")" + longest + "\"]}")
+            .skills.front() == longest);
+  const std::string rule = "expected an array of non-empty strings of at most 200 characters";
+  for (const std::string& bad : std::vector<std::string>{R"("sales")", R"(["a",1])", R"([""])", R"([["a"]])", R"({"a":1})",
+                          R"([")" + longest + "s\"]"})
+    invalid("authenticate", R"({"userId":"u","skills":)" + bad + "}", "skills", rule);
 }
 
 TEST_CASE("the first error wins") {
