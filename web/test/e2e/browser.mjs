@@ -2,8 +2,8 @@
 // browser download), and the screenshots the README shows.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { chromium } from 'playwright-core';
-import { webDir } from '../support/broker.mjs';
 
 export const chromiumPath = process.env.PARLEY_CHROMIUM || '/usr/bin/chromium';
 
@@ -33,9 +33,15 @@ export function watchPage(page, name) {
   return problems;
 }
 
-/** docs/img/NAME.png */
+/**
+ * NAME.png in $PARLEY_SCREENSHOTS_DIR when it is set (`PARLEY_SCREENSHOTS_DIR=../docs/img npm test`
+ * refreshes the README's pictures), else in the system's temporary folder, so a test run leaves
+ * the checkout as it found it.
+ */
 export async function screenshot(page, name) {
-  const dir = path.resolve(webDir, '../docs/img');
+  const dir = process.env.PARLEY_SCREENSHOTS_DIR
+    ? path.resolve(process.env.PARLEY_SCREENSHOTS_DIR)
+    : path.join(os.tmpdir(), 'parley-screenshots');
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: path.join(dir, `${name}.png`) });
 }
