@@ -215,7 +215,14 @@ asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authen
   if (current && (current->user_id != who.user_id || current->tenant != who.tenant))
     co_return conflict("", "already authenticated as another user");
   const bool first = !current;
+  const bool rights_changed = current && current->role != who.role;
   ctx.conn->set_identity(who);
+  // A refresh with another role: every subscription of the socket, live and
+  // inbox, follows the new rights (their pushes come after this response).
+  if (rights_changed) {
+    reauthorize_subscriptions(ctx.state, who);
+    inbox->reauthorize(*ctx.conn, who);
+  }
   // From now on the socket counts for presence (a refresh changes nothing).
   if (first) co_await presence->open(*ctx.conn, who);
   // In the background: authenticate never waits for the registry.

@@ -107,6 +107,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Reply> subscribe(Ctx& ctx, const params::Subscribe& p);
   asio::awaitable<Reply> unsubscribe(Ctx& ctx, const params::ConversationRef& p);
   void drop_subscriptions(ClientState& state);
+  // A re-authentication: each subscription keeps the audience `who` has,
+  // or ends (subscriptionEnded) when `who` may no longer read.
+  void reauthorize_subscriptions(ClientState& state, const Identity& who);
   // methods_workflow.cpp
   asio::awaitable<Reply> close_conversation(Ctx& ctx, const params::CloseConversation& p);
   asio::awaitable<Reply> reopen_conversation(Ctx& ctx, const params::ConversationRef& p);
