@@ -55,7 +55,8 @@ asio::awaitable<Reply> Router::Impl::subscribe(Ctx& ctx, const params::Subscribe
   if (!page.ok()) {
     std::lock_guard lock(ctx.state.mu);
     hub.remove(sub);
-    if (auto it = ctx.state.subs.find(p.conversation_id); it != ctx.state.subs.end() && it->second == sub)
+    if (auto it = ctx.state.subs.find(p.conversation_id);
+        it != ctx.state.subs.end() && it->second == sub)
       ctx.state.subs.erase(it);
     co_return page.error();
   }

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "json_writer.hpp"
+#include "quota.hpp"
 #include "router_impl.hpp"
 #include "rules.hpp"
 #include "serialize.hpp"
@@ -118,7 +119,8 @@ asio::awaitable<std::string> Router::Impl::run_call(std::shared_ptr<Connection> 
   Reply reply = Error{};
   if (!call.params.ok()) {
     reply = call.params.error();
-  } else if (auto admitted = conn->admit_request(); !admitted.ok()) {
+  } else if (auto admitted = conn->admit_request(request_cost(call.method, cfg.limits));
+             !admitted.ok()) {
     reply = admitted.error();
   } else if (!conn->identity() && call.method != "authenticate") {
     reply = unauthenticated("authenticate first");
@@ -250,6 +252,10 @@ asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authen
       .field("rateBurst", l.rate_burst)
       .field("replayEvents", l.replay_events)
       .field("outboundBytes", static_cast<uint64_t>(l.outbound_bytes))
+      .field("openConversationsPerUser", l.open_conversations_per_user)
+      .field("creationsPerMin", l.creations_per_min)
+      .field("tenantCreationsPerMin", l.tenant_creations_per_min)
+      .field("expensiveReadCost", l.expensive_read_cost)
       .end_object();
   w.end_object();
   co_return w.take();

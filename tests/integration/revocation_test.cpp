@@ -53,7 +53,8 @@ std::string joined_conversation(WsClient& consumer, WsClient& agent) {
 
 }  // namespace
 
-TEST_CASE("revocation: a removed consumer's subscription ends; the next message does not reach it") {
+TEST_CASE(
+    "revocation: a removed consumer's subscription ends; the next message does not reach it") {
   BrokerProcess broker(jwt_args());
   auto ann = login(broker.port(), "ann", "consumer", "acme");
   auto bob = login(broker.port(), "bob", "agent", "acme");
@@ -109,7 +110,8 @@ TEST_CASE("revocation: an agent-side account keeps its subscription when it leav
     CHECK_MESSAGE(push.method() != "subscriptionEnded", push.frame());
 }
 
-TEST_CASE("revocation: re-authenticating with a consumer token ends what the consumer may not read") {
+TEST_CASE(
+    "revocation: re-authenticating with a consumer token ends what the consumer may not read") {
   BrokerProcess broker(jwt_args());
   auto ann = login(broker.port(), "ann", "consumer", "acme");
   auto bob = login(broker.port(), "bob", "agent", "acme");
@@ -120,8 +122,9 @@ TEST_CASE("revocation: re-authenticating with a consumer token ends what the con
   const std::string sid = inbox.get_string("/subscriptionId");
   CHECK(inbox.get_int("/snapshot/total") == 1);
 
-  Json re = zed->call("authenticate",
-                      obj({{"token", mint_token(Claims("zed").tenant_("acme").role_("consumer"))}}));
+  Json re =
+      zed->call("authenticate",
+                obj({{"token", mint_token(Claims("zed").tenant_("acme").role_("consumer"))}}));
   CHECK(re.get_string("/role") == "consumer");
   expect_ended(*zed, id, "reauthenticated");
   // Its inbox lists again as a consumer: the conversation is no longer its.

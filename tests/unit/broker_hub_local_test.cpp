@@ -33,7 +33,7 @@ class RecordingConnection : public Connection {
     frames_.push_back(*frame);
     return true;
   }
-  Status admit_request() override { return Ok{}; }
+  Status admit_request(double) override { return Ok{}; }
   void close(uint16_t, std::string_view) override {}
   boost::asio::any_io_executor executor() const override { return ex_; }
   const std::string& session_id() const override { return id_; }

@@ -2,10 +2,11 @@
 // changes events carry, the verdict after each, a re-authentication; and
 // that following the events of real decisions lands where may_read and
 // audience on the decision's record do.
+#include "rules_access.hpp"
+
 #include <doctest/doctest.h>
 
 #include "rules.hpp"
-#include "rules_access.hpp"
 #include "rules_fixtures.hpp"
 
 using namespace parley;
@@ -97,8 +98,8 @@ TEST_CASE("recheck_identity: a token refresh with another role") {
     Audience audience;
   };
   const Row rows[] = {
-      {"agent reader becomes a consumer", standing("u", A::agent, std::nullopt), A::consumer,
-       false, Audience::consumers},
+      {"agent reader becomes a consumer", standing("u", A::agent, std::nullopt), A::consumer, false,
+       Audience::consumers},
       {"agent in the consumer seat becomes a consumer", standing("u", A::agent, P::consumer),
        A::consumer, true, Audience::consumers},
       {"agent seated as AGENT becomes a consumer", standing("u", A::agent, P::agent), A::consumer,
@@ -153,5 +154,26 @@ TEST_CASE("following a decision's events gives what may_read and audience say of
       CHECK(now.allowed == rules::may_read(r.d->next, who).ok());
       CHECK(now.audience == rules::audience(r.d->next, who));
     }
+  }
+}
+
+TEST_CASE("holds_open: what the open-conversation quota counts") {
+  using P = ParticipantRole;
+  struct Row {
+    const char* what;
+    Conversation c;
+    bool held;
+  };
+  const Row rows[] = {
+      {"OPEN, the active consumer", conv(ConvState::open, {member("c1", P::consumer)}), true},
+      {"CLOSE", conv(ConvState::close, {member("c1", P::consumer)}), false},
+      {"LOCKED", conv(ConvState::locked, {member("c1", P::consumer)}), false},
+      {"left it", conv(ConvState::open, {member("c1", P::consumer, MemberState::left)}), false},
+      {"another seat", conv(ConvState::open, {member("c1", P::agent)}), false},
+      {"someone else's", conv(ConvState::open, {member("c2", P::consumer)}), false},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.what);
+    CHECK(rules::holds_open(r.c, "c1") == r.held);
   }
 }
