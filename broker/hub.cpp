@@ -130,8 +130,7 @@ void Subscription::start(const std::string& epoch, uint64_t last_seq,
 }
 
 bool Subscription::offer(const std::string& epoch, const EventPtr& e,
-                         const std::shared_ptr<const std::string>& frame,
-                         Audience frame_audience) {
+                         const std::shared_ptr<const std::string>& frame, Audience frame_audience) {
   std::lock_guard lock(mu_);
   if (ended_) return false;
   if (buffering_ || refilling_) {
@@ -146,6 +145,7 @@ bool Subscription::offer(const std::string& epoch, const EventPtr& e,
 
 bool Subscription::deliver_locked(const std::string& epoch, const EventPtr& e,
                                   std::shared_ptr<const std::string> frame) {
+  if (ended_) return false;  // nothing after conversation.deleted or subscriptionEnded
   auto conn = conn_.lock();
   if (!conn) return false;
   if (epoch != epoch_) {
