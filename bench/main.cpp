@@ -38,11 +38,16 @@ bool parse_sweep(const std::string& spec, std::string& key, std::vector<double>&
 }
 
 // The broker the tool starts itself: dev mode, any free port, and no
-// request-rate limit in the way of the load.
+// request-rate limit or creation quota in the way of the load.
 std::vector<std::string> spawn_args(const Options& o) {
-  std::vector<std::string> a = {"--dev",         "--listen",     "127.0.0.1:0",
-                                "--rate-per-sec", "1000000",     "--rate-burst",
-                                "1000000",       "--log-level", "warn"};
+  std::vector<std::string> a = {"--dev",       "--listen",
+                                "127.0.0.1:0", "--rate-per-sec",
+                                "1000000",     "--rate-burst",
+                                "1000000",     "--max-creations-per-min",
+                                "0",           "--max-tenant-creations-per-min",
+                                "0",           "--max-open-conversations-per-user",
+                                "0",           "--log-level",
+                                "warn"};
   if (o.broker_threads) {
     a.push_back("--threads");
     a.push_back(std::to_string(o.broker_threads));

@@ -25,8 +25,11 @@ scenarios:
 
 Every run checks, per subscriber, that seq goes up by one: a gap, a
 duplicate or an out-of-order event makes the run INVALID (exit status 2).
-The broker must run with --dev and a request rate limit above the load:
-  parley --dev --rate-per-sec 1000000 --rate-burst 1000000
+The broker must run with --dev, a request rate limit above the load and no
+creation quota:
+  parley --dev --rate-per-sec 1000000 --rate-burst 1000000 \
+         --max-creations-per-min 0 --max-tenant-creations-per-min 0 \
+         --max-open-conversations-per-user 0
 or let the tool start it with --spawn build/parley.
 )";
 

@@ -126,6 +126,16 @@ const std::vector<LimitFlag>& limit_flags() {
       limit_flag("max-query", &Limits::query_max, 1, 1e4, "largest `limit` of queryMessages"),
       limit_flag("rate-abuse-strikes", &Limits::rate_abuse_strikes, 1, 1e9,
                  "429 answers in a row before the socket is closed 4029"),
+      limit_flag("max-open-conversations-per-user", &Limits::open_conversations_per_user, 0, 1e9,
+                 "OPEN conversations a consumer may hold (as their consumer); 0 = no limit"),
+      limit_flag("max-creations-per-min", &Limits::creations_per_min, 0, 1e9,
+                 "createConversation per user per minute, counted per node; 0 = no limit"),
+      limit_flag("max-tenant-creations-per-min", &Limits::tenant_creations_per_min, 0, 1e9,
+                 "createConversation per tenant per minute, counted per node; 0 = no limit"),
+      limit_flag("expensive-read-cost", &Limits::expensive_read_cost, 1, 1e6,
+                 "request-rate tokens that listConversations, countConversations, "
+                 "searchConversations, listUserConversations and subscribeInbox take "
+                 "(decimals allowed)"),
   };
   return flags;
 }

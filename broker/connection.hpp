@@ -33,9 +33,10 @@ class Connection {
   // closing or was just closed for being slow.
   virtual bool push(std::shared_ptr<const std::string> frame) = 0;
 
-  // Admission of one request under the per-socket rate limit: OK, or 429
-  // with retryAfterMs. Repeated abuse closes the socket with 4029.
-  virtual Status admit_request() = 0;
+  // Admission of one request under the per-socket rate limit, taking
+  // `cost` tokens (1; more for an expensive read): OK, or 429 with
+  // retryAfterMs. Repeated abuse closes the socket with 4029.
+  virtual Status admit_request(double cost) = 0;
 
   // Closes the socket with a WebSocket close code. Thread-safe.
   virtual void close(uint16_t code, std::string_view reason) = 0;

@@ -89,6 +89,10 @@ std::optional<std::string> InboxReported::put(const std::string& id, uint64_t ve
   return dropped;
 }
 
+void InboxReported::forget_versions() {
+  for (auto& [id, entry] : by_id_) entry.version = 0;
+}
+
 void InboxReported::erase(const std::string& id) {
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return;
@@ -183,6 +187,23 @@ void InboxManager::drop(const Connection& conn) {
   for (const auto& id : ids)
     if (auto s = by_id_.find(id); s != by_id_.end()) remove_locked(s->second);
   by_conn_.erase(&conn);
+}
+
+void InboxManager::reauthorize(const Connection& conn, const Identity& who) {
+  std::lock_guard lock(mu_);
+  auto it = by_conn_.find(&conn);
+  if (it == by_conn_.end()) return;
+  for (const auto& id : it->second) {
+    auto s = by_id_.find(id);
+    if (s == by_id_.end()) continue;
+    const SubPtr& sub = s->second;
+    sub->who = who;
+    sub->reported.forget_versions();
+    if (!sub->started)
+      sub->resync_after_start = true;
+    else
+      start_resync_locked(sub);
+  }
 }
 
 // `sub` by value: callers pass the map entry that the first erase destroys.
@@ -315,7 +336,12 @@ void InboxManager::start_resync_locked(const SubPtr& sub) {
 // (DELETE when gone or no longer matching).
 asio::awaitable<void> InboxManager::resync(SubPtr sub) {
   for (;;) {
-    auto snap = co_await snapshot(engine_, sub->who, sub->filter, sub->limit);
+    Identity who;  // reauthorize() may change it meanwhile
+    {
+      std::lock_guard lock(mu_);
+      who = sub->who;
+    }
+    auto snap = co_await snapshot(engine_, who, sub->filter, sub->limit);
     std::lock_guard lock(mu_);
     if (!by_id_.count(sub->id)) co_return;
     if (snap.ok()) {

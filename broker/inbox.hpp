@@ -55,6 +55,9 @@ class InboxReported {
   // oldest is dropped first and its id returned.
   std::optional<std::string> put(const std::string& id, uint64_t version, Millis updated_at);
   void erase(const std::string& id);
+  // Makes every reported conversation look never pushed (version 0), so
+  // the next read of each pushes it again (after a change of the viewer).
+  void forget_versions();
   size_t size() const { return by_id_.size(); }
   template <class F>
   void for_each_id(F&& f) const {
@@ -87,6 +90,11 @@ class InboxManager : public ChangeListener, public std::enable_shared_from_this<
   void unsubscribe(const Connection& conn, const std::string& subscription_id);
   // The socket closed: drops its subscriptions.
   void drop(const Connection& conn);
+  // The socket re-authenticated as `who` (same user, another role): its
+  // subscriptions now see as `who` does. Each lists its filter again and
+  // pushes every conversation it reports anew: UPSERT as `who` sees it, or
+  // DELETE for one `who` may not read (or that no longer matches).
+  void reauthorize(const Connection& conn, const Identity& who);
   size_t subscriptions() const { return count_.load(std::memory_order_relaxed); }
 
   void on_changed(const ConvKey& key, bool erased) override;

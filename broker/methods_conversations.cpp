@@ -35,11 +35,37 @@ asio::awaitable<Reply> Router::Impl::create_conversation(Ctx& ctx,
                                                          const params::CreateConversation& p) {
   auto req = rules::create(ctx.who, p, new_conversation_id(), ctx.now, cfg.limits);
   if (!req.ok()) co_return req.error();
+  if (auto q = co_await creation_quotas(ctx); !q.ok()) co_return q.error();
   auto commit = co_await engine.create(std::move(req.value()));
   if (!commit.ok()) co_return commit.error();
   // A repeat (clientRequestId) armed it the first time.
   if (commit->record.ttl && !commit->duplicate) co_await timers.ttl_changed(commit->record);
   co_return conversation_json(commit->record, ctx.who, cfg.ttr);
+}
+
+// The tenant's most recently updated conversations the open-conversation
+// count looks at: a consumer's conversations idle longer than that do not
+// count (one that floods the tenant has its conversations on top).
+constexpr size_t kOpenScan = 10'000;
+
+asio::awaitable<Status> Router::Impl::creation_quotas(Ctx& ctx) {
+  // The rate first: it is free, and bounds how often the count below runs.
+  if (auto v = creations.admit(ctx.who, ctx.now); !v.admitted) co_return quota_error(v);
+  const uint64_t cap = cfg.limits.open_conversations_per_user;
+  if (ctx.who.role != AccountRole::consumer || cap == 0) co_return Ok{};
+  // Counted in storage, so every node's conversations count; the walk stops
+  // at the cap.
+  ListRequest rq;
+  rq.limit = cap;
+  rq.scan_limit = kOpenScan;
+  rq.match = [&user = ctx.who.user_id](const Conversation& c) {
+    return rules::holds_open(c, user);
+  };
+  auto page = co_await engine.list(ctx.who.tenant, std::move(rq));
+  if (!page.ok()) co_return page.error();
+  if (auto v = open_conversations(ctx.who.role, page->data.size(), cap); !v.admitted)
+    co_return quota_error(v);
+  co_return Ok{};
 }
 
 asio::awaitable<Reply> Router::Impl::get_conversation(Ctx& ctx,

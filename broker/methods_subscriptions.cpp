@@ -41,12 +41,26 @@ asio::awaitable<Reply> Router::Impl::subscribe(Ctx& ctx, const params::Subscribe
   rq.from_seq = want_replay ? *p.since_seq + 1 : std::numeric_limits<uint64_t>::max();
   rq.limit = want_replay ? replay_max : 0;
   auto page = co_await engine.read(key, rq);
+  // The subscription re-checks its access at every membership event after
+  // the record its standing comes from. Events committed between that read
+  // and the registration reach it neither live nor (without sinceSeq) in
+  // the replay: when there were any, the record is read again (rare).
+  if (page.ok() && (page->last_seq != conv->last_seq || page->epoch != conv->epoch)) {
+    auto again = co_await readable(ctx, p.conversation_id);
+    if (!again.ok())
+      page = again.error();
+    else
+      conv = std::move(again);
+  }
   if (!page.ok()) {
     std::lock_guard lock(ctx.state.mu);
     hub.remove(sub);
-    ctx.state.subs.erase(p.conversation_id);
+    if (auto it = ctx.state.subs.find(p.conversation_id);
+        it != ctx.state.subs.end() && it->second == sub)
+      ctx.state.subs.erase(it);
     co_return page.error();
   }
+  sub->set_standing(rules::standing_of(*conv, ctx.who), conv->last_seq);
   // Recovered means: the client's position is in this epoch and no more
   // than the replay limit behind (and not ahead of what exists).
   bool recovered = want_replay && *p.since_seq <= page->last_seq &&
@@ -76,6 +90,15 @@ asio::awaitable<Reply> Router::Impl::unsubscribe(Ctx& ctx, const params::Convers
     ctx.state.subs.erase(it);
   }
   co_return std::string("{}");
+}
+
+void Router::Impl::reauthorize_subscriptions(ClientState& state, const Identity& who) {
+  std::lock_guard lock(state.mu);
+  std::erase_if(state.subs, [&](const auto& kv) {
+    if (kv.second->reauthorize(who)) return false;
+    hub.remove(kv.second);
+    return true;
+  });
 }
 
 void Router::Impl::drop_subscriptions(ClientState& state) {

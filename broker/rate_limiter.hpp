@@ -30,17 +30,19 @@ class RateLimiter {
   RateLimiter(double rate_per_sec, double burst, Clock::time_point now)
       : rate_per_ms_(rate_per_sec / 1000.0), burst_(burst), tokens_(burst), last_(now) {}
 
-  // Takes one token if there is one.
-  Verdict admit(Clock::time_point now) {
+  // Takes `cost` tokens (one request; more for an expensive one) if there
+  // are that many. A cost over the bucket's size counts as the whole bucket.
+  Verdict admit(Clock::time_point now, double cost = 1.0) {
     refill(now);
-    if (tokens_ >= 1.0) {
-      tokens_ -= 1.0;
+    cost = std::min(cost, burst_);
+    if (tokens_ >= cost) {
+      tokens_ -= cost;
       strikes_ = 0;
       return {};
     }
     ++strikes_;
     // Round up: a client that waits exactly this long is admitted.
-    double wait_ms = std::ceil((1.0 - tokens_) / rate_per_ms_);
+    double wait_ms = std::ceil((cost - tokens_) / rate_per_ms_);
     return {false, std::max<int64_t>(1, static_cast<int64_t>(wait_ms)), strikes_};
   }
 

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "json_writer.hpp"
+#include "quota.hpp"
 #include "router_impl.hpp"
 #include "rules.hpp"
 #include "serialize.hpp"
@@ -120,8 +121,9 @@ asio::awaitable<std::string> Router::Impl::run_call(std::shared_ptr<Connection> 
   Ctx ctx{conn, *state, conn->identity() ? *conn->identity() : Identity{}, now_ms()};
   Reply reply = Error{};
   // Every call counts against the rate, the refused ones (unknown method,
-  // bad params, bad envelope) included.
-  if (auto admitted = conn->admit_request(); !admitted.ok()) {
+  // bad params, bad envelope) included; the expensive reads count more.
+  if (auto admitted = conn->admit_request(request_cost(call.method, cfg.limits));
+      !admitted.ok()) {
     reply = admitted.error();
   } else if (!call.params.ok()) {
     reply = call.params.error();
@@ -221,7 +223,14 @@ asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authen
   if (current && (current->user_id != who.user_id || current->tenant != who.tenant))
     co_return conflict("", "already authenticated as another user");
   const bool first = !current;
+  const bool rights_changed = current && current->role != who.role;
   ctx.conn->set_identity(who);
+  // A refresh with another role: every subscription of the socket, live and
+  // inbox, follows the new rights (their pushes come after this response).
+  if (rights_changed) {
+    reauthorize_subscriptions(ctx.state, who);
+    inbox->reauthorize(*ctx.conn, who);
+  }
   // From now on the socket counts for presence (a refresh changes nothing).
   if (first) co_await presence->open(*ctx.conn, who);
   // In the background: authenticate never waits for the registry.
@@ -253,6 +262,10 @@ asio::awaitable<Reply> Router::Impl::authenticate(Ctx& ctx, const params::Authen
       .field("rateBurst", l.rate_burst)
       .field("replayEvents", l.replay_events)
       .field("outboundBytes", static_cast<uint64_t>(l.outbound_bytes))
+      .field("openConversationsPerUser", l.open_conversations_per_user)
+      .field("creationsPerMin", l.creations_per_min)
+      .field("tenantCreationsPerMin", l.tenant_creations_per_min)
+      .field("expensiveReadCost", l.expensive_read_cost)
       .end_object();
   w.end_object();
   co_return w.take();

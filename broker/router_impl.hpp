@@ -12,6 +12,7 @@
 
 #include "inbox.hpp"
 #include "presence.hpp"
+#include "quota.hpp"
 #include "request.hpp"
 #include "router.hpp"
 #include "timer_service.hpp"
@@ -46,6 +47,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
         metrics(m),
         auth(a),
         timers(e, TimerService::Options{c.lock_after_sec * 1000, c.timer_poll_ms}),
+        creations(c.limits.creations_per_min, c.limits.tenant_creations_per_min),
         presence(std::make_shared<PresenceTracker>(e, c)),
         registrar(std::make_shared<UserRegistrar>(e, kRegistrations, kRegistrationRefreshMs)),
         inbox(std::make_shared<InboxManager>(
@@ -64,6 +66,7 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   Metrics& metrics;
   const Authenticator& auth;
   TimerService timers;  // the automatic lock and the ttl deletion
+  CreationQuota creations;  // createConversation per user and per tenant, this node's count
   std::shared_ptr<PresenceTracker> presence;
   // Users registered from their tokens (user_registration.hpp): how many
   // this node remembers, and how long a registration counts as recent.
@@ -89,6 +92,8 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Reply> authenticate(Ctx& ctx, const params::Authenticate& p);
   // methods_conversations.cpp
   asio::awaitable<Reply> create_conversation(Ctx& ctx, const params::CreateConversation& p);
+  // The quotas a creation by the caller must pass (quota.hpp): OK or 429.
+  asio::awaitable<Status> creation_quotas(Ctx& ctx);
   asio::awaitable<Reply> get_conversation(Ctx& ctx, const params::GetConversation& p);
   asio::awaitable<Reply> list_conversations(Ctx& ctx, const params::ListConversations& p);
   asio::awaitable<Reply> update_conversation(Ctx& ctx, const params::UpdateConversation& p);
@@ -107,6 +112,9 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Reply> subscribe(Ctx& ctx, const params::Subscribe& p);
   asio::awaitable<Reply> unsubscribe(Ctx& ctx, const params::ConversationRef& p);
   void drop_subscriptions(ClientState& state);
+  // A re-authentication: each subscription keeps the audience `who` has,
+  // or ends (subscriptionEnded) when `who` may no longer read.
+  void reauthorize_subscriptions(ClientState& state, const Identity& who);
   // methods_workflow.cpp
   asio::awaitable<Reply> close_conversation(Ctx& ctx, const params::CloseConversation& p);
   asio::awaitable<Reply> reopen_conversation(Ctx& ctx, const params::ConversationRef& p);

@@ -72,6 +72,11 @@ Status may_read(const Conversation& c, const Identity& who) {
 
 Audience audience(const Conversation& c, const Identity& who) { return audience_of(who, &c); }
 
+bool holds_open(const Conversation& c, std::string_view user_id) {
+  const Member* m = c.active_member(user_id);
+  return c.state == ConvState::open && m && m->role == ParticipantRole::consumer;
+}
+
 Result<CreateRequest> create(const Identity& who, const params::CreateConversation& p,
                              std::string id, Millis now, const Limits& limits) {
   if (who.role == AccountRole::consumer && !p.participants.empty())

@@ -88,6 +88,10 @@ Result<Decision> mark_read(const Conversation& c, const Identity& who, const Eve
 // The audience a reader of this conversation belongs to.
 Audience audience(const Conversation& c, const Identity& who);
 
+// Whether `user_id` holds `c` open as its consumer: `c` is OPEN and the
+// user its ACTIVE CONSUMER (what --max-open-conversations-per-user counts).
+bool holds_open(const Conversation& c, std::string_view user_id);
+
 }  // namespace parley::rules
 
 // The contact-centre rules: close/reopen/lock, routing, notes, CSAT, TTR.

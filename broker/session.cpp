@@ -197,11 +197,11 @@ void Session::set_identity(Identity who) {
   arm_timer();
 }
 
-Status Session::admit_request() {
+Status Session::admit_request(double cost) {
   RateLimiter::Verdict v;
   {
     std::lock_guard lk(mu_);
-    v = limiter_.admit(Clock::now());
+    v = limiter_.admit(Clock::now(), cost);
   }
   if (v.admitted) return Ok{};
   shared_.metrics.rate_limited.fetch_add(1, std::memory_order_relaxed);

@@ -90,7 +90,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   const std::optional<Identity>& identity() const override { return identity_; }
   void set_identity(Identity who) override;
   bool push(Frame frame) override;
-  Status admit_request() override;
+  Status admit_request(double cost) override;
   void close(uint16_t code, std::string_view reason) override;
   boost::asio::any_io_executor executor() const override;
   const std::string& session_id() const override { return id_; }

@@ -28,6 +28,11 @@ struct Limits {
   size_t page_max = 100;                    // list methods' max limit
   size_t query_max = 200;                   // queryMessages' max limit
   uint32_t rate_abuse_strikes = 200;        // 429s in a row before closing 4029
+  // Quotas beyond the per-socket rate (broker/quota.hpp); 0 = no limit.
+  uint64_t open_conversations_per_user = 100;  // OPEN conversations a consumer holds
+  uint64_t creations_per_min = 30;             // createConversation per user and minute, per node
+  uint64_t tenant_creations_per_min = 6000;    // createConversation per tenant and minute, per node
+  double expensive_read_cost = 4;   // request tokens a tenant-wide read takes (list, count, search)
 };
 
 }  // namespace parley

@@ -269,10 +269,11 @@ TEST_CASE("countConversations: by state and status, within the caller's read rul
 }
 
 TEST_CASE("inbox: a subscription reports at most 1000 conversations; one more DELETEs the oldest") {
-  // No rate limit in the way of a thousand creations, and room for alice's
-  // pushes while she reads none.
-  BrokerProcess broker(jwt_args({"--rate-per-sec", "1000000", "--rate-burst", "1000000",
-                                 "--max-outbound-bytes", "67108864"}));
+  // No rate limit or quota in the way of a thousand creations, and room for
+  // alice's pushes while she reads none.
+  BrokerProcess broker(jwt_args(
+      {"--rate-per-sec", "1000000", "--rate-burst", "1000000", "--max-outbound-bytes", "67108864",
+       "--max-open-conversations-per-user", "0", "--max-creations-per-min", "0"}));
   const uint16_t port = broker.port();
   auto ann = login(port, "ann", "consumer", "acme");
   auto alice = login(port, "alice", "agent", "acme");

@@ -33,7 +33,7 @@ class RecordingConnection : public Connection {
     frames_.push_back(*frame);
     return true;
   }
-  Status admit_request() override { return Ok{}; }
+  Status admit_request(double) override { return Ok{}; }
   void close(uint16_t, std::string_view) override {}
   boost::asio::any_io_executor executor() const override { return ex_; }
   const std::string& session_id() const override { return id_; }
@@ -235,4 +235,75 @@ TEST_CASE("hub: on_gap releases what waited; the subscriptions re-read the hole 
   f.hub.on_events(f.key, epoch, {event(4)});
   CHECK(c->seqs() == upto(4));
   f.hub.remove(s);
+}
+
+// Revocation (docs/architecture.md): a subscription with a standing ends at
+// the event that takes its access away, with subscriptionEnded, and gets
+// nothing after it, whether the event comes live or while it buffers.
+namespace {
+
+EventPtr member_left(uint64_t seq, const std::string& user) {
+  Event e = *event(seq);
+  e.type = "member.left";
+  e.body = R"({"userId":")" + user + R"(","role":"CONSUMER","reason":"removed"})";
+  return std::make_shared<const Event>(std::move(e));
+}
+
+rules::Standing consumer_standing(const std::string& user) {
+  rules::Standing s;
+  s.user_id = user;
+  s.has_entry = true;
+  s.state = MemberState::active;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("hub: a live subscription ends at its subscriber's removal; later events are dropped") {
+  Fixture f;
+  auto c = std::make_shared<RecordingConnection>(f.io.get_executor());
+  auto s = f.hub.add(f.key, c, Audience::consumers, "c1");
+  s->set_standing(consumer_standing("c1"), 0);
+  s->start("ep", 0, {});
+  f.subs.push_back(s);
+  f.hub.on_events(f.key, "ep", {event(1), member_left(2, "someone-else"), member_left(3, "c1")});
+  f.hub.on_events(f.key, "ep", {event(4)});
+  CHECK(c->seqs() == std::vector<long>{1, 2, 3, -1});
+  CHECK(s->ended());
+  f.io.run();  // the posted removal
+  CHECK(f.hub.topics() == 0);
+}
+
+TEST_CASE("hub: a removal among the events buffered before start ends the subscription") {
+  Fixture f;
+  auto c = std::make_shared<RecordingConnection>(f.io.get_executor());
+  auto s = f.hub.add(f.key, c, Audience::consumers, "c1");
+  f.subs.push_back(s);
+  f.hub.on_events(f.key, "ep", {event(1), member_left(2, "c1"), event(3)});
+  s->set_standing(consumer_standing("c1"), 0);
+  s->start("ep", 0, {});
+  CHECK(c->seqs() == std::vector<long>{1, 2, -1});
+  CHECK(s->ended());
+}
+
+TEST_CASE("hub: a re-authentication that may no longer read ends the subscription") {
+  Fixture f;
+  auto c = std::make_shared<RecordingConnection>(f.io.get_executor());
+  auto s = f.hub.add(f.key, c, Audience::agents, "a1");
+  rules::Standing agent;
+  agent.user_id = "a1";
+  agent.account = AccountRole::agent;
+  s->set_standing(agent, 0);
+  s->start("ep", 0, {});
+  f.subs.push_back(s);
+  Identity still_agent;
+  still_agent.user_id = "a1";
+  still_agent.role = AccountRole::manager;
+  CHECK(s->reauthorize(still_agent));
+  CHECK(s->audience() == Audience::agents);
+  Identity consumer;
+  consumer.user_id = "a1";
+  CHECK_FALSE(s->reauthorize(consumer));
+  f.hub.on_events(f.key, "ep", {event(1)});
+  CHECK(c->seqs() == std::vector<long>{-1});
 }

@@ -86,3 +86,16 @@ TEST_CASE("rate limiter: fractional rates") {
   CHECK(v.retry_after_ms == 1500);
   CHECK(rl.admit(t0 + 2s).admitted);
 }
+
+TEST_CASE("rate limiter: an expensive request takes several tokens; never more than the bucket") {
+  RateLimiter rl(10, 25, t0);  // one token per 100 ms
+  CHECK(rl.admit(t0, 10).admitted);
+  CHECK(rl.admit(t0, 10).admitted);
+  auto v = rl.admit(t0, 10);  // 5 left: 5 more tokens to wait for
+  CHECK_FALSE(v.admitted);
+  CHECK(v.retry_after_ms == 500);
+  CHECK(rl.admit(t0, 1).admitted);  // cheap requests still pass
+  // A cost over the bucket's size needs the whole bucket, not the impossible.
+  CHECK(rl.admit(t0 + 10s, 1000).admitted);
+  CHECK(rl.tokens(t0 + 10s) == doctest::Approx(0.0));
+}
