@@ -93,7 +93,7 @@ asio::awaitable<std::string> Router::on_frame(std::shared_ptr<Connection> c, std
     impl_->metrics.request_errors.fetch_add(1, std::memory_order_relaxed);
     // A frame that is no request (not JSON, a bad batch) counts against
     // the rate like one: refusals must not be free.
-    auto admitted = c->admit_request();
+    auto admitted = c->admit_request(1);
     co_return response_error("null", admitted.ok() ? decoded.error() : admitted.error());
   }
   auto& calls = decoded->calls;
