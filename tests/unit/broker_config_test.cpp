@@ -387,3 +387,13 @@ TEST_CASE("config: the search bounds") {
   for (const char* flag : {"--search-max-conversations", "--search-max-events"})
     CHECK_MESSAGE(contains(*help->help, flag), flag);
 }
+
+TEST_CASE("config: the close grace, a setting for tests left out of --help") {
+  CHECK(ok({"--dev"}).close_grace_ms == 1000);
+  CHECK(ok({"--dev", "--close-grace-ms", "600000"}).close_grace_ms == 600000);
+  CHECK(ok({"--dev"}, {"PARLEY_CLOSE_GRACE_MS=250"}).close_grace_ms == 250);
+  CHECK_FALSE(parse({"--dev", "--close-grace-ms", "50"}).ok());
+  auto help = parse({"--help"});
+  REQUIRE(help.ok());
+  CHECK_FALSE(contains(*help->help, "close-grace"));
+}
