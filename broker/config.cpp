@@ -243,6 +243,14 @@ po::options_description describe() {
   return all;
 }
 
+// Settings for tests, accepted like the others but left out of --help.
+po::options_description describe_hidden() {
+  po::options_description hidden;
+  hidden.add_options()("close-grace-ms", po::value<std::string>()->value_name("MS"),
+                       "wait this long for a closing handshake, then drop TCP (default 1000)");
+  return hidden;
+}
+
 const char* const help_footer =
     "\nEvery option can also be set by the environment variable PARLEY_<NAME> (upper case,\n"
     "dashes as underscores: --max-frame-bytes is PARLEY_MAX_FRAME_BYTES; PARLEY_ALLOWED_ORIGIN\n"
@@ -431,6 +439,7 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
                                  {"ping-interval-ms", &Config::ping_interval_ms, 100},
                                  {"idle-timeout-ms", &Config::idle_timeout_ms, 100},
                                  {"chat-state-interval-ms", &Config::chat_state_interval_ms, 0},
+                                 {"close-grace-ms", &Config::close_grace_ms, 100},
                                  {"presence-ttl-ms", &Config::presence_ttl_ms, 200},
                                  {"timer-poll-ms", &Config::timer_poll_ms, 10},
                                  {"redis-timeout-ms", &Config::redis_timeout_ms, 10}};
@@ -516,7 +525,9 @@ std::string default_web_root() {
 }
 
 Result<ParsedConfig> parse_config(int argc, const char* const* argv, char** envp) {
-  po::options_description desc = describe();
+  po::options_description visible = describe();
+  po::options_description desc;
+  desc.add(visible).add(describe_hidden());
   po::variables_map vm;
   try {
     // No abbreviations: `--list` must not silently mean `--listen`.
@@ -528,7 +539,7 @@ Result<ParsedConfig> parse_config(int argc, const char* const* argv, char** envp
               vm);
     if (vm["help"].as<bool>()) {
       std::ostringstream os;
-      os << "Usage: parley [options]\n\n" << desc << help_footer;
+      os << "Usage: parley [options]\n\n" << visible << help_footer;
       return ParsedConfig{Config{}, os.str()};
     }
     // store() keeps the first value it sees for an option, so the order of

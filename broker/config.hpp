@@ -46,6 +46,10 @@ struct Config {
   int64_t ping_interval_ms = 25000;  // server pings
   int64_t idle_timeout_ms = 60000;   // a silent peer is closed after this
   int64_t chat_state_interval_ms = 1000;  // chatState forwarded at most once per this
+  // How long a closing socket waits for the close handshake before its TCP
+  // connection is dropped. Hidden (not in --help): tests set it long, to
+  // tell a teardown by the handshake from one by this timer.
+  int64_t close_grace_ms = 1000;
   // Contact-centre workflow: a CLOSE conversation locks this long after it
   // closed (0 = never), and the seconds of each TTR type.
   int64_t lock_after_sec = 86400;

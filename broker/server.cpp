@@ -93,14 +93,26 @@ struct Server::Impl {
   bool shutting_down = false;
 };
 
-// Order matters: the threads are gone first; the listener (whose acceptor
-// belongs to contexts[0]) goes before the contexts; the contexts (which may
-// still hold sessions that never finished, and with them the router's
-// per-socket state) go before the router, hub and engine.
+// Order matters: the threads are gone first. Then the engine, while the
+// contexts and the hub still exist: the Redis engine runs its own I/O
+// thread, which delivers pub/sub traffic to the hub (the sink) and hands
+// each reply to its caller's context, holding work on that context until
+// then. Destroyed after them (as it was), a command still in flight when
+// the io threads stopped (a timer poll, a presence renewal) completed into
+// a context already freed, and a message could reach the freed hub: a
+// crash after "stopped", now and then. Destroyed here, it closes its links
+// and joins its thread; what it fails is queued in the stopped contexts and
+// destroyed with them, without running. Nothing below calls the engine.
+// The listener (whose acceptor belongs to contexts[0]) goes before the
+// contexts; the contexts (which may still hold sessions that never
+// finished, and with them the router's per-socket state) go before the
+// router and hub.
 Server::Impl::~Impl() {
   stop_all();
   for (auto& t : threads)
     if (t.joinable()) t.join();
+  if (engine) engine->set_sink(nullptr);
+  engine.reset();
   signals.reset();
   drain_timer.reset();
   ready_timer.reset();
@@ -110,7 +122,6 @@ Server::Impl::~Impl() {
   router.reset();
   hub.reset();
   auth.reset();
-  engine.reset();
 }
 
 void Server::Impl::stop_all() {

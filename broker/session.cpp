@@ -19,10 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// How long a closing socket may take to finish the close handshake before
-// its TCP connection is torn down: a peer that does not read (a slow
-// consumer) never completes it, and must not hold the socket.
-constexpr auto close_grace = 1s;
 // The opening handshake (writing the 101) must not hang either.
 constexpr auto handshake_timeout = 10s;
 
@@ -218,6 +214,10 @@ void Session::arm_timer() {
   auto idle_at = last_rx_ + std::chrono::milliseconds(shared_.cfg.idle_timeout_ms);
   if (!counted_) idle_at = Clock::time_point::max();  // still in the handshake
   auto at = std::min({auth_deadline_, expiry_deadline_, close_deadline_, next_ping_, idle_at});
+  // Closing (or in the handshake), only close_deadline_ counts: on_timer
+  // acts on no other, so one of them already past would wake the timer at
+  // once, again and again, until the grace ends.
+  if (close_deadline_ != Clock::time_point::max()) at = close_deadline_;
   if (at == Clock::time_point::max() || at == timer_at_) return;
   timer_at_ = at;
   uint64_t generation = ++timer_generation_;
@@ -293,10 +293,16 @@ void Session::close(uint16_t code, std::string_view reason) {
 // connection down), or the timer does.
 void Session::do_close(uint16_t code, std::string reason) {
   if (finished_ || close_sent_) return;
-  close_deadline_ = Clock::now() + close_grace;
+  // A closing socket may take this long (--close-grace-ms, hidden, 1 s) to
+  // finish the close handshake before its TCP connection is torn down: a
+  // peer that does not read (a slow consumer) never completes it, and must
+  // not hold the socket.
+  close_deadline_ = Clock::now() + std::chrono::milliseconds(shared_.cfg.close_grace_ms);
   arm_timer();
+  // enqueue_control sets close_sent_ before it writes: the frame usually
+  // leaves at once, and on_all_written must then see it sent (and, when the
+  // peer closed first, drop TCP now rather than at the end of the grace).
   enqueue_control(ws::close, ws::close_payload(code, reason));
-  close_sent_ = true;
 }
 
 // Drops the TCP connection: the pending wait for readability completes

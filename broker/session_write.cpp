@@ -79,9 +79,11 @@ bool Session::push(Frame frame) {
 // waiting in queue_ is replaced by the new one (RFC 6455 §5.5.3: the answer
 // to the most recent ping is enough), so a peer that pings and never reads
 // has at most one pong queued, not one per ping. Pings are ours (one at a
-// time) and the close frame is sent once.
+// time) and the close frame is sent once: close_sent_ is set here, before
+// the write, so that on_all_written knows it is out.
 void Session::enqueue_control(ws::Opcode op, std::string payload) {
   if (close_sent_ || finished_) return;
+  if (op == ws::close) close_sent_ = true;
   {
     std::lock_guard lk(mu_);
     OutFrame frame = make_frame(op, std::make_shared<const std::string>(std::move(payload)));

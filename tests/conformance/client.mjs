@@ -23,8 +23,9 @@ import { OP, buildFrame, closePayload, fingerprint, FrameReader } from './frames
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 // How long the client waits for the server to close TCP after the closing
-// handshake before it closes it itself (generous: Parley may take its 1 s
-// close grace, on a busy machine longer; 7.13.4 says how long it took).
+// handshake before it closes it itself (generous: after a protocol error
+// Parley reads no more, so it drops TCP only at the end of its 1 s close
+// grace, on a busy machine later; 7.13.4 says how long it took).
 export const CLOSE_WAIT_MS = 3000;
 
 export class Client {

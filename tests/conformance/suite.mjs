@@ -22,10 +22,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // unless --no-known-failures. Remove an entry once the broker is fixed (the
 // run says so when the case passes).
 const KNOWN_FAILURES = {
-  parley: {
-    '9.6.1':
-      'pongs are queued past --max-outbound-bytes (Session::enqueue_control): a client that pings and never reads grows the broker without bound',
-  },
+  parley: {},
 };
 
 export const SECTIONS = {

@@ -7,6 +7,9 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <fstream>
 
 #include "harness.hpp"
@@ -92,6 +95,21 @@ class RawSocket {
     std::string payload = in_.substr(at, len);
     in_.erase(0, at + len);
     return {opcode, payload};
+  }
+
+  // After the last frame: how the stream ends, waiting at most kWait. eof
+  // when the server closed TCP; timed_out when it did not; invalid_argument
+  // when more bytes came. (Asio's blocking reads ignore SO_RCVTIMEO: they
+  // poll again without a limit, so this polls itself.)
+  boost::system::error_code read_end() {
+    if (!in_.empty()) return asio::error::invalid_argument;
+    pollfd p{socket_.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(kWait.count())) <= 0) return asio::error::timed_out;
+    char buf[64];
+    ssize_t got = ::recv(socket_.native_handle(), buf, sizeof buf, MSG_DONTWAIT);
+    if (got == 0) return asio::error::eof;
+    if (got > 0) return asio::error::invalid_argument;
+    return boost::system::error_code(errno, boost::system::system_category());
   }
 
   // Reads until the server's close frame; returns its code (-1: none).
@@ -252,4 +270,48 @@ TEST_CASE("framing: pings from a peer that never reads keep at most one pong wai
   INFO("pongs received: " << pongs << ", peak RSS grew by " << grown << " KiB");
   CHECK(grown < 10 * 1024);
   CHECK(pongs < 200000);
+}
+
+// RFC 6455 §7.1.1: once the closing handshake is complete the server closes
+// TCP first. With a close grace of ten minutes, an EOF within the test's
+// wait can only come from the handshake, not from the grace timer.
+TEST_CASE("framing: the server closes TCP as soon as it has answered a client's close") {
+  BrokerProcess broker({"--dev", "--close-grace-ms", "600000"});
+  {
+    // The client closes first; the answer is written at once.
+    RawSocket s(broker.port());
+    s.upgrade();
+    s.send(0x88, std::string("\x03\xE8", 2) + "bye");  // 1000
+    s.flush();
+    CHECK(s.read_close() == 1000);
+    boost::system::error_code end = s.read_end();
+    CHECK_MESSAGE(end == asio::error::eof, "the stream ended with: " << end.message());
+  }
+  {
+    // A ping just before the close: the pong, then the close answered.
+    RawSocket s(broker.port());
+    s.upgrade();
+    s.send(0x89, "last");
+    s.send(0x88, std::string("\x0B\xB8", 2));  // 3000
+    s.flush();
+    auto [op, body] = s.read();
+    CHECK(op == 0xA);
+    CHECK(body == "last");
+    CHECK(s.read_close() == 3000);
+    boost::system::error_code end = s.read_end();
+    CHECK_MESSAGE(end == asio::error::eof, "the stream ended with: " << end.message());
+  }
+  {
+    // The server closes first (a binary message: 1003); the client's
+    // answer completes the handshake.
+    RawSocket s(broker.port());
+    s.upgrade();
+    s.send(0x82, "binary");
+    s.flush();
+    CHECK(s.read_close() == 1003);
+    s.send(0x88, std::string("\x03\xEB", 2));  // 1003
+    s.flush();
+    boost::system::error_code end = s.read_end();
+    CHECK_MESSAGE(end == asio::error::eof, "the stream ended with: " << end.message());
+  }
 }

@@ -1,6 +1,11 @@
 // The conversation deadlines (engine timers): the ttl deletion and the
 // automatic lock, on the memory engine; on Redis, the automatic lock of a
 // conversation closed on a node that dies, or restarts, before it is due.
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
 #include "redis_support.hpp"
 #include "workflow_support.hpp"
 
@@ -145,4 +150,22 @@ TEST_CASE("redis: ttl deletion survives a restart too") {
   REQUIRE(storage_ready(node->port()));
   auto ann = login(node->port(), "ann", "consumer", "acme");
   CHECK(wait_until([&] { return state_of(*ann, id) == "gone"; }, std::chrono::seconds(20)));
+}
+
+// A shutdown while a Redis command is in flight: the timer poll runs every
+// 10 ms, Redis is frozen (SIGSTOP) so the poll's reply never comes, and the
+// broker is stopped. The engine used to outlive the io_contexts its callers
+// ran on; failing the command at its destruction then completed into a
+// freed context (SIGSEGV after "stopped").
+TEST_CASE("redis: a shutdown with a command in flight exits cleanly") {
+  RedisServer redis;
+  auto node = std::make_unique<BrokerProcess>(node_args(redis, "n1", {"--timer-poll-ms", "10"}));
+  REQUIRE(storage_ready(node->port()));
+  REQUIRE(redis.pid() > 0);
+  ::kill(redis.pid(), SIGSTOP);
+  // Not a timing assertion: long enough for a poll to be sent and wait.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::string abnormal = node->stop();
+  ::kill(redis.pid(), SIGCONT);
+  CHECK_MESSAGE(abnormal.empty(), abnormal);
 }

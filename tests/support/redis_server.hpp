@@ -36,6 +36,8 @@ class RedisServer {
   int port() const { return port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
   bool running() const { return pid_ > 0; }
+  // The process (for SIGSTOP / SIGCONT); -1 when not running.
+  pid_t pid() const { return pid_; }
 
   // Starts it (again: same port, same directory) and waits for PONG.
   void start();

@@ -429,3 +429,13 @@ TEST_CASE("config: the web UI's root, and --no-web") {
   CHECK(ok({"--dev"}, {"PARLEY_NO_WEB=0"}).web);
   fs::remove_all(dir);
 }
+
+TEST_CASE("config: the close grace, a setting for tests left out of --help") {
+  CHECK(ok({"--dev"}).close_grace_ms == 1000);
+  CHECK(ok({"--dev", "--close-grace-ms", "600000"}).close_grace_ms == 600000);
+  CHECK(ok({"--dev"}, {"PARLEY_CLOSE_GRACE_MS=250"}).close_grace_ms == 250);
+  CHECK_FALSE(parse({"--dev", "--close-grace-ms", "50"}).ok());
+  auto help = parse({"--help"});
+  REQUIRE(help.ok());
+  CHECK_FALSE(contains(*help->help, "close-grace"));
+}
