@@ -34,7 +34,12 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   CC=${CC:-clang-14} CXX=${CXX:-clang++-14} cmake -S "$root" -B "$build" -DPARLEY_FUZZ=ON \
     -DPARLEY_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
-nice -n 10 cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}"
+mkdir -p "$build"
+if ! nice -n 10 cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}" >"$build/fuzz-build.log" 2>&1; then
+  tail -40 "$build/fuzz-build.log" >&2
+  echo "run.sh: the build failed (whole log: $build/fuzz-build.log)" >&2
+  exit 1
+fi
 
 # halt_on_error: the first report ends the run (and fails it).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:abort_on_error=1}
@@ -45,6 +50,7 @@ artifacts="$build/fuzz-artifacts"
 rm -rf "$work"
 mkdir -p "$work" "$artifacts"
 failed=0
+echo "fuzzing ${#targets[@]} target(s), ${seconds} s each ($(date -u +%FT%TZ))"
 printf '%-12s %12s %8s %8s %8s  %s\n' target executions cov ft corpus result
 for t in "${targets[@]}"; do
   corpus="$work/$t"
