@@ -142,7 +142,11 @@ JsonWriter& JsonWriter::value(double d) {
     return *this;
   }
   char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  // The shortest form of a whole double of 2^63 or more may be its digits
+  // ("-18592506990983380992"), an integer beyond 64 bits that simdjson (and
+  // so Parley itself) refuses to read: those are written with an exponent.
+  auto r = std::fabs(d) < 0x1p63 ? std::to_chars(buf, buf + sizeof buf, d)
+                                 : std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
   out_.append(buf, r.ptr);
   return *this;
 }
