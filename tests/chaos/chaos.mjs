@@ -328,7 +328,7 @@ async function processFaults() {
   while (faulting) {
     await sleep(processRng.between(2000, 8000));
     if (!faulting) return;
-    const kind = processRng.weighted({ node: 5, 'redis-restart': 3, 'redis-pause': 3 });
+    const kind = processRng.weighted({ node: 4, 'redis-restart': 4, 'redis-pause': 3 });
     if (kind == 'node') {
       const node = processRng.pick(nodes);
       const down = processRng.int(200, 3000);
