@@ -242,25 +242,29 @@ const sendErrors = {};
 let loading = true;
 let retrying = true;
 let calls = 0;
+/** @type {{userId: string, client: any, proxy: any, entry: any, pending: Set<any>}[]} */
+const sendersList = [];
 
-async function sendUntilAcked(client, msg) {
-  while (retrying) {
+/** Sends `msg` through the sender's current client, again after each failure, until acknowledged or given up. */
+async function sendUntilAcked(sender, msg) {
+  while (retrying && !msg.abandoned) {
     msg.calls++;
     calls++;
     try {
-      const r = await client.sendMessage(msg.conversationId, msg.text, { clientMessageId: msg.clientMessageId });
+      const r = await sender.client.sendMessage(msg.conversationId, msg.text, { clientMessageId: msg.clientMessageId });
       msg.acked = { seq: r.seq, epoch: r.epoch, duplicate: !!r.duplicate };
       return;
     } catch (e) {
       const code = String(e.code ?? e.message);
       sendErrors[code] = (sendErrors[code] || 0) + 1;
-      if (!retrying) return;
+      if (!retrying || msg.abandoned) return;
       await sleep(loadRng.int(100, 500));
     }
   }
 }
 
-async function senderLoop(client, userId) {
+async function senderLoop(sender) {
+  const { userId } = sender;
   const window = 4;
   const every = (1000 * SENDERS) / RATE;
   let inflight = 0;
@@ -269,11 +273,13 @@ async function senderLoop(client, userId) {
   while (loading) {
     if (inflight < window) {
       const conversationId = loadRng.pick(convIds);
-      const msg = { conversationId, userId, clientMessageId: `${userId}-${SEED}-${n}`, text: `${userId} says ${n} to ${conversationId.slice(0, 8)}`, acked: null, calls: 0 };
+      const msg = { conversationId, userId, clientMessageId: `${userId}-${SEED}-${n}`, text: `${userId} says ${n} to ${conversationId.slice(0, 8)}`, acked: null, calls: 0, abandoned: false };
       n++;
       sends.push(msg);
       inflight++;
-      const p = sendUntilAcked(client, msg).finally(() => {
+      sender.pending.add(msg);
+      const p = sendUntilAcked(sender, msg).finally(() => {
+        sender.pending.delete(msg);
         inflight--;
         pending.delete(p);
       });
@@ -364,8 +370,20 @@ async function linkFaults() {
     await sleep(linkRng.between(500, 3000));
     if (!faulting) return;
     const c = linkRng.pick(clients);
-    const kind = linkRng.weighted({ cut: 3, midframe: 3, 'midframe-up': 1, stall: 3 });
-    if (kind == 'cut') fault('link-cut', `${c.name}: ${c.proxy.cut()} links cut`);
+    const kind = linkRng.weighted({ cut: 3, midframe: 3, 'midframe-up': 1, stall: 3, crash: 1 });
+    if (kind == 'crash') {
+      // A sender's process dies: what it had in flight is never retried (unacknowledged,
+      // stored once or not at all); the user comes back on a new client.
+      const s = linkRng.pick(sendersList);
+      const lost = [...s.pending].filter((m) => !m.acked);
+      for (const m of lost) m.abandoned = true;
+      const old = s.client;
+      s.client = newClient(s.proxy.wsUrl, s.userId);
+      s.entry.client = s.client;
+      old.close();
+      s.client.connect().catch(() => {});
+      fault('sender-crash', `${s.userId}: client closed with ${lost.length} sends in flight (given up), a new one connects`);
+    } else if (kind == 'cut') fault('link-cut', `${c.name}: ${c.proxy.cut()} links cut`);
     else if (kind == 'midframe') {
       const n = linkRng.int(1, 400);
       c.proxy.cutAfter(n, 'down');
@@ -400,15 +418,15 @@ async function main() {
     convIds.push(c.id);
   }
 
-  const senders = [];
   for (let i = 0; i < SENDERS; i++) {
     const proxy = await startLinkProxy(nodes[i % NODES].port);
     const userId = `sender${i + 1}`;
     const client = newClient(proxy.wsUrl, userId);
-    clients.push({ name: userId, proxy, client });
+    const entry = { name: userId, proxy, client };
+    clients.push(entry);
     await client.connect();
     for (const id of convIds) await retry('join', () => client.join({ conversationId: id }));
-    senders.push({ userId, client });
+    sendersList.push({ userId, client, proxy, entry, pending: new Set() });
   }
   const socketStreams = [];
   const orphans = new Map();
@@ -432,7 +450,7 @@ async function main() {
   log(`clients: ${clients.map((c) => `${c.name} → ${nodes.find((n) => n.port == c.proxy.target).name}`).join(', ')}`);
 
   // Load and faults for the duration.
-  const load = senders.map((s) => senderLoop(s.client, s.userId));
+  const load = sendersList.map((s) => senderLoop(s));
   const faulters = [processFaults(), linkFaults()];
   const progress = setInterval(() => log(`progress: ${sends.filter((m) => m.acked).length} acknowledged of ${sends.length} attempted`), 15000);
   await sleep(DURATION_S * 1000);
@@ -446,12 +464,12 @@ async function main() {
 
   // Every send still pending gets SETTLE_MS to be acknowledged.
   const drainEnd = Date.now() + SETTLE_MS;
-  while (sends.some((m) => !m.acked) && Date.now() < drainEnd) await sleep(200);
+  while (sends.some((m) => !m.acked && !m.abandoned) && Date.now() < drainEnd) await sleep(200);
   retrying = false;
   clearInterval(progress);
   const unacked = sends.filter((m) => !m.acked).length;
-  log(`sends settled: ${sends.length - unacked} acknowledged, ${unacked} not`);
-  for (const s of senders) await s.client.close();
+  log(`sends settled: ${sends.length - unacked} acknowledged, ${unacked} not (${sends.filter((m) => m.abandoned).length} given up by crashed senders)`);
+  for (const s of sendersList) await s.client.close();
   await Promise.race([Promise.all(load), sleep(5000)]);
   await sleep(2000); // a request the broker had already taken is stored by now
 

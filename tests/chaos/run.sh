@@ -21,7 +21,7 @@ if [[ ! -f "$web/node_modules/ws/package.json" ]]; then
   (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-node --test "$here/checker.test.mjs"
+node --test --test-reporter=spec "$here/checker.test.mjs"
 
 # The run in its own process group, so that whatever it started dies with
 # this script, even when the run itself is killed hard.
