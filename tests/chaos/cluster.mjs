@@ -17,8 +17,9 @@ import { FAST } from '../../web/test/support/sdk.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** redis-server processes alive, killed when this process exits. */
+/** redis-server processes alive, killed when this process exits; their dirs, removed then. */
 const redisChildren = new Set();
+const redisDirs = new Set();
 process.on('exit', () => {
   for (const c of redisChildren) {
     try {
@@ -26,6 +27,7 @@ process.on('exit', () => {
       c.kill('SIGKILL');
     } catch {}
   }
+  for (const d of redisDirs) rmSync(d, { recursive: true, force: true });
 });
 
 /** Answers PING with +PONG (not -LOADING while the AOF is read back). */
@@ -54,6 +56,7 @@ function pong(port) {
  */
 export async function startAofRedis() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-chaos-redis-'));
+  redisDirs.add(dir);
   const port = await freePort();
   const bin = process.env.PARLEY_REDIS_SERVER || 'redis-server';
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
