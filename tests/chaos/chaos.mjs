@@ -8,7 +8,8 @@
 // overran its time bound.
 //
 //   node tests/chaos/chaos.mjs [--duration 120] [--seed N] [--conversations 8]
-//        [--senders 4] [--subscribers 3] [--rate 150] [--out DIR] [--sabotage lose|dup]
+//        [--senders 4] [--subscribers 3] [--rate 150] [--small-replay 60] [--out DIR]
+//        [--sabotage lose|dup]
 //
 // PARLEY_BINARY: the broker (default build/parley of this checkout).
 
@@ -32,13 +33,14 @@ const { values: opt } = parseArgs({
     subscribers: { type: 'string', default: '3' },
     nodes: { type: 'string', default: '3' },
     rate: { type: 'string', default: '150' },
+    'small-replay': { type: 'string', default: '60' },
     out: { type: 'string' },
     sabotage: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
 if (opt.help) {
-  console.log('usage: node tests/chaos/chaos.mjs [--duration S] [--seed N] [--conversations N] [--senders N] [--subscribers N] [--nodes N] [--rate MSG_PER_S] [--out DIR] [--sabotage lose|dup]');
+  console.log('usage: node tests/chaos/chaos.mjs [--duration S] [--seed N] [--conversations N] [--senders N] [--subscribers N] [--nodes N] [--rate MSG_PER_S] [--small-replay N] [--out DIR] [--sabotage lose|dup]');
   process.exit(0);
 }
 const num = (name, min) => {
@@ -56,6 +58,8 @@ const SENDERS = num('senders', 1);
 const SUBSCRIBERS = num('subscribers', 1);
 const NODES = num('nodes', 1);
 const RATE = num('rate', 1);
+/** The last node replays at most this many events on subscribe: longer holes there are resets. */
+const SMALL_REPLAY = num('small-replay', 0);
 const OUT = path.resolve(opt.out || path.join(repo, 'build/chaos'));
 const BINARY = path.resolve(process.env.PARLEY_BINARY || path.join(repo, 'build/parley'));
 if (opt.sabotage && !['lose', 'dup'].includes(opt.sabotage)) {
@@ -408,8 +412,11 @@ async function main() {
   log(`chaos run: seed ${SEED}, ${DURATION_S} s, ${NODES} nodes, ${CONVERSATIONS} conversations, ${SENDERS} senders, ${SUBSCRIBERS} subscribers, ~${RATE} msg/s; broker ${BINARY}`);
   redis = await startAofRedis();
   log(`redis on ${redis.port} (appendonly yes, appendfsync always)`);
-  for (let i = 1; i <= NODES; i++) nodes.push(await startNode(`n${i}`, redis.url, BINARY));
-  log(`nodes: ${nodes.map((n) => `${n.name} on ${n.port}`).join(', ')}`);
+  for (let i = 1; i <= NODES; i++) {
+    const small = i == NODES && NODES > 1 && SMALL_REPLAY > 0;
+    nodes.push(await startNode(`n${i}`, redis.url, BINARY, small ? ['--max-replay', String(SMALL_REPLAY)] : []));
+  }
+  log(`nodes: ${nodes.map((n) => `${n.name} on ${n.port}`).join(', ')}${NODES > 1 && SMALL_REPLAY > 0 ? `; n${NODES} with --max-replay ${SMALL_REPLAY}` : ''}`);
 
   const admin = newClient(`ws://127.0.0.1:${nodes[0].port}/ws`, 'chaos-admin');
   await admin.connect();

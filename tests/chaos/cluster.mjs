@@ -119,8 +119,8 @@ export async function startAofRedis() {
 }
 
 /** A broker node on the Redis engine (--dev, rate limits out of the way), restartable on its port. */
-export async function startNode(name, redisUrl, binary) {
-  const args = ['--redis', redisUrl, '--dev', '--node-id', name, '--threads', '1', ...FAST];
+export async function startNode(name, redisUrl, binary, extraArgs = []) {
+  const args = ['--redis', redisUrl, '--dev', '--node-id', name, '--threads', '1', ...FAST, ...extraArgs];
   let b = await startBroker({ args, binary });
   const port = b.port;
   let up = true;
