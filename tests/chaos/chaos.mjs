@@ -161,16 +161,19 @@ function writeOut(status, extra = {}) {
  * then orders and de-duplicates. `streams` gets {conversationId, name,
  * start, reason, data}; `orphans` counts events before any subscribe answer.
  */
-function recordingWebSocket(owner, streams, orphans) {
+function recordingWebSocket(owner, streams, orphans, proxy) {
   let sockets = 0;
   return class extends WebSocket {
     constructor(url, ...rest) {
       super(url, ...rest);
       const sock = ++sockets;
+      // The node this socket reaches (the proxy's target when it opened) and when.
+      const node = nodes.find((n) => n.port == proxy.target)?.name ?? '?';
+      const opened = secs();
       this._subscribing = new Map();
       this._current = new Map();
       const open = (conversationId, start, reason) => {
-        const st = { conversationId, name: `${owner}#${sock}`, start, reason, data: [] };
+        const st = { conversationId, name: `${owner}#${sock} (${node}, opened at ${opened} s, answered at ${secs()} s)`, start, reason, data: [] };
         streams.push(st);
         this._current.set(conversationId, st);
       };
@@ -193,7 +196,12 @@ function recordingWebSocket(owner, streams, orphans) {
             const e = m.params;
             const st = this._current.get(e.conversationId);
             if (!st) orphans.set(e.conversationId, (orphans.get(e.conversationId) || 0) + 1);
-            else st.data.push(e.seq, e.prevSeq, fingerprint(e));
+            else {
+              const last = st.data.length ? st.data[st.data.length - 3] : st.start - 1;
+              // Said at once, with the time, so that the broker's logs can be read around it.
+              if (e.seq != last + 1) log(`${st.name}: ${e.conversationId.slice(0, 8)} seq ${e.seq} came after ${last} (${st.reason})`);
+              st.data.push(e.seq, e.prevSeq, fingerprint(e));
+            }
           } else if (m.method == 'subscriptionReset') {
             open(m.params.conversationId, m.params.lastSeq + 1, `subscriptionReset ${m.params.reason}`);
           }
@@ -443,7 +451,7 @@ async function main() {
   for (let i = 0; i < SUBSCRIBERS; i++) {
     const proxy = await startLinkProxy(nodes[(i + 1) % NODES].port);
     const userId = `watcher${i + 1}`;
-    const client = newClient(proxy.wsUrl, userId, recordingWebSocket(userId, socketStreams, orphans));
+    const client = newClient(proxy.wsUrl, userId, recordingWebSocket(userId, socketStreams, orphans, proxy));
     clients.push({ name: userId, proxy, client });
     await client.connect();
     const subs = [];

@@ -122,6 +122,8 @@ export async function startAofRedis() {
 export async function startNode(name, redisUrl, binary, extraArgs = []) {
   const args = ['--redis', redisUrl, '--dev', '--node-id', name, '--threads', '1', ...FAST, ...extraArgs];
   let b = await startBroker({ args, binary });
+  /** the output of the incarnations before this one (the last 400 kB) */
+  let earlier = '';
   const port = b.port;
   let up = true;
   return {
@@ -130,7 +132,8 @@ export async function startNode(name, redisUrl, binary, extraArgs = []) {
     get up() {
       return up;
     },
-    output: () => b.output(),
+    /** what every incarnation of the node logged, the killed ones' included */
+    output: () => earlier + b.output(),
     async kill() {
       up = false;
       await b.kill();
@@ -139,7 +142,9 @@ export async function startNode(name, redisUrl, binary, extraArgs = []) {
     async start() {
       for (let tries = 0; ; tries++) {
         try {
+          const before = b.output();
           b = await startBroker({ args, binary, port });
+          earlier = (earlier + before + `\n---- ${name} restarted ----\n`).slice(-400000);
           up = true;
           return;
         } catch (e) {
