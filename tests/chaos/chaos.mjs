@@ -13,7 +13,8 @@
 //
 // PARLEY_BINARY: the broker (default build/parley of this checkout).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -120,10 +121,12 @@ const hardStop = setTimeout(() => {
 }, HARD_LIMIT_MS);
 hardStop.unref();
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit(130));
-process.on('unhandledRejection', (e) => {
-  log(`unhandled rejection: ${e?.stack || e}`);
-  process.exit(2);
-});
+for (const what of ['unhandledRejection', 'uncaughtException'])
+  process.on(what, (e) => {
+    log(`${what}: ${e?.stack || e}`);
+    writeOut('error');
+    process.exit(2);
+  });
 
 // ---- the cluster -------------------------------------------------------------
 
@@ -417,12 +420,16 @@ async function linkFaults() {
 // ---- the run ------------------------------------------------------------------
 
 async function main() {
+  // The run uses a copy of the broker: a rebuild of PARLEY_BINARY meanwhile cannot break a restart.
+  const binDir = mkdtempSync(path.join(os.tmpdir(), 'parley-chaos-bin-'));
+  process.on('exit', () => rmSync(binDir, { recursive: true, force: true }));
+  copyFileSync(BINARY, path.join(binDir, 'parley'));
   log(`chaos run: seed ${SEED}, ${DURATION_S} s, ${NODES} nodes, ${CONVERSATIONS} conversations, ${SENDERS} senders, ${SUBSCRIBERS} subscribers, ~${RATE} msg/s; broker ${BINARY}`);
   redis = await startAofRedis();
   log(`redis on ${redis.port} (appendonly yes, appendfsync always)`);
   for (let i = 1; i <= NODES; i++) {
     const small = i == NODES && NODES > 1 && SMALL_REPLAY > 0;
-    nodes.push(await startNode(`n${i}`, redis.url, BINARY, small ? ['--max-replay', String(SMALL_REPLAY)] : []));
+    nodes.push(await startNode(`n${i}`, redis.url, path.join(binDir, 'parley'), small ? ['--max-replay', String(SMALL_REPLAY)] : []));
   }
   log(`nodes: ${nodes.map((n) => `${n.name} on ${n.port}`).join(', ')}${NODES > 1 && SMALL_REPLAY > 0 ? `; n${NODES} with --max-replay ${SMALL_REPLAY}` : ''}`);
 
