@@ -30,8 +30,14 @@ class Connection {
   // request is being handled, pushes are held and written after its
   // response. If the queued bytes exceed the outbound limit the socket is
   // closed with 4008 and the frame dropped. Returns false when the socket is
-  // closing or was just closed for being slow.
-  virtual bool push(std::shared_ptr<const std::string> frame) = 0;
+  // closing or was just closed for being slow. `source` names what pushed
+  // the frame (a subscription), for withdraw_held.
+  virtual bool push(std::shared_ptr<const std::string> frame, const void* source) = 0;
+  bool push(std::shared_ptr<const std::string> frame) { return push(std::move(frame), nullptr); }
+  // Drops the pushes from `source` still held behind the response being
+  // handled: a subscription cancelled by that request (unsubscribe, or a
+  // subscribe that replaces it) sends nothing after its response.
+  virtual void withdraw_held(const void* source) = 0;
 
   // Admission of one request under the per-socket rate limit, taking
   // `cost` tokens (1; more for an expensive read): OK, or 429 with

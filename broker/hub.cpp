@@ -67,7 +67,7 @@ bool Subscription::reauthorize(const Identity& who) {
   }
   ended_ = true;
   buffer_.clear();
-  if (auto conn = conn_.lock()) conn->push(ended_frame(key_, "reauthenticated", horizon_));
+  if (auto conn = conn_.lock()) conn->push(ended_frame(key_, "reauthenticated", horizon_), this);
   return false;
 }
 
@@ -85,7 +85,7 @@ bool Subscription::recheck_locked(Connection& conn, const Event& e) {
 }
 
 void Subscription::end_locked(Connection& conn, std::string_view reason) {
-  conn.push(ended_frame(key_, reason, horizon_));
+  conn.push(ended_frame(key_, reason, horizon_), this);
   ended_ = true;
   buffer_.clear();
   asio::post(conn.executor(), [self = shared_from_this()] { self->hub_.remove(self); });
@@ -94,6 +94,13 @@ void Subscription::end_locked(Connection& conn, std::string_view reason) {
 bool Subscription::ended() const {
   std::lock_guard lock(mu_);
   return ended_;
+}
+
+void Subscription::cancel() {
+  std::lock_guard lock(mu_);
+  ended_ = true;
+  buffer_.clear();
+  if (auto conn = conn_.lock()) conn->withdraw_held(this);
 }
 
 void Subscription::start(const std::string& epoch, uint64_t last_seq,
@@ -105,7 +112,7 @@ void Subscription::start(const std::string& epoch, uint64_t last_seq,
     if (e->seq <= horizon_ || e->seq > last_seq) continue;
     const Audience a = audience();
     if (conn && e->visible_to(a)) {
-      conn->push(event_frame(*e, key_.id, epoch_, a));
+      conn->push(event_frame(*e, key_.id, epoch_, a), this);
       hub_.metrics().events_delivered.fetch_add(1, std::memory_order_relaxed);
     }
     if (conn && !recheck_locked(*conn, *e)) {
@@ -151,7 +158,7 @@ bool Subscription::deliver_locked(const std::string& epoch, const EventPtr& e,
   if (epoch != epoch_) {
     // The engine lost this conversation's log: the client's position means
     // nothing any more. Say so, then go on from this event.
-    conn->push(reset_frame(key_, epoch, e->seq - 1, "epoch changed"));
+    conn->push(reset_frame(key_, epoch, e->seq - 1, "epoch changed"), this);
     epoch_ = epoch;
     horizon_ = e->seq - 1;
     standing_seq_ = std::min(standing_seq_, horizon_);  // seqs of the new log
@@ -167,7 +174,7 @@ bool Subscription::deliver_locked(const std::string& epoch, const EventPtr& e,
   const Audience a = audience();
   if (e->visible_to(a)) {
     if (!frame) frame = event_frame(*e, key_.id, epoch_, a);
-    conn->push(std::move(frame));
+    conn->push(std::move(frame), this);
     pushed = true;
   }
   if (std::string_view(e->type) == "conversation.deleted") {
@@ -186,7 +193,7 @@ void Subscription::signal(const Signal& s) {
     std::lock_guard lock(mu_);
     if (ended_ || buffering_) return;  // signals are ephemeral: not buffered
   }
-  if (auto conn = conn_.lock()) conn->push(s.frame);
+  if (auto conn = conn_.lock()) conn->push(s.frame, this);
 }
 
 void Subscription::resync() {
@@ -257,12 +264,12 @@ asio::awaitable<void> Subscription::refill() {
       audience_.store(now.audience, std::memory_order_relaxed);
     }
     if (page->epoch != epoch_) {
-      conn->push(reset_frame(key_, page->epoch, page->last_seq, "epoch changed"));
+      conn->push(reset_frame(key_, page->epoch, page->last_seq, "epoch changed"), this);
       epoch_ = page->epoch;
       horizon_ = page->last_seq;
       standing_seq_ = std::min(standing_seq_, horizon_);
     } else if (page->has_more) {
-      conn->push(reset_frame(key_, page->epoch, page->last_seq, "too far behind"));
+      conn->push(reset_frame(key_, page->epoch, page->last_seq, "too far behind"), this);
       horizon_ = page->last_seq;
     } else {
       for (const auto& e : page->events) {
@@ -270,7 +277,7 @@ asio::awaitable<void> Subscription::refill() {
         // The page was read for the audience at the time; one that changed
         // within it gets what it may see from there on.
         if (e->visible_to(audience())) {
-          conn->push(event_frame(*e, key_.id, epoch_, audience()));
+          conn->push(event_frame(*e, key_.id, epoch_, audience()), this);
           hub_.metrics().events_delivered.fetch_add(1, std::memory_order_relaxed);
         }
         horizon_ = e->seq;

@@ -67,6 +67,11 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // Pub/sub may have lost events: re-read from the horizon.
   void resync();
   bool ended() const;
+  // Ends it without a push (unsubscribe, or a subscribe to the same
+  // conversation that replaces it) and withdraws its pushes still held
+  // behind the response being handled, so nothing of it follows that
+  // response. The caller removes it from the hub.
+  void cancel();
 
  private:
   friend class Hub;

@@ -22,7 +22,10 @@ asio::awaitable<Reply> Router::Impl::subscribe(Ctx& ctx, const params::Subscribe
     });
     auto it = ctx.state.subs.find(p.conversation_id);
     if (it != ctx.state.subs.end()) {
-      // Subscribing again restarts the stream from the given position.
+      // Subscribing again restarts the stream from the given position: the
+      // old one's pushes held behind this response go too (its replay
+      // repeats them from the client's position).
+      it->second->cancel();
       hub.remove(it->second);
       ctx.state.subs.erase(it);
     }
@@ -86,6 +89,7 @@ asio::awaitable<Reply> Router::Impl::unsubscribe(Ctx& ctx, const params::Convers
   std::lock_guard lock(ctx.state.mu);
   auto it = ctx.state.subs.find(p.conversation_id);
   if (it != ctx.state.subs.end()) {
+    it->second->cancel();
     hub.remove(it->second);
     ctx.state.subs.erase(it);
   }

@@ -89,7 +89,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // Connection
   const std::optional<Identity>& identity() const override { return identity_; }
   void set_identity(Identity who) override;
-  bool push(Frame frame) override;
+  using Connection::push;
+  bool push(Frame frame, const void* source) override;
+  void withdraw_held(const void* source) override;
   Status admit_request(double cost) override;
   void close(uint16_t code, std::string_view reason) override;
   boost::asio::any_io_executor executor() const override;
@@ -104,6 +106,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     Frame payload;
     uint8_t header[ws::kMaxHeader];
     uint8_t header_len;
+    const void* source = nullptr;  // what pushed it (held pushes only)
     size_t size() const { return header_len + payload->size(); }
     ws::Opcode opcode() const { return static_cast<ws::Opcode>(header[0] & 0x0F); }
   };

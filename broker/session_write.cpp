@@ -55,7 +55,7 @@ void Session::schedule_flush_locked(bool& schedule) {
   schedule = true;
 }
 
-bool Session::push(Frame frame) {
+bool Session::push(Frame frame, const void* source) {
   if (!frame) return !closing();
   bool fits = true;
   bool schedule = false;
@@ -63,6 +63,7 @@ bool Session::push(Frame frame) {
     std::lock_guard lk(mu_);
     if (closing_) return false;
     fits = enqueue_locked(std::move(frame), handling_);
+    if (fits && handling_) held_.back().source = source;
     if (fits && !handling_) schedule_flush_locked(schedule);
   }
   if (!fits) {
@@ -72,6 +73,16 @@ bool Session::push(Frame frame) {
   }
   if (schedule) flusher_.schedule(shared_from_this());
   return true;
+}
+
+void Session::withdraw_held(const void* source) {
+  if (!source) return;
+  std::lock_guard lk(mu_);
+  std::erase_if(held_, [&](const OutFrame& f) {
+    if (f.source != source) return false;
+    queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
+    return true;
+  });
 }
 
 // A control frame (pong, ping, close) from the executor: counted in the

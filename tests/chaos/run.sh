@@ -22,6 +22,7 @@ if [[ ! -f "$web/node_modules/ws/package.json" ]]; then
 fi
 
 node --test --test-reporter=spec "$here/checker.test.mjs"
+PARLEY_BINARY="${PARLEY_BINARY:-$here/../../build/parley}" node "$here/resubscribe-regression.mjs" 50
 
 # The run in its own process group, so that whatever it started dies with
 # this script, even when the run itself is killed hard.

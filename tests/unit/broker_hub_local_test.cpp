@@ -28,7 +28,9 @@ class RecordingConnection : public Connection {
   explicit RecordingConnection(boost::asio::any_io_executor ex) : ex_(std::move(ex)) {}
   const std::optional<Identity>& identity() const override { return who_; }
   void set_identity(Identity who) override { who_ = std::move(who); }
-  bool push(std::shared_ptr<const std::string> frame) override {
+  using Connection::push;
+  void withdraw_held(const void*) override {}
+  bool push(std::shared_ptr<const std::string> frame, const void*) override {
     std::lock_guard lk(mu_);
     frames_.push_back(*frame);
     return true;

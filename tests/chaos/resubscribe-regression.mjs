@@ -1,12 +1,16 @@
-// Repro for what the 30-minute chaos run (seed 1800) saw once: one socket
-// got the same event twice after one subscribe answer. Suspect: two
+// Regression test (run by run.sh before the chaos run) for what the
+// 30-minute chaos run (seed 1800) saw once: one socket got the same event
+// twice after one subscribe answer. Cause: the old subscription's live
+// pushes held behind the second subscribe's answer were written after it,
+// before the new one's replay repeated them; fixed by Subscription::cancel
+// withdrawing them (broker/hub.cpp). 68 of 100 rounds failed before. Suspect: two
 // `subscribe` calls for the same conversation, same sinceSeq, in flight at
 // once on one socket (the SDK does this when a resubscribe that failed with
 // 503 is retried by its timer while the reconnect's own resubscribe is on
 // its way). PROTOCOL: subscribing again "restarts the stream from the new
 // position", so after the second answer each seq should come once, in order.
 //
-//   node tests/chaos/repro-double-subscribe.mjs [rounds]   (PARLEY_BINARY, --redis like the chaos run)
+//   node tests/chaos/resubscribe-regression.mjs [rounds]   (PARLEY_BINARY, --redis like the chaos run)
 // Exit 1 when a repeat or gap is seen after the second answer.
 import { startBroker, startRedis } from '../../web/test/support/broker.mjs';
 import { WebSocket, sleep, FAST } from '../../web/test/support/sdk.mjs';
