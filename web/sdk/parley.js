@@ -350,6 +350,8 @@ export class Subscription extends Emitter {
     this.active = true;
     /** true while a subscribe is on its way (after a reconnect or to fill a gap) */
     this.pending = false;
+    /** @internal @type {any} the timer of a resubscribe retry: it belongs to the link it was scheduled on */
+    this._retry = undefined;
     /** @internal @type {Array<[string, any]> | null} what happened before the caller could listen (until subscribe() has resolved) */
     this._early = [];
   }
@@ -377,6 +379,7 @@ export class Subscription extends Emitter {
   /** @internal */
   _end() {
     this.active = false;
+    clearTimeout(this._retry);
     if (this.client.subs.get(this.conversationId) == this) this.client.subs.delete(this.conversationId);
   }
   /** @internal @param {ParleyEvent} ev */
@@ -779,7 +782,9 @@ export class ParleyClient extends CallsWithHelpers {
    * @internal
    */
   _resubscribe(sub, first, done) {
-    if (!first && !(this._ws && this.session)) return;
+    // At most one subscribe per subscription in flight; a retry still waiting is replaced by this one.
+    if (!first && (sub.pending || !(this._ws && this.session))) return;
+    clearTimeout(sub._retry);
     /** @type {any} */
     const params = { conversationId: sub.conversationId };
     const since = sub.seq.lastSeq;
@@ -799,8 +804,8 @@ export class ParleyClient extends CallsWithHelpers {
           if (err.code == 404) sub._reset('notFound', '', 0, err);
           return sub._ended({ reason: err.code == 404 ? 'notFound' : 'forbidden', error: err });
         }
-        // Transient (storage, rate, a dropped link): try again later on a live link.
-        if (err.code != 'DISCONNECTED') this._timers['sub' + sub.conversationId] = setTimeout(() => this.state == 'connected' && this._resubscribe(sub, false), backoffDelay(1, 500, 2000));
+        // Transient (storage, rate): try again later on this link; a drop cancels it (the next handshake resubscribes).
+        if (err.code != 'DISCONNECTED') sub._retry = setTimeout(() => this._resubscribe(sub, false), backoffDelay(1, 500, 2000));
         return;
       }
       if (!r.recovered && since != null) sub._reset(sub.epoch && r.epoch != sub.epoch ? 'epoch' : 'gap', r.epoch, r.lastSeq);
@@ -889,6 +894,7 @@ export class ParleyClient extends CallsWithHelpers {
     this.session = undefined;
     clearTimeout(this._timers.refresh);
     clearTimeout(this._timers.beat);
+    for (const sub of this.subs.values()) clearTimeout(sub._retry);
     // Calls in flight: the safe ones go back to the head of the queue, in order; the others fail.
     const back = [];
     for (const req of this._inflight.values()) {

@@ -124,3 +124,50 @@ test('close 4003 (origin) and 4029 (abuse) stop the client with a clear error; n
     assert.equal(f.links.length, 1);
   }
 });
+
+test('a failed resubscribe retries on its own link only: after a reconnect the handshake sends the one subscribe', async () => {
+  const ok = { result: { epoch: 'e1', lastSeq: 2, recovered: true, replayed: 0 } };
+  const f = await fake((m, link) => {
+    if (m.method == 'authenticate') return AUTH;
+    if (m.method != 'subscribe') return;
+    // Link 2: the resubscribe is refused (storage down), then the link drops under its retry timer.
+    if (link.n == 2) {
+      setTimeout(() => link.close(1012));
+      return { error: { code: 503, message: 'storage unavailable' } };
+    }
+    return ok;
+  });
+  const ann = client(f.wsUrl);
+  await ann.connect();
+  const sub = await ann.subscribe('c');
+  const rec = record(sub);
+  f.links[0].close(1012);
+  await waitUntil(() => f.links.length == 3 && rec.resumed.length == 1, 'the resubscribe on the third link');
+  // The retry of link 2 was due within 1 s of its 503.
+  await new Promise((r) => setTimeout(r, 1200));
+  const onLink = (n) => f.requests.filter((r) => r.method == 'subscribe' && r.link == n).length;
+  assert.deepEqual([onLink(1), onLink(2), onLink(3)], [1, 1, 1]);
+  assert.equal(f.links.length, 3);
+});
+
+test('unsubscribe cancels a resubscribe retry still waiting: no subscribe after it', async () => {
+  let subscribes = 0;
+  const f = await fake((m, link) => {
+    if (m.method == 'authenticate') return AUTH;
+    if (m.method == 'unsubscribe') return { result: {} };
+    if (m.method != 'subscribe') return;
+    if (++subscribes == 1) {
+      // 1 is lost on the way: 2 says prevSeq 1, and the resubscribe that fills the hole is refused.
+      setTimeout(() => link.push('event', event(2)));
+      return { result: { epoch: 'e1', lastSeq: 0, recovered: true, replayed: 0 } };
+    }
+    return { error: { code: 503, message: 'storage unavailable' } };
+  });
+  const ann = client(f.wsUrl);
+  await ann.connect();
+  const sub = await ann.subscribe('c', { sinceSeq: 0 });
+  await waitUntil(() => subscribes == 2 && !sub.pending, 'the refused resubscribe');
+  await sub.unsubscribe();
+  await new Promise((r) => setTimeout(r, 1200));
+  assert.deepEqual(f.requests.filter((r) => r.method != 'authenticate' && r.method != 'ping').map((r) => r.method), ['subscribe', 'subscribe', 'unsubscribe']);
+});
