@@ -268,7 +268,12 @@ TEST_CASE("framing: pings from a peer that never reads keep at most one pong wai
   // buffers take none of the broker's memory.
   const long grown = peak_rss_kib(broker.pid()) - before;
   INFO("pongs received: " << pongs << ", peak RSS grew by " << grown << " KiB");
+#ifndef __SANITIZE_ADDRESS__
+  // Not under AddressSanitizer: its quarantine keeps freed blocks (up to
+  // 256 MB), so there the peak RSS grows with what was freed, not with
+  // what is queued. The normal build's run of this test bounds the memory.
   CHECK(grown < 10 * 1024);
+#endif
   CHECK(pongs < 200000);
 }
 
