@@ -5,7 +5,7 @@
 
 #include "engine_contract_support.hpp"
 #include "memory_engine.hpp"
-#include "timer_service.hpp"
+#include "live/timer_service.hpp"
 
 namespace parley {
 namespace {

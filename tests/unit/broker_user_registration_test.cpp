@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "memory_engine.hpp"
-#include "user_registration.hpp"
+#include "live/user_registration.hpp"
 
 using namespace parley;
 
