@@ -191,8 +191,8 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
     cfg.node_id = *v;
   }
   if (auto* v = get("log-level")) {
-    static const char* const levels[] = {"trace", "debug", "info", "warn", "error"};
-    if (std::find(std::begin(levels), std::end(levels), *v) == std::end(levels))
+    static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error"};
+    if (std::find(std::begin(kLevels), std::end(kLevels), *v) == std::end(kLevels))
       return config_error(setting("log-level") +
                           ": expected trace, debug, info, warn or error, got \"" + *v + "\"");
     cfg.log_level = *v;
@@ -241,15 +241,15 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
     int64_t Config::*field;
     int64_t min;
   };
-  static const Timer timers[] = {{"auth-timeout-ms", &Config::auth_timeout_ms, 100},
-                                 {"ping-interval-ms", &Config::ping_interval_ms, 100},
-                                 {"idle-timeout-ms", &Config::idle_timeout_ms, 100},
-                                 {"chat-state-interval-ms", &Config::chat_state_interval_ms, 0},
-                                 {"close-grace-ms", &Config::close_grace_ms, 100},
-                                 {"presence-ttl-ms", &Config::presence_ttl_ms, 200},
-                                 {"timer-poll-ms", &Config::timer_poll_ms, 10},
-                                 {"redis-timeout-ms", &Config::redis_timeout_ms, 10}};
-  for (const auto& t : timers) {
+  static const Timer kTimers[] = {{"auth-timeout-ms", &Config::auth_timeout_ms, 100},
+                                  {"ping-interval-ms", &Config::ping_interval_ms, 100},
+                                  {"idle-timeout-ms", &Config::idle_timeout_ms, 100},
+                                  {"chat-state-interval-ms", &Config::chat_state_interval_ms, 0},
+                                  {"close-grace-ms", &Config::close_grace_ms, 100},
+                                  {"presence-ttl-ms", &Config::presence_ttl_ms, 200},
+                                  {"timer-poll-ms", &Config::timer_poll_ms, 10},
+                                  {"redis-timeout-ms", &Config::redis_timeout_ms, 10}};
+  for (const auto& t : kTimers) {
     if (auto* v = get(t.name)) {
       auto n = int_setting(t.name, *v, t.min, 24LL * 3600 * 1000);
       if (!n.ok()) return n.error();

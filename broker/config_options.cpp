@@ -48,7 +48,7 @@ LimitFlag limit_flag(const char* name, T Limits::*member, double min, double max
 
 const std::vector<LimitFlag>& limit_flags() {
   constexpr double kMiB = 1024.0 * 1024.0;
-  static const std::vector<LimitFlag> flags = {
+  static const std::vector<LimitFlag> kFlags = {
       limit_flag("max-frame-bytes", &Limits::frame_bytes, 1024, 64 * kMiB,
                  "largest inbound frame in bytes; a bigger one closes the socket 1009"),
       limit_flag("max-text-chars", &Limits::text_chars, 1, 1e6,
@@ -93,7 +93,7 @@ const std::vector<LimitFlag>& limit_flags() {
                  "searchConversations, listUserConversations and subscribeInbox take "
                  "(decimals allowed)"),
   };
-  return flags;
+  return kFlags;
 }
 
 // Defaults are described in the help text but not registered with
