@@ -267,26 +267,7 @@ void Session::on_timer() {
 // The lifecycle, and closing
 
 void Session::advance_locked(Phase to) {
-  [[maybe_unused]] const Phase from = phase();
-  [[maybe_unused]] auto legal = [&] {
-    if (to == Phase::finished) return from != Phase::finished;
-    switch (from) {
-      case Phase::handshake:
-        return to == Phase::open;
-      case Phase::open:
-        return to == Phase::closing || to == Phase::peer_closed;
-      case Phase::closing:
-        return to == Phase::peer_closed || to == Phase::close_sent;
-      case Phase::peer_closed:
-      case Phase::close_sent:
-        return to == Phase::closed;
-      case Phase::closed:
-      case Phase::finished:
-        return false;
-    }
-    return false;
-  };
-  assert(legal());
+  assert(legal_move(phase(), to));
   phase_.store(to, std::memory_order_release);
 }
 

@@ -33,6 +33,7 @@
 #include "net/connection.hpp"
 #include "metrics.hpp"
 #include "net/rate_limiter.hpp"
+#include "net/session_phase.hpp"
 #include "net/ws_frame.hpp"
 
 namespace parley {
@@ -103,27 +104,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
  private:
   using Clock = std::chrono::steady_clock;
 
-  // Where the session is in its life. The order matters: every phase from
-  // `closing` on counts as closing (nothing new is queued, nothing more is
-  // handed to the Handler). Only advance_locked() changes it, and it holds
-  // the legal moves:
-  //
-  //   handshake ─► open ─► closing ─► close_sent ─► closed
-  //                 │         │                      ▲
-  //                 └─────────┴─────► peer_closed ───┘
-  //   and from every phase ─► finished (the socket is gone)
-  //
-  // peer_closed lasts only while on_control queues our answer to the
-  // peer's close frame.
-  enum class Phase : uint8_t {
-    handshake,    // the 101 (or a refusal) is being written
-    open,         // upgraded: requests go to the Handler
-    closing,      // close() was called: our close frame is about to be queued
-    peer_closed,  // the peer's close frame came first: ours is about to answer it
-    close_sent,   // our close frame is queued: waiting for the peer's
-    closed,       // both close frames: TCP goes once ours is written
-    finished,     // the socket is gone (the Handler was told, if it knew it)
-  };
+  // Where the session is in its life (session_phase.hpp has the phases and
+  // their legal moves). Only advance_locked() changes it.
+  using Phase = SessionPhase;
   // Lock-free read; may lag a change made on another thread (close()).
   Phase phase() const { return phase_.load(std::memory_order_acquire); }
   // Moves to `to`; asserts the move is legal. Under mu_, since close()
