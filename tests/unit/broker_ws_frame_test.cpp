@@ -1,4 +1,4 @@
-// The session's own RFC 6455 framing (broker/ws_frame.hpp): the accept key,
+// The session's own RFC 6455 framing (broker/net/ws_frame.hpp): the accept key,
 // server headers, and the client-frame parser fed in every possible split.
 #include <doctest/doctest.h>
 
