@@ -221,6 +221,10 @@ Result<Decision> consumer_takeover(const Conversation& c, const Identity& who,
   const Member* holder = seat_consumer(c);
   std::string target;
   if (who.role == AccountRole::admin || who.role == AccountRole::bot) {
+    // A bot acts as a member: only an ACTIVE BOT seat takes the consumer's
+    // seat over (a bot account outside the conversation may not even read it).
+    if (who.role == AccountRole::bot && !agent_side_writer(c, who))
+      return forbidden("member", "a bot acts as an active member of the conversation");
     if (!new_user) return invalid_params("newConsumerUserId", "required");
     target = *new_user;
   } else if (who.role == AccountRole::consumer) {

@@ -259,6 +259,16 @@ TEST_CASE("consumerTakeover: who may, and whom") {
   REQUIRE(named);
   CHECK(named->next.consumer()->user_id == "k2");
   CHECK(named->events[0].from_user == "x");
+  // A bot acts as a member: an ACTIVE BOT seat names the new consumer; a
+  // bot account outside the conversation is refused.
+  CHECK(outcome(rules::consumer_takeover(c, ident("b9", AR::bot), std::string("k2"), kNow,
+                                         Limits{})) == "403 member");
+  Conversation with_bot = c;
+  with_bot.members.push_back(member("b1", PR::bot));
+  auto by_bot =
+      rules::consumer_takeover(with_bot, ident("b1", AR::bot), std::string("k2"), kNow, Limits{});
+  REQUIRE(by_bot);
+  CHECK(by_bot->next.consumer()->user_id == "k2");
   // Nobody to take over; the new one seated elsewhere.
   CHECK(outcome(rules::consumer_takeover(conv(ConvState::open, {member("a0", PR::agent)}),
                                          ident("x", AR::admin), std::string("k2"), kNow,
