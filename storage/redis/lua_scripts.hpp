@@ -1,5 +1,8 @@
 // The Lua scripts of the Redis engine. Each runs atomically inside Redis;
-// redis_engine.hpp says which keys each one touches and why.
+// redis_engine.hpp says which keys each one touches and why. Their sources
+// are by family: lua_conversation_scripts.cpp, lua_tenant_scripts.cpp,
+// lua_presence_scripts.cpp, lua_timer_scripts.cpp; lua_scripts.cpp is the
+// table of them.
 //
 // Write scripts check everything before their first write and order their
 // writes so that only the first one (an XADD) could fail: Redis does not
