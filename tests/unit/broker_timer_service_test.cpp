@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "engine_contract_support.hpp"
-#include "memory_engine.hpp"
+#include "memory/memory_engine.hpp"
 #include "timer_service.hpp"
 
 namespace parley {

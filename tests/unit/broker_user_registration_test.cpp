@@ -6,7 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
-#include "memory_engine.hpp"
+#include "memory/memory_engine.hpp"
 #include "user_registration.hpp"
 
 using namespace parley;
