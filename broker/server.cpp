@@ -12,14 +12,14 @@
 #include <thread>
 #include <vector>
 
-#include "auth.hpp"
-#include "hub.hpp"
-#include "listener.hpp"
+#include "api/auth.hpp"
+#include "live/hub.hpp"
+#include "net/listener.hpp"
 #include "memory_engine.hpp"
 #include "metrics.hpp"
 #include "redis/redis_engine.hpp"
-#include "router.hpp"
-#include "web_files.hpp"
+#include "api/router.hpp"
+#include "net/web_files.hpp"
 
 namespace parley {
 

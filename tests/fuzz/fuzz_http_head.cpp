@@ -17,7 +17,7 @@
 #include <memory>
 
 #include "fuzz_support.hpp"
-#include "http_head.hpp"
+#include "net/http_head.hpp"
 
 namespace {
 

@@ -31,8 +31,8 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "rules.hpp"
-#include "rules_workflow.hpp"
+#include "dialog/rules.hpp"
+#include "dialog/workflow.hpp"
 #include "serialize.hpp"
 
 namespace {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "ws_frame.hpp"
+#include "net/ws_frame.hpp"
 
 namespace {
 

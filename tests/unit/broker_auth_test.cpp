@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "auth.hpp"
-#include "http.hpp"
+#include "api/auth.hpp"
+#include "net/http.hpp"
 
 using namespace parley;
 

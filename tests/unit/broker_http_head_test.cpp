@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "http_head.hpp"
+#include "net/http_head.hpp"
 
 using namespace parley;
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "hub.hpp"
+#include "live/hub.hpp"
 #include "memory/memory_engine.hpp"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <set>
 #include <string>
 
-#include "inbox.hpp"
+#include "live/inbox.hpp"
 
 using namespace parley;
 

@@ -3,7 +3,7 @@
 // the error they answer.
 #include <doctest/doctest.h>
 
-#include "quota.hpp"
+#include "api/quota.hpp"
 
 using namespace parley;
 

@@ -2,7 +2,7 @@
 // retry-after and the count of refusals in a row.
 #include <doctest/doctest.h>
 
-#include "rate_limiter.hpp"
+#include "net/rate_limiter.hpp"
 
 using namespace parley;
 using namespace std::chrono_literals;

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "web_files.hpp"
+#include "net/web_files.hpp"
 #include "web_root.hpp"
 
 using namespace parley;

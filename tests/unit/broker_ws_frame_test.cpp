@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ws_frame.hpp"
+#include "net/ws_frame.hpp"
 
 using namespace parley;
 

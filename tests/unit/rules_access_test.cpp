@@ -2,11 +2,11 @@
 // changes events carry, the verdict after each, a re-authentication; and
 // that following the events of real decisions lands where may_read and
 // audience on the decision's record do.
-#include "rules_access.hpp"
+#include "dialog/access.hpp"
 
 #include <doctest/doctest.h>
 
-#include "rules.hpp"
+#include "dialog/rules.hpp"
 #include "rules_fixtures.hpp"
 
 using namespace parley;

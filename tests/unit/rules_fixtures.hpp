@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "rules.hpp"
+#include "dialog/rules.hpp"
 
 namespace parley::rules_test {
 

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "rules_fixtures.hpp"
-#include "rules_users.hpp"
+#include "dialog/users.hpp"
 
 using namespace parley;
 using namespace parley::rules_test;

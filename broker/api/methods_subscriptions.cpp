@@ -1,0 +1,114 @@
+// subscribe / unsubscribe: replay from sinceSeq, then live, through the hub.
+#include "json_writer.hpp"
+#include "api/router_impl.hpp"
+#include "dialog/rules.hpp"
+
+namespace parley {
+
+asio::awaitable<Reply> Router::Impl::subscribe(Ctx& ctx, const params::Subscribe& p) {
+  auto conv = co_await readable(ctx, p.conversation_id);
+  if (!conv.ok()) co_return conv.error();
+  ConvKey key = ctx.key(p.conversation_id);
+  Audience audience = rules::audience(*conv, ctx.who);
+
+  std::shared_ptr<Subscription> sub;
+  {
+    std::lock_guard lock(ctx.state.mu);
+    // Ended subscriptions (deleted conversations) no longer count.
+    std::erase_if(ctx.state.subs, [&](const auto& kv) {
+      if (!kv.second->ended()) return false;
+      hub.remove(kv.second);
+      return true;
+    });
+    auto it = ctx.state.subs.find(p.conversation_id);
+    if (it != ctx.state.subs.end()) {
+      // Subscribing again restarts the stream from the given position: the
+      // old one's pushes held behind this response go too (its replay
+      // repeats them from the client's position).
+      it->second->cancel();
+      hub.remove(it->second);
+      ctx.state.subs.erase(it);
+    }
+    if (ctx.state.subs.size() >= cfg.limits.subscriptions)
+      co_return too_large("subscriptions", cfg.limits.subscriptions);
+    // Registered before the log is read, so no live event can fall between
+    // the replay and the stream: it is buffered until start().
+    sub = hub.add(key, ctx.conn, audience, ctx.who.user_id);
+    ctx.state.subs.emplace(p.conversation_id, sub);
+  }
+
+  const uint64_t replay_max = cfg.limits.replay_events;
+  ReadRequest rq;
+  rq.audience = audience;
+  bool want_replay = p.since_seq.has_value() && (!p.epoch || *p.epoch == conv->epoch);
+  rq.from_seq = want_replay ? *p.since_seq + 1 : std::numeric_limits<uint64_t>::max();
+  rq.limit = want_replay ? replay_max : 0;
+  auto page = co_await engine.read(key, rq);
+  // The subscription re-checks its access at every membership event after
+  // the record its standing comes from. Events committed between that read
+  // and the registration reach it neither live nor (without sinceSeq) in
+  // the replay: when there were any, the record is read again (rare).
+  if (page.ok() && (page->last_seq != conv->last_seq || page->epoch != conv->epoch)) {
+    auto again = co_await readable(ctx, p.conversation_id);
+    if (!again.ok())
+      page = again.error();
+    else
+      conv = std::move(again);
+  }
+  if (!page.ok()) {
+    std::lock_guard lock(ctx.state.mu);
+    hub.remove(sub);
+    if (auto it = ctx.state.subs.find(p.conversation_id);
+        it != ctx.state.subs.end() && it->second == sub)
+      ctx.state.subs.erase(it);
+    co_return page.error();
+  }
+  sub->set_standing(rules::standing_of(*conv, ctx.who), conv->last_seq);
+  // Recovered means: the client's position is in this epoch and no more
+  // than the replay limit behind (and not ahead of what exists).
+  bool recovered = want_replay && *p.since_seq <= page->last_seq &&
+                   page->last_seq - *p.since_seq <= replay_max && !page->has_more;
+  std::vector<EventPtr> replay;
+  if (recovered) replay = std::move(page->events);
+  // Without sinceSeq nothing was asked to be recovered: live only.
+  if (!p.since_seq) recovered = true;
+  // The response is returned first; these pushes are held behind it.
+  sub->start(page->epoch, page->last_seq, replay);
+
+  JsonWriter w;
+  w.begin_object()
+      .field("epoch", page->epoch)
+      .field("lastSeq", page->last_seq)
+      .field("recovered", recovered)
+      .field("replayed", static_cast<uint64_t>(replay.size()))
+      .end_object();
+  co_return w.take();
+}
+
+asio::awaitable<Reply> Router::Impl::unsubscribe(Ctx& ctx, const params::ConversationRef& p) {
+  std::lock_guard lock(ctx.state.mu);
+  auto it = ctx.state.subs.find(p.conversation_id);
+  if (it != ctx.state.subs.end()) {
+    it->second->cancel();
+    hub.remove(it->second);
+    ctx.state.subs.erase(it);
+  }
+  co_return std::string("{}");
+}
+
+void Router::Impl::reauthorize_subscriptions(ClientState& state, const Identity& who) {
+  std::lock_guard lock(state.mu);
+  std::erase_if(state.subs, [&](const auto& kv) {
+    if (kv.second->reauthorize(who)) return false;
+    hub.remove(kv.second);
+    return true;
+  });
+}
+
+void Router::Impl::drop_subscriptions(ClientState& state) {
+  std::lock_guard lock(state.mu);
+  for (auto& [id, sub] : state.subs) hub.remove(sub);
+  state.subs.clear();
+}
+
+}  // namespace parley

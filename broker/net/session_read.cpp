@@ -1,0 +1,239 @@
+// Session: the inbound side. The socket is waited on for readability (an
+// idle socket holds no buffer), then read into a per-thread scratch buffer;
+// the frame parser turns the bytes into messages, which the Handler gets one
+// at a time, in arrival order. While messages wait for the Handler the
+// socket is not read: a client that pipelines requests is slowed by TCP,
+// not buffered without bound.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <simdjson.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "net/flusher.hpp"
+#include "net/session.hpp"
+
+namespace parley {
+
+namespace {
+
+// One read takes at most this much; what a request pipeline sends beyond
+// it waits in the kernel until the requests read so far are handled.
+constexpr size_t kScratchBytes = 64 * 1024;
+
+char* scratch() {
+  thread_local std::unique_ptr<char[]> buf(new char[kScratchBytes]);
+  return buf.get();
+}
+
+bool expected_end(boost::system::error_code ec) {
+  return ec == asio::error::operation_aborted || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::bad_descriptor;
+}
+
+// Close codes a peer may send (RFC 6455 §7.4).
+bool valid_close_code(uint16_t c) {
+  return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1011) || (c >= 3000 && c <= 4999);
+}
+
+}  // namespace
+
+void Session::start_read() {
+  if (reading_ || finished_) return;
+  reading_ = true;
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       self->reading_ = false;
+                       self->on_readable(ec);
+                     });
+}
+
+void Session::on_readable(boost::system::error_code ec) {
+  if (finished_) return;
+  if (ec) {
+    if (!expected_end(ec)) spdlog::debug("session {}: read: {}", id_, ec.message());
+    finish();
+    return;
+  }
+  char* buf = scratch();
+  // MSG_DONTWAIT rather than the socket's non-blocking mode: setting that
+  // mode is a syscall of its own on every new socket.
+  ssize_t got = ::recv(socket_.native_handle(), buf, kScratchBytes, MSG_DONTWAIT);
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    start_read();
+    return;
+  }
+  if (got < 0) ec = boost::system::error_code(errno, boost::system::system_category());
+  size_t n = got > 0 ? static_cast<size_t>(got) : 0;
+  if (ec || n == 0) {
+    // The peer went away (or closed its side after the close handshake).
+    if (ec && !expected_end(ec)) spdlog::debug("session {}: read: {}", id_, ec.message());
+    finish();
+    return;
+  }
+  last_rx_ = Clock::now();
+  consume(buf, n);
+}
+
+// Feeds bytes to the parser and acts on what comes out; then either the
+// Handler runs (and reading resumes when it is done) or reading goes on.
+void Session::consume(const char* data, size_t size) {
+  auto self = shared_from_this();
+  bool stop = false;
+  while (!stop && !input_broken_) {
+    switch (parser_.next(data, size)) {
+      case ws::Event::need_more:
+        stop = true;
+        break;
+      case ws::Event::message: {
+        std::string& m = parser_.message();
+        // Closing: keep reading (that is how the close handshake finishes)
+        // but do not act on what arrives.
+        if (closing()) {
+          m.clear();
+        } else if (parser_.message_opcode() != ws::text) {
+          m.clear();
+          close(1003, "text frames only");
+        } else {
+          inbox_.push_back(std::move(m));
+          m = std::string();
+        }
+        break;
+      }
+      case ws::Event::control:
+        on_control();
+        break;
+      case ws::Event::too_big:
+        // The rest of the message is read and dropped, so the peer reads
+        // our close frame instead of a reset.
+        close(1009, "frame too big");
+        break;
+      case ws::Event::error:
+        input_broken_ = true;
+        close(parser_.error_code(), parser_.error_text());
+        break;
+    }
+  }
+  if (finished_) return;
+  if (!parser_.mid_message()) parser_.release_memory();
+  if (inbox_next_ < inbox_.size() && !handling_inbox_) {
+    handling_inbox_ = true;
+    asio::co_spawn(executor_, handle_inbox(), asio::detached);
+    return;
+  }
+  start_read();
+}
+
+void Session::on_control() {
+  const std::string& payload = parser_.control();
+  switch (parser_.control_opcode()) {
+    case ws::ping:
+      enqueue_control(ws::pong, payload);
+      break;
+    case ws::pong:
+      break;
+    case ws::close: {
+      peer_closed_ = true;
+      if (close_sent_) {
+        // The answer to our close: the handshake is complete once our
+        // close frame is out.
+        if (batch_next_ == batch_.size() && !write_waiting_) teardown();
+        return;
+      }
+      // The peer closes first: answer with its code (RFC 6455 §5.5.1).
+      uint16_t code = 1000;
+      std::string reason;
+      if (payload.size() == 1) {
+        code = 1002;
+        reason = "bad close frame";
+      } else if (payload.size() >= 2) {
+        uint16_t theirs = static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8) |
+                                                static_cast<uint8_t>(payload[1]));
+        if (!valid_close_code(theirs)) {
+          code = 1002;
+          reason = "bad close code";
+        } else if (!simdjson::validate_utf8(payload.data() + 2, payload.size() - 2)) {
+          code = 1007;
+          reason = "bad close reason";
+        } else {
+          code = theirs;
+        }
+      }
+      {
+        std::lock_guard lk(mu_);
+        closing_ = true;
+        for (const auto& f : queue_) queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
+        for (const auto& f : held_) queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
+        queue_.clear();
+        held_.clear();
+      }
+      do_close(code, std::move(reason));
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+// Hands the inbox to the Handler, one message at a time; a request's
+// response is queued before the pushes it caused. Ends when the inbox is
+// empty, so an idle session holds no coroutine.
+asio::awaitable<void> Session::handle_inbox() {
+  auto self = shared_from_this();
+  while (inbox_next_ < inbox_.size() && !finished_) {
+    std::string frame = std::move(inbox_[inbox_next_++]);
+    if (closing()) continue;
+    shared_.metrics.frames_in.fetch_add(1, std::memory_order_relaxed);
+    {
+      std::lock_guard lk(mu_);
+      handling_ = true;
+    }
+    std::string response;
+    try {
+      response = co_await shared_.handler.on_frame(self, std::move(frame));
+    } catch (const std::exception& e) {
+      spdlog::error("session {}: on_frame: {}", id_, e.what());
+      close(1011, "internal error");
+    }
+    // A long request is not silence.
+    last_rx_ = Clock::now();
+    after_frame(std::move(response));
+  }
+  // An idle socket keeps no inbox memory.
+  std::vector<std::string>().swap(inbox_);
+  inbox_next_ = 0;
+  handling_inbox_ = false;
+  if (finished_) co_return;
+  start_read();
+}
+
+// PROTOCOL.md §2: a request's response goes out before any push it caused,
+// so the response is queued first, then the pushes held while it ran.
+void Session::after_frame(std::string response) {
+  bool slow = false;
+  bool schedule = false;
+  {
+    std::lock_guard lk(mu_);
+    handling_ = false;
+    if (closing_) return;
+    if (!response.empty())
+      slow = !enqueue_locked(std::make_shared<const std::string>(std::move(response)), false);
+    if (!slow) {
+      for (auto& f : held_) queue_.push_back(std::move(f));  // already counted
+      held_.clear();
+      schedule_flush_locked(schedule);
+    }
+  }
+  if (slow) {
+    shared_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
+    close(4008, "slow consumer");
+  } else if (schedule) {
+    flusher_.schedule(shared_from_this());
+  }
+}
+
+}  // namespace parley

@@ -1,0 +1,233 @@
+// Session: the outbound side. Frames are queued (byte-bounded, PROTOCOL
+// §6) by push() from any thread; the Flusher of the session's thread calls
+// flush(), which writes everything queued with gather-writes straight on
+// the non-blocking socket, and waits for writability only when the kernel's
+// buffer is full. A frame's header lives in its queue entry and its payload
+// is shared, so fanning an event out copies no bytes until the kernel does.
+#include <spdlog/spdlog.h>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+
+#include "net/flusher.hpp"
+#include "net/session.hpp"
+
+namespace parley {
+
+namespace {
+
+// Frames per gather-write: two buffers each (header, payload), well under
+// the kernel's IOV_MAX (1024).
+constexpr size_t kFramesPerWrite = 64;
+
+bool expected_end(boost::system::error_code ec) {
+  return ec == asio::error::operation_aborted || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::bad_descriptor;
+}
+
+}  // namespace
+
+Session::OutFrame Session::make_frame(ws::Opcode op, Frame payload) {
+  OutFrame f;
+  f.header_len = static_cast<uint8_t>(ws::server_header(f.header, op, payload->size()));
+  f.payload = std::move(payload);
+  return f;
+}
+
+// Counts `frame` against the outbound limit and queues it (or holds it
+// while a request runs). False when it does not fit: the caller closes the
+// socket 4008. A frame bigger than the whole limit still goes onto an empty
+// queue, so one large response cannot wedge a client.
+bool Session::enqueue_locked(Frame frame, bool hold) {
+  size_t size = frame->size();
+  if (queued_bytes_ > 0 && queued_bytes_ + size > shared_.cfg.limits.outbound_bytes) return false;
+  queued_bytes_ += size;
+  (hold ? held_ : queue_).push_back(make_frame(ws::text, std::move(frame)));
+  return true;
+}
+
+void Session::schedule_flush_locked(bool& schedule) {
+  if (flush_scheduled_ || queue_.empty()) return;
+  flush_scheduled_ = true;
+  schedule = true;
+}
+
+bool Session::push(Frame frame, const void* source) {
+  if (!frame) return !closing();
+  bool fits = true;
+  bool schedule = false;
+  {
+    std::lock_guard lk(mu_);
+    if (closing_) return false;
+    fits = enqueue_locked(std::move(frame), handling_);
+    if (fits && handling_) held_.back().source = source;
+    if (fits && !handling_) schedule_flush_locked(schedule);
+  }
+  if (!fits) {
+    shared_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
+    close(4008, "slow consumer");
+    return false;
+  }
+  if (schedule) flusher_.schedule(shared_from_this());
+  return true;
+}
+
+void Session::withdraw_held(const void* source) {
+  if (!source) return;
+  std::lock_guard lk(mu_);
+  std::erase_if(held_, [&](const OutFrame& f) {
+    if (f.source != source) return false;
+    queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
+    return true;
+  });
+}
+
+// A control frame (pong, ping, close) from the executor: counted in the
+// outbound bytes, queued past closing_, and written at once. A pong still
+// waiting in queue_ is replaced by the new one (RFC 6455 §5.5.3: the answer
+// to the most recent ping is enough), so a peer that pings and never reads
+// has at most one pong queued, not one per ping. Pings are ours (one at a
+// time) and the close frame is sent once: close_sent_ is set here, before
+// the write, so that on_all_written knows it is out.
+void Session::enqueue_control(ws::Opcode op, std::string payload) {
+  if (close_sent_ || finished_) return;
+  if (op == ws::close) close_sent_ = true;
+  {
+    std::lock_guard lk(mu_);
+    OutFrame frame = make_frame(op, std::make_shared<const std::string>(std::move(payload)));
+    queued_bytes_ += frame.payload->size();
+    if (op == ws::pong && pong_at_ < queue_.size() && queue_[pong_at_].opcode() == ws::pong) {
+      queued_bytes_ -= std::min(queued_bytes_, queue_[pong_at_].payload->size());
+      queue_[pong_at_] = std::move(frame);
+    } else {
+      if (op == ws::pong) pong_at_ = queue_.size();
+      queue_.push_back(std::move(frame));
+    }
+  }
+  write_some();
+}
+
+void Session::flush() { write_some(true); }
+
+// Writes batch_ and then whatever queue_ holds, until everything is out or
+// the socket would block (then it waits for writability and comes back).
+// One gather-write (sendmsg) per round: whole frames and the rest of a
+// partly written one, up to kFramesPerWrite of them. `scheduled`: called by
+// the Flusher, whose request this answers.
+void Session::write_some(bool scheduled) {
+  if (write_waiting_ || finished_ || !socket_.is_open()) {
+    if (scheduled) {
+      std::lock_guard lk(mu_);
+      flush_scheduled_ = false;
+    }
+    return;
+  }
+  thread_local iovec iov[2 * kFramesPerWrite];
+  const int fd = socket_.native_handle();
+  size_t frames_done = 0, bytes_done = 0, payload_done = 0;
+  int error = 0;
+  for (;;) {
+    if (batch_next_ == batch_.size()) {
+      // The batch is out: account for it and take the next one, under one
+      // lock.
+      batch_.clear();
+      batch_next_ = 0;
+      batch_offset_ = 0;
+      std::lock_guard lk(mu_);
+      if (scheduled) {
+        flush_scheduled_ = false;
+        scheduled = false;
+      }
+      queued_bytes_ -= std::min(queued_bytes_, payload_done);
+      payload_done = 0;
+      if (queue_.empty()) break;
+      batch_.swap(queue_);
+    }
+    size_t n_iov = 0;
+    size_t skip = batch_offset_;
+    for (size_t i = batch_next_; i < batch_.size() && n_iov + 2 <= std::size(iov); ++i) {
+      const OutFrame& f = batch_[i];
+      if (skip < f.header_len)
+        iov[n_iov++] = {const_cast<uint8_t*>(f.header + skip), f.header_len - skip};
+      size_t into_payload = skip > f.header_len ? skip - f.header_len : 0;
+      if (f.payload->size() > into_payload)
+        iov[n_iov++] = {const_cast<char*>(f.payload->data() + into_payload),
+                        f.payload->size() - into_payload};
+      skip = 0;
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = n_iov;
+    // MSG_NOSIGNAL: a peer that went away is an error here, not a SIGPIPE.
+    // MSG_DONTWAIT: the socket itself is never switched to non-blocking mode.
+    ssize_t sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) error = errno;
+      break;
+    }
+    size_t n = static_cast<size_t>(sent);
+    bytes_done += n;
+    // Whole frames written leave the batch (and drop their payloads now).
+    while (n > 0 && batch_next_ < batch_.size()) {
+      OutFrame& f = batch_[batch_next_];
+      size_t left = f.size() - batch_offset_;
+      if (n < left) {
+        batch_offset_ += n;
+        break;
+      }
+      n -= left;
+      if (f.opcode() == ws::ping) ping_in_flight_ = false;
+      payload_done += f.payload->size();
+      f.payload.reset();
+      ++frames_done;
+      ++batch_next_;
+      batch_offset_ = 0;
+    }
+  }
+  if (payload_done || scheduled) {
+    std::lock_guard lk(mu_);
+    if (scheduled) flush_scheduled_ = false;
+    queued_bytes_ -= std::min(queued_bytes_, payload_done);
+  }
+  if (frames_done) {
+    shared_.metrics.frames_out.fetch_add(frames_done, std::memory_order_relaxed);
+    shared_.metrics.bytes_out.fetch_add(bytes_done, std::memory_order_relaxed);
+  }
+  if (error) {
+    boost::system::error_code ec(error, boost::system::system_category());
+    if (!expected_end(ec)) spdlog::debug("session {}: write: {}", id_, ec.message());
+    // The socket is broken: make sure the read side notices and ends.
+    teardown();
+    return;
+  }
+  if (batch_next_ < batch_.size()) {
+    // The kernel's buffer is full: come back when it has room.
+    write_waiting_ = true;
+    socket_.async_wait(asio::ip::tcp::socket::wait_write,
+                       [self = shared_from_this()](boost::system::error_code e) {
+                         self->write_waiting_ = false;
+                         if (e) {
+                           self->teardown();
+                           return;
+                         }
+                         self->write_some();
+                       });
+    return;
+  }
+  on_all_written();
+}
+
+// Everything queued is out. After our close frame that means: if the peer
+// has answered, the close handshake is complete and the TCP connection can
+// go (the server closes it first, RFC 6455 §7.1.1).
+void Session::on_all_written() {
+  if (close_sent_ && peer_closed_) teardown();
+  // An idle socket keeps no queue memory.
+  if (batch_.capacity() > 16) std::vector<OutFrame>().swap(batch_);
+}
+
+}  // namespace parley
