@@ -134,8 +134,7 @@ class EventSink {
 struct Commit {
   Conversation record;               // after the change (for an erase: its last state,
                                      // final events applied); append() returns a lean
-                                     // record: see AppendRequest
-                                     // (write.hpp)
+                                     // record: see AppendRequest (write.hpp)
   std::vector<EventPtr> events;      // what was appended, seq assigned
   bool duplicate = false;            // an idempotent repeat: nothing appended
   uint64_t seq = 0;                  // append/duplicate: the message's seq

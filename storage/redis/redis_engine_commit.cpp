@@ -17,7 +17,7 @@ namespace parley::redis {
 
 namespace {
 
-constexpr Millis kPendingGraceMs = 60000;   // a create in progress holds its claims this long
+constexpr Millis kPendingGraceMs = 60000;  // a create in progress holds its claims this long
 
 void push_fields(std::vector<std::string>& args, const FieldList& fields) {
   for (const auto& [k, v] : fields) {
