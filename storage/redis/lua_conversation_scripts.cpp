@@ -1,6 +1,6 @@
 // The Lua scripts of one conversation's keys (lua_scripts.hpp): the
 // commits (append, commit, create) and the reads (load, read).
-#include "lua_conversation_scripts.hpp"
+#include "lua_scripts.hpp"
 
 #include "model.hpp"
 

@@ -4,7 +4,7 @@
 // the latest expiry of its sockets). Each runs whole, so of several nodes
 // racing on one user exactly one sees a given change and reports it
 // (presence_store.hpp, contract 11c).
-#include "lua_presence_scripts.hpp"
+#include "lua_scripts.hpp"
 
 namespace parley::redis::lua {
 

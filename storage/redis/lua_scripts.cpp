@@ -1,10 +1,5 @@
 #include "lua_scripts.hpp"
 
-#include "lua_conversation_scripts.hpp"
-#include "lua_presence_scripts.hpp"
-#include "lua_tenant_scripts.hpp"
-#include "lua_timer_scripts.hpp"
-
 namespace parley::redis {
 
 const Script& script(ScriptId id) {

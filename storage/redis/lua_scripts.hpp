@@ -43,4 +43,16 @@ struct Script {
 
 const Script& script(ScriptId id);
 
+// The sources, by family (the table of script() is lua_scripts.cpp).
+namespace lua {
+// lua_conversation_scripts.cpp: one conversation's keys.
+extern const std::string_view kAppend, kCommit, kCreate, kLoad, kRead;
+// lua_tenant_scripts.cpp: a tenant's index keys.
+extern const std::string_view kClaim, kRelease;
+// lua_presence_scripts.cpp
+extern const std::string_view kPresenceTouch, kPresenceLeave, kPresenceRefresh, kPresenceExpire;
+// lua_timer_scripts.cpp
+extern const std::string_view kTimerSet, kTimerClear, kTimerClaim;
+}  // namespace lua
+
 }  // namespace parley::redis

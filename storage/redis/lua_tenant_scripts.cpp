@@ -1,6 +1,6 @@
 // The Lua scripts of a tenant's index keys (lua_scripts.hpp): claim and
 // release the names, externalIds and create keys that must stay unique.
-#include "lua_tenant_scripts.hpp"
+#include "lua_scripts.hpp"
 
 namespace parley::redis::lua {
 

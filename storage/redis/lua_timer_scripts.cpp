@@ -3,7 +3,7 @@
 // handed out: its due time, or the end of a claim's lease), 2 the shard's
 // due times (hash member -> the due time timer_set gave it). Members are
 // "KIND:T:ID" (redis_timers.cpp).
-#include "lua_timer_scripts.hpp"
+#include "lua_scripts.hpp"
 
 namespace parley::redis::lua {
 
