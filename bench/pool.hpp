@@ -28,6 +28,12 @@ class Pool {
   // Stops every io_context and joins the threads; after it the caller may
   // read anything the threads wrote. Idempotent.
   void stop();
+  // Stops the pool when it goes out of scope: declared after what the
+  // pool's jobs use, it stops the threads before those go.
+  struct StopOnExit {
+    Pool& pool;
+    ~StopOnExit() { pool.stop(); }
+  };
 
   // Runs `fn(i)` on thread i for every thread and waits for all of them.
   void on_each(const std::function<void(size_t thread)>& fn);

@@ -49,10 +49,7 @@ RunResult run_connect(const Options& o, const Target& target, const std::string&
     ++r.check.failures;
     r.note(std::move(what));
   };
-  struct StopFirst {
-    Pool& pool;
-    ~StopFirst() { pool.stop(); }
-  } stop_first{*pool};
+  Pool::StopOnExit stop_first{*pool};
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.setup_timeout * 1e3));
 
   // The conversations the sockets will subscribe to, made by one owner.

@@ -1,8 +1,9 @@
 // fanout and latency against a peer broker (--peer nchan|socketio, for
 // bench/compare.sh): the same load, counters, checks and figures as
-// scenario_fanout.cpp, through a Peer adapter (peer.hpp) instead of
-// Parley's JSON-RPC. Kept apart from Parley's path so that path stays as it
-// is; the figures are computed the same way and carry the same keys.
+// scenario_fanout.cpp (load.hpp, ticker.hpp, delivery_check.hpp), through
+// a Peer adapter (peer.hpp) instead of Parley's JSON-RPC. Kept apart from
+// Parley's set-up and frames so that path stays as it is; the figures are
+// computed the same way and carry the same keys.
 //
 // Differences that follow from the peers' protocols:
 // - A channel (Nchan) or room (Socket.IO) per conversation, named after the
@@ -15,39 +16,24 @@
 //   upgrade before the subscription is in place everywhere (Nchan hands it
 //   to the worker that owns the channel), and a message published before
 //   that would be missed and counted as a gap.
-#include <unistd.h>
-
-#include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <memory>
 #include <thread>
 
-#include "broker_process.hpp"
-#include "histogram.hpp"
+#include "load.hpp"
 #include "peer.hpp"
 #include "pool.hpp"
 #include "scenario.hpp"
-#include "run_figures.hpp"
-#include "thread_stats.hpp"
 
 namespace bench {
 
 namespace {
 
 constexpr std::string_view kProbe = "probe";
-constexpr size_t kMaxBacklog = 20000;  // as in scenario_fanout.cpp
-
-int64_t now_ns() { return Clock::now().time_since_epoch().count(); }
-int64_t ns_of(Clock::time_point t) { return t.time_since_epoch().count(); }
 
 struct Conv {
   std::string channel;
   uint32_t publishers = 0;
-};
-
-struct InFlight {
-  int64_t sent_ns;
-  uint64_t id;
 };
 
 struct Publisher {
@@ -59,8 +45,8 @@ struct Publisher {
   uint64_t counter = 0;    // messages sent (the text's n)
   uint64_t scheduled = 0;  // --rate: sends due so far, skipped ones included
   uint64_t acked = 0;
-  uint64_t probes_out = 0;  // probes not yet acknowledged
-  std::deque<InFlight> inflight;
+  uint64_t probes_out = 0;        // probes not yet acknowledged
+  std::deque<InFlight> inflight;  // key: the publish's id
 };
 
 struct Subscriber {
@@ -71,29 +57,17 @@ struct Subscriber {
   std::vector<uint64_t> last;  // per publisher of the conversation: last counter
 };
 
-struct State {
-  Options o;
+struct State : Load {
+  using Load::Load;
   Peer* peer = nullptr;
   std::vector<Conv> convs;
   std::vector<Publisher> pubs;
   std::vector<Subscriber> subs;
-  std::vector<ThreadStats> stats;
-  int64_t start_ns = 0;
-  int64_t window_start_ns = 0;
-  int64_t window_end_ns = 0;
-  double rate_per_pub = 0;
-  std::atomic<uint64_t> budget{0};
-  std::atomic<bool> running{false};  // probes done, publishing
-  std::atomic<bool> stopping{false};
-  std::atomic<bool> closing{false};
-  std::vector<std::unique_ptr<asio::steady_timer>> tickers;
 
-  bool in_window(int64_t t) const { return t >= window_start_ns && t < window_end_ns; }
   void probe(Publisher& p);
   void publish_one(Publisher& p);
   void on_publisher_frame(Publisher& p, std::string_view frame);
   void on_subscriber_frame(Subscriber& s, std::string_view frame);
-  void tick(size_t thread);
 };
 
 void State::probe(Publisher& p) {
@@ -102,16 +76,7 @@ void State::probe(Publisher& p) {
 }
 
 void State::publish_one(Publisher& p) {
-  if (o.max_messages) {
-    uint64_t b = budget.load(std::memory_order_relaxed);
-    for (;;) {
-      if (b == 0) {
-        stopping.store(true, std::memory_order_relaxed);
-        return;
-      }
-      if (budget.compare_exchange_weak(b, b - 1, std::memory_order_relaxed)) break;
-    }
-  }
+  if (o.max_messages && !take_send()) return;
   thread_local std::string text;
   int64_t t = now_ns();
   peer_text(text, t, ++p.counter, p.index, o.message_bytes);
@@ -127,32 +92,23 @@ void State::on_publisher_frame(Publisher& p, std::string_view frame) {
   Peer::Frame kind = peer->publisher_frame(*p.ws, frame, id);
   if (kind == Peer::Frame::other) return;
   if (kind == Peer::Frame::error) {
-    ++s.check.failures;
-    s.note("publish failed: " + std::string(frame.substr(0, 200)));
+    s.fail("publish failed: ", frame);
     return;
   }
   if (p.probes_out > 0) {  // probes are all answered before publishing starts
     --p.probes_out;
     return;
   }
-  if (p.inflight.empty()) {
-    ++s.check.failures;
-    s.note("an acknowledgement nobody asked for: " + std::string(frame.substr(0, 200)));
-    return;
-  }
-  InFlight f = p.inflight.front();
-  p.inflight.pop_front();
-  if (id != 0 && id != f.id) {
+  InFlight f;
+  if (!pop_answered(s, p.inflight, "an acknowledgement nobody asked for: ", frame, f)) return;
+  if (id != 0 && id != f.key) {
     ++s.check.out_of_order;
-    s.note("ack " + std::to_string(id) + " came when " + std::to_string(f.id) + " was due");
+    s.note("ack " + std::to_string(id) + " came when " + std::to_string(f.key) + " was due");
   }
   ++p.acked;
   int64_t now = ns_of(p.ws->batch_time());
-  ++s.acks;
-  if (in_window(now)) ++s.acks_window;
-  if (in_window(f.sent_ns)) s.ack.record(static_cast<uint64_t>(now - f.sent_ns));
-  if (o.rate == 0 && !stopping.load(std::memory_order_relaxed) && now < window_end_ns)
-    publish_one(p);
+  count_ack(s, f.sent_ns, now);
+  if (send_next(now)) publish_one(p);
 }
 
 void State::on_subscriber_frame(Subscriber& sub, std::string_view frame) {
@@ -165,75 +121,13 @@ void State::on_subscriber_frame(Subscriber& sub, std::string_view frame) {
   }
   auto stamp = parse_peer_text(*text);
   if (!stamp || stamp->publisher >= sub.last.size()) {
-    ++s.check.failures;
-    s.note("not a message of this run: " + std::string(frame.substr(0, 200)));
+    s.fail("not a message of this run: ", frame);
     return;
   }
-  uint64_t& last = sub.last[stamp->publisher];
-  if (stamp->counter == last + 1) {
-  } else if (stamp->counter == last) {
-    ++s.check.duplicates;
-  } else if (stamp->counter < last) {
-    ++s.check.out_of_order;
-  } else {
-    s.check.gaps += stamp->counter - last - 1;
-  }
-  last = std::max(last, stamp->counter);
+  check_next(s.check, sub.last[stamp->publisher], stamp->counter);
   int64_t now = ns_of(sub.ws->batch_time());
-  ++s.delivered;
-  if (in_window(now)) ++s.delivered_window;
-  if (in_window(stamp->sent_ns))
-    s.e2e.record(static_cast<uint64_t>(std::max<int64_t>(0, now - stamp->sent_ns)));
-}
-
-// --rate: as in scenario_fanout.cpp.
-void State::tick(size_t thread) {
-  int64_t now = now_ns();
-  if (now >= window_end_ns || stopping.load(std::memory_order_relaxed)) return;
-  double elapsed = static_cast<double>(now - start_ns) / 1e9;
-  for (size_t i = 0; i < pubs.size(); ++i) {
-    auto& p = pubs[i];
-    if (p.thread != thread || !p.ws->is_open()) continue;
-    double phase = static_cast<double>(i) / static_cast<double>(pubs.size());
-    auto due = static_cast<uint64_t>(rate_per_pub * elapsed + phase) + 1;
-    while (p.scheduled < due && !stopping.load(std::memory_order_relaxed)) {
-      if (p.inflight.size() >= kMaxBacklog) {
-        stats[thread].behind += due - p.scheduled;
-        p.scheduled = due;  // skipped, not owed
-        break;
-      }
-      ++p.scheduled;
-      publish_one(p);
-    }
-  }
-  auto& timer = *tickers[thread];
-  timer.expires_at(timer.expiry() + std::chrono::milliseconds(1));
-  timer.async_wait([this, thread](boost::system::error_code ec) {
-    if (!ec) tick(thread);
-  });
-}
-
-void wait_until(const std::function<bool()>& done, double seconds) {
-  auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
-  while (!done() && Clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
-
-// Whether `pred` holds for every publisher (or subscriber) on its own thread.
-template <class Items, class Pred>
-bool all_on_threads(Pool& pool, Items& items, Pred pred) {
-  std::atomic<bool> ok{true};
-  pool.on_each([&](size_t thread) {
-    for (auto& x : items)
-      if (x.thread == thread && x.ws && !pred(x)) ok = false;
-  });
-  return ok.load();
-}
-
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", s);
-  return buf;
+  count_delivery(s, now);
+  count_e2e(s, stamp->sent_ns, now);
 }
 
 }  // namespace
@@ -243,15 +137,8 @@ RunResult run_fanout_peer(const Options& o, const Target& target, Peer& peer,
   RunResult r;
   r.scenario = o.scenario;
   const size_t C = o.conversations, P = o.publishers, S = o.subscribers;
-  r.params = {{"peer", peer.name()},
-              {"conversations", std::to_string(C)},
-              {"subscribers", std::to_string(S)},
-              {"publishers", std::to_string(P)},
-              {"rate", o.rate > 0 ? std::to_string(static_cast<uint64_t>(o.rate)) : "max"},
-              {"window", o.rate > 0 ? "-" : std::to_string(o.window)},
-              {"size", std::to_string(o.message_bytes)},
-              {"duration", seconds_text(o.duration)},
-              {"threads", std::to_string(o.threads)}};
+  r.params = fanout_params(o, C, S, P);
+  r.params.insert(r.params.begin(), {"peer", peer.name()});
   if (C == 0 || P < C) {
     ++r.check.failures;
     r.note("--peer needs at least one conversation and --publishers >= --conversations");
@@ -264,10 +151,8 @@ RunResult run_fanout_peer(const Options& o, const Target& target, Peer& peer,
   }
 
   auto pool = std::make_unique<Pool>(o.threads);
-  auto st = std::make_shared<State>();
-  st->o = o;
+  auto st = std::make_shared<State>(o, pool->size());
   st->peer = &peer;
-  st->stats = std::vector<ThreadStats>(pool->size());
   st->convs.resize(C);
   st->pubs.resize(P);
   st->subs.resize(C * S);
@@ -283,91 +168,58 @@ RunResult run_fanout_peer(const Options& o, const Target& target, Peer& peer,
   }
   const auto setup_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.setup_timeout * 1e3));
   const auto sources = source_addresses(o, P + C * S);
-  Correctness setup;
-  std::vector<std::string> setup_notes;
-  std::mutex setup_mu;
-  auto setup_fail = [&](std::string what) {
-    std::lock_guard lk(setup_mu);
-    ++setup.failures;
-    if (setup_notes.size() < 4) setup_notes.push_back(std::move(what));
-  };
-  struct StopFirst {
-    Pool& pool;
-    ~StopFirst() { pool.stop(); }
-  } stop_first{*pool};
+  SetupFailures setup;
+  Pool::StopOnExit stop_first{*pool};
 
   // 1. Subscribers first, then publishers (a Socket.IO room exists once
-  // somebody is in it; Nchan creates a channel on either side).
+  // somebody is in it; Nchan creates a channel on either side). Opens
+  // socket number `index` on `thread` (the calling job's own) for `who`,
+  // following conversation `conv`.
+  auto open = [&](size_t thread, size_t index, bool subscriber, uint32_t conv, std::string who,
+                  std::shared_ptr<WsClient>& slot) -> asio::awaitable<void> {
+    auto ws = std::make_shared<WsClient>(pool->io(thread));
+    ws->hold_pushes();
+    const auto source = sources[index % sources.size()];
+    const auto& channel = st->convs[conv].channel;
+    std::string err;
+    if (subscriber)
+      err = co_await peer.open_subscriber(*ws, target.broker, source, channel);
+    else
+      err = co_await peer.open_publisher(*ws, target.broker, source, channel);
+    if (!err.empty()) {
+      setup.add(who + ": " + err);
+      co_return;
+    }
+    slot = std::move(ws);
+  };
+  place_subscribers(st->subs, C, pool->size());
   pool->run_jobs(
       C * S, o.concurrency,
       [&](size_t i, size_t thread) -> asio::awaitable<void> {
         auto& sub = st->subs[i];
-        sub.conv = static_cast<uint32_t>(i % C);
-        sub.thread = thread;
         sub.last.assign(st->convs[sub.conv].publishers, 0);
-        auto ws = std::make_shared<WsClient>(pool->io(thread));
-        ws->hold_pushes();
-        std::string err = co_await peer.open_subscriber(
-            *ws, target.broker, sources[(P + i) % sources.size()], st->convs[sub.conv].channel);
-        if (!err.empty()) {
-          setup_fail("subscriber " + std::to_string(i) + ": " + err);
-          co_return;
-        }
-        sub.ws = std::move(ws);
+        co_await open(thread, P + i, true, sub.conv, "subscriber " + std::to_string(i), sub.ws);
       },
       setup_timeout);
   pool->run_jobs(
       P, o.concurrency,
       [&](size_t i, size_t thread) -> asio::awaitable<void> {
         auto& pub = st->pubs[i];
-        auto ws = std::make_shared<WsClient>(pool->io(thread));
-        ws->hold_pushes();
-        std::string err = co_await peer.open_publisher(
-            *ws, target.broker, sources[i % sources.size()], st->convs[pub.conv].channel);
-        if (!err.empty()) {
-          setup_fail("publisher " + std::to_string(i) + ": " + err);
-          co_return;
-        }
-        pub.ws = std::move(ws);
+        co_await open(thread, i, false, pub.conv, "publisher " + std::to_string(i), pub.ws);
       },
       setup_timeout);
-  r.check.add(setup);
-  for (auto& n : setup_notes) r.note(n);
-  if (!setup.ok()) {
-    r.note("set-up failed: nothing measured");
-    return r;
-  }
+  if (!setup.report(r)) return r;
 
   // 2. The handlers, on each socket's own thread; frames held since the
   // upgrade go to them first.
-  pool->on_each([&, st](size_t thread) {
-    for (auto& sub : st->subs) {
-      if (sub.thread != thread) continue;
-      Subscriber* s = &sub;
-      sub.ws->on_push = [st, s](std::string_view f) { st->on_subscriber_frame(*s, f); };
-      sub.ws->on_end = [st, s] {
-        if (st->closing.load()) return;
-        auto& ts = st->stats[s->thread];
-        ++ts.check.failures;
-        ts.note("a subscriber's socket ended (close code " + std::to_string(s->ws->close_code()) +
-                ")");
-      };
-      for (auto& f : sub.ws->take_held()) sub.ws->on_push(f);
-    }
-    for (auto& pub : st->pubs) {
-      if (pub.thread != thread) continue;
-      Publisher* p = &pub;
-      pub.ws->on_push = [st, p](std::string_view f) { st->on_publisher_frame(*p, f); };
-      pub.ws->on_end = [st, p] {
-        if (st->closing.load()) return;
-        auto& ts = st->stats[p->thread];
-        ++ts.check.failures;
-        ts.note("a publisher's socket ended (close code " + std::to_string(p->ws->close_code()) +
-                ")");
-      };
-      for (auto& f : pub.ws->take_held()) pub.ws->on_push(f);
-    }
-  });
+  st->attach(
+      *pool, st->pubs, st->subs,
+      [st](Subscriber& s) {
+        s.ws->on_push = [st, sub = &s](std::string_view f) { st->on_subscriber_frame(*sub, f); };
+      },
+      [st](Publisher& p) {
+        p.ws->on_push = [st, pub = &p](std::string_view f) { st->on_publisher_frame(*pub, f); };
+      });
 
   // 3. Probes until every subscriber has seen one; then until every probe
   // is acknowledged.
@@ -411,86 +263,35 @@ RunResult run_fanout_peer(const Options& o, const Target& target, Peer& peer,
     }
   }
 
-  // 4. Publish.
-  st->rate_per_pub = o.rate / static_cast<double>(P);
-  st->budget.store(o.max_messages);
-  st->start_ns = now_ns();
-  st->window_start_ns = st->start_ns + static_cast<int64_t>(o.warmup * 1e9);
-  st->window_end_ns = st->window_start_ns + static_cast<int64_t>(o.duration * 1e9);
-  for (size_t t = 0; t < pool->size(); ++t)
-    st->tickers.push_back(std::make_unique<asio::steady_timer>(pool->io(t)));
-  st->running = true;
-  pool->on_each([&, st](size_t thread) {
-    if (o.rate == 0) {
-      for (auto& p : st->pubs)
-        if (p.thread == thread)
-          for (size_t k = 0; k < o.window; ++k) st->publish_one(p);
-    } else {
-      auto& timer = *st->tickers[thread];
-      timer.expires_at(Clock::time_point(Clock::duration(st->start_ns)));
-      timer.async_wait([st, thread](boost::system::error_code ec) {
-        if (!ec) st->tick(thread);
-      });
-    }
-  });
-  // CPU of the tool and of the server (its worker processes included).
-  wait_until([&] { return now_ns() >= st->window_start_ns; }, o.warmup + 1);
-  CostMeter meter(target.broker_pid, o.redis_pid, true);
-  wait_until([&] { return st->stopping.load() || now_ns() >= st->window_end_ns; }, o.duration + 1);
-  const Costs costs = meter.elapsed();
-  st->stopping.store(true);
+  // 4. Publish. CPU of the tool and of the server (its worker processes
+  // included).
+  State* state = st.get();
+  st->publish(
+      *pool, st->pubs, [state](Publisher& p) { state->publish_one(p); }, target.broker_pid, true);
 
   // 5. The tail: every ack, then every subscriber at every publisher's
   // last acknowledged counter.
-  wait_until(
-      [&] {
-        return all_on_threads(*pool, st->pubs,
-                              [](Publisher& p) { return p.inflight.empty() || !p.ws->is_open(); });
-      },
-      o.drain_timeout);
+  st->wait_for_answers(*pool, st->pubs);
   std::vector<std::vector<uint64_t>> final_counter(C);
   for (size_t c = 0; c < C; ++c) final_counter[c].assign(st->convs[c].publishers, 0);
   pool->on_each([&](size_t thread) {
     for (auto& p : st->pubs)
       if (p.thread == thread) final_counter[p.conv][p.index] = p.acked;  // own slot: no race
   });
-  auto reached = [&](Subscriber& s) {
-    for (size_t k = 0; k < s.last.size(); ++k)
-      if (s.last[k] < final_counter[s.conv][k]) return false;
-    return true;
+  // How many of its publishers' messages subscriber s has not seen.
+  auto missing = [&](Subscriber& s) {
+    uint64_t n = 0;
+    for (size_t k = 0; k < s.last.size(); ++k) n += missed(s.last[k], final_counter[s.conv][k]);
+    return n;
   };
-  wait_until(
-      [&] {
-        return all_on_threads(*pool, st->subs,
-                              [&](Subscriber& s) { return reached(s) || !s.ws->is_open(); });
-      },
-      o.drain_timeout);
-  const int64_t finished_ns = now_ns();
+  st->wait_for_deliveries(*pool, st->subs, [&](Subscriber& s) { return missing(s) == 0; });
 
   // 6. Close, stop the threads, read the figures.
-  st->closing.store(true);
-  close_all(*pool, st->pubs, st->subs);
-
-  ThreadStats total = sum_threads(st->stats, r);
-  uint64_t missing = 0, unanswered = 0;
-  for (auto& s : st->subs)
-    for (size_t k = 0; k < s.last.size(); ++k)
-      if (s.last[k] < final_counter[s.conv][k]) missing += final_counter[s.conv][k] - s.last[k];
-  for (auto& p : st->pubs) unanswered += p.inflight.size();
-  if (missing) {
-    r.check.gaps += missing;
-    r.note(std::to_string(missing) + " messages never reached their subscribers");
-  }
-  if (unanswered) {
-    r.check.failures += unanswered;
-    r.note(std::to_string(unanswered) + " publishes never acknowledged");
-  }
   FigureOptions f;
-  f.window_s = o.duration;
   f.has_server = target.broker_pid != 0;
-  f.has_redis = o.redis_pid != 0;
   f.server = "server";
-  report_figures(r, total, costs, f, static_cast<double>(finished_ns - st->window_end_ns) / 1e6);
+  st->finish(r, *pool, st->pubs, st->subs, missing, {"messages", "publishes never acknowledged"},
+             f);
   return r;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "histogram.hpp"
@@ -24,6 +25,11 @@ struct alignas(64) ThreadStats {
   std::vector<std::string> notes;
   void note(std::string s) {
     if (notes.size() < 4) notes.push_back(std::move(s));
+  }
+  // A failure, noted as `what` and the frame's first 200 bytes.
+  void fail(const char* what, std::string_view frame) {
+    ++check.failures;
+    note(what + std::string(frame.substr(0, 200)));
   }
 };
 

@@ -33,6 +33,11 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+// The tool's clock in nanoseconds: the send times the texts carry, and
+// the moments frames were read (WsClient::batch_time()).
+inline int64_t now_ns() { return Clock::now().time_since_epoch().count(); }
+inline int64_t ns_of(Clock::time_point t) { return t.time_since_epoch().count(); }
+
 class WsClient : public std::enable_shared_from_this<WsClient> {
  public:
   explicit WsClient(asio::io_context& io);

@@ -1,6 +1,7 @@
 // subscribe / unsubscribe: replay from sinceSeq, then live, through the hub.
 #include "json_writer.hpp"
 #include "api/router_impl.hpp"
+#include "dialog/recovery.hpp"
 #include "dialog/rules.hpp"
 
 namespace parley {
@@ -38,11 +39,12 @@ asio::awaitable<Reply> Router::Impl::subscribe(Ctx& ctx, const params::Subscribe
   }
 
   const uint64_t replay_max = cfg.limits.replay_events;
+  const rules::Ask ask{p.since_seq, p.epoch};
+  const rules::ReadPlan plan = rules::plan_read(ask, conv->epoch, replay_max);
   ReadRequest rq;
   rq.audience = audience;
-  bool want_replay = p.since_seq.has_value() && (!p.epoch || *p.epoch == conv->epoch);
-  rq.from_seq = want_replay ? *p.since_seq + 1 : std::numeric_limits<uint64_t>::max();
-  rq.limit = want_replay ? replay_max : 0;
+  rq.from_seq = plan.from_seq;
+  rq.limit = plan.limit;
   auto page = co_await engine.read(key, rq);
   // The subscription re-checks its access at every membership event after
   // the record its standing comes from. Events committed between that read
@@ -64,23 +66,20 @@ asio::awaitable<Reply> Router::Impl::subscribe(Ctx& ctx, const params::Subscribe
     co_return page.error();
   }
   sub->set_standing(rules::standing_of(*conv, ctx.who), conv->last_seq);
-  // Recovered means: the client's position is in this epoch and no more
-  // than the replay limit behind (and not ahead of what exists).
-  bool recovered = want_replay && *p.since_seq <= page->last_seq &&
-                   page->last_seq - *p.since_seq <= replay_max && !page->has_more;
-  std::vector<EventPtr> replay;
-  if (recovered) replay = std::move(page->events);
-  // Without sinceSeq nothing was asked to be recovered: live only.
-  if (!p.since_seq) recovered = true;
+  // Recovered: the position is in this epoch, no more than the replay limit
+  // behind and not ahead of what exists; without sinceSeq, live only.
+  rules::Recovery rec = rules::recover(
+      ask, plan, {std::move(page->epoch), page->last_seq, std::move(page->events), page->has_more},
+      replay_max);
   // The response is returned first; these pushes are held behind it.
-  sub->start(page->epoch, page->last_seq, replay);
+  sub->start(rec.epoch, rec.position, rec.replay);
 
   JsonWriter w;
   w.begin_object()
-      .field("epoch", page->epoch)
-      .field("lastSeq", page->last_seq)
-      .field("recovered", recovered)
-      .field("replayed", static_cast<uint64_t>(replay.size()))
+      .field("epoch", rec.epoch)
+      .field("lastSeq", rec.position)
+      .field("recovered", rec.recovered)
+      .field("replayed", static_cast<uint64_t>(rec.replay.size()))
       .end_object();
   co_return w.take();
 }

@@ -1,6 +1,6 @@
-// Content and the contact-centre's per-conversation data: private, rich,
-// file and custom events (the hot path), notes, CSAT and TTR
-// (rules_workflow.hpp).
+// Content and the contact-centre's per-conversation data: messages, private,
+// rich, file and custom events (the hot path), notes, CSAT and TTR
+// (content.hpp).
 #include <initializer_list>
 
 #include "dialog/support.hpp"
@@ -48,6 +48,16 @@ bool in_post_survey(const Conversation& c) {
 }
 
 }  // namespace
+
+AppendRequest send_message(const Identity& who, const params::SendMessage& p) {
+  JsonWriter w;
+  w.begin_object().field("text", p.text);
+  if (p.metadata) w.field_raw("metadata", *p.metadata);
+  if (p.quick_replies) w.field_raw("quickReplies", *p.quick_replies);
+  if (p.mentions) w.field_raw("mentions", *p.mentions);
+  w.end_object();
+  return append_of(who, "message", w.take(), Visibility::all, kWriters, p.client_message_id);
+}
 
 AppendRequest send_private_message(const Identity& who, const params::SendMessage& p) {
   JsonWriter w;

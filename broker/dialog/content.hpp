@@ -1,6 +1,6 @@
-// The message kinds besides sendMessage, notes, CSAT and TTR (PROTOCOL §5
-// "Messages", "Contact-centre workflow"). Pure functions with the order of
-// checks of workflow.hpp ("agent side writer" is defined there).
+// The message kinds, notes, CSAT and TTR (PROTOCOL §5 "Messages",
+// "Contact-centre workflow"). Pure functions with the order of checks of
+// workflow.hpp ("agent side writer" is defined there).
 #pragma once
 
 #include <optional>
@@ -14,8 +14,12 @@
 
 namespace parley::rules {
 
-// The hot path's appends. Like send_message: the sender must be ACTIVE in
-// an allowed seat and the conversation OPEN (checked by the engine).
+// The hot path's appends, each built the same way: the event to append and
+// the preconditions the engine checks atomically (the sender ACTIVE in an
+// allowed seat, the conversation OPEN).
+// sendMessage: message {"text","metadata"?,"quickReplies"?,"mentions"?},
+// from every seat but READER.
+AppendRequest send_message(const Identity& who, const params::SendMessage& p);
 // sendPrivateMessage: message.private {"text","metadata"?,"mentions"?},
 // agents-only, from ASSIGNED_AGENT, AGENT, MANAGER or BOT seats.
 AppendRequest send_private_message(const Identity& who, const params::SendMessage& p);

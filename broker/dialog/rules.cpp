@@ -285,27 +285,6 @@ Result<Decision> leave(const Conversation& c, const Identity& who, Millis now) {
   return d;
 }
 
-AppendRequest send_message(const Identity& who, const params::SendMessage& p) {
-  JsonWriter w;
-  w.begin_object().field("text", p.text);
-  if (p.metadata) w.field_raw("metadata", *p.metadata);
-  if (p.quick_replies) w.field_raw("quickReplies", *p.quick_replies);
-  if (p.mentions) w.field_raw("mentions", *p.mentions);
-  w.end_object();
-
-  AppendRequest req;
-  // The sender's role inside the conversation is only known to the engine;
-  // this is the role the account joins with by default.
-  req.event = draft("message", who, default_participant_role(who.role), w.take());
-  if (p.client_message_id) req.event.client_message_id = *p.client_message_id;
-  for (auto r : {ParticipantRole::consumer, ParticipantRole::assigned_agent, ParticipantRole::agent,
-                 ParticipantRole::manager, ParticipantRole::bot})
-    req.sender_roles |= 1u << static_cast<unsigned>(r);
-  req.require_open = true;
-  req.mark_read = true;
-  return req;
-}
-
 // Editing requires being able to read the conversation still (a consumer
 // that left no longer may), then authorship. Allowed in OPEN and CLOSE.
 Result<Decision> edit_message(const Conversation& c, const Identity& who, const Event& target,

@@ -61,10 +61,6 @@ Result<Decision> join(const Conversation& c, const Identity& who,
 // the assigned agent leaves an OPEN conversation in its MAIN dialog.
 Result<Decision> leave(const Conversation& c, const Identity& who, Millis now);
 
-// sendMessage: the event to append and the preconditions the engine checks
-// atomically (OPEN; sender an ACTIVE member that is not a READER).
-AppendRequest send_message(const Identity& who, const params::SendMessage& p);
-
 // editMessage: the author only (403), a `message` that is not redacted
 // (409 otherwise), not LOCKED (409). Appends message.edited
 // {"targetSeq","text"} with the target's visibility and rewrites the

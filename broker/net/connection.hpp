@@ -1,5 +1,6 @@
-// The seam between the network layer (session.cpp: Beast WebSocket, queues,
-// timers, rate limits) and the request layer (router.cpp: methods, hub).
+// The seam between the network layer (net/session.hpp: WebSocket framing,
+// queues, timers, rate limits) and the request layer (api/router.hpp:
+// methods, hub).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

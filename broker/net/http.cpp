@@ -103,9 +103,9 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 }
 
 std::optional<std::string> bearer_token(std::string_view authorization) {
-  constexpr std::string_view scheme = "bearer";
-  if (authorization.size() <= scheme.size() || !iequals_ascii(authorization.substr(0, 6), scheme) ||
-      authorization[6] != ' ')
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size() ||
+      !iequals_ascii(authorization.substr(0, 6), kScheme) || authorization[6] != ' ')
     return std::nullopt;
   std::string_view token = authorization.substr(7);
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);

@@ -25,41 +25,29 @@
 #include "net/http_head.hpp"
 #include "net/session.hpp"
 #include "net/web_files.hpp"
+#include "tuning.hpp"
 
 namespace parley {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
-using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-// A client gets this long to send its request headers (slowloris guard).
-constexpr auto http_read_timeout = 10s;
-constexpr size_t http_header_limit = 16 * 1024;
-// Nothing served here takes a body; a small one is tolerated and ignored.
-constexpr size_t http_body_limit = 16 * 1024;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 using Clock = std::chrono::steady_clock;
 
 // Where a request head is read: one buffer per thread, so a socket waiting
 // for its request holds none.
 std::vector<char>& scratch() {
-  thread_local std::vector<char> buf(http_header_limit + 4096);
+  thread_local std::vector<char> buf(kHttpHeaderBytes + 4096);
   return buf;
 }
 
 
 }  // namespace
-
-// How many more sessions than the least loaded thread the accepting thread
-// may have before it hands new connections over: the threads take
-// connections as they get round to them, which keeps them close to even on
-// its own; this bounds the drift.
-constexpr size_t kImbalanceSlack = 32;
 
 Listener::Listener(asio::any_io_executor accept_executor,
                    std::vector<asio::any_io_executor> session_executors, Deps deps)
@@ -223,13 +211,13 @@ asio::awaitable<void> Listener::accept_loop(size_t index) {
   for (;;) {
     // The socket is born on the executor that will serve it.
     size_t target = serving_executor(index);
-    auto [ec, socket] = co_await acceptor.async_accept(executors_[target], use_tuple);
+    auto [ec, socket] = co_await acceptor.async_accept(executors_[target], kUseTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       // Out of file descriptors and the like: back off instead of spinning.
       spdlog::warn("accept: {}", ec.message());
-      backoff.expires_after(100ms);
-      co_await backoff.async_wait(use_tuple);
+      backoff.expires_after(kAcceptBackoff);
+      co_await backoff.async_wait(kUseTuple);
       continue;
     }
     if (target == index) {
@@ -276,7 +264,7 @@ void Listener::serve(asio::ip::tcp::socket socket, size_t executor_index) {
   // client sends it once it learns that its connect completed, a round trip
   // later), so a read now would only come back empty. Wait for it instead,
   // under the slowloris guard.
-  const auto deadline = Clock::now() + http_read_timeout;
+  const auto deadline = Clock::now() + kHttpReadTimeout;
   auto h = std::make_shared<HeadRead>(std::move(socket), executor_index, deadline);
   h->timer.emplace(h->socket.get_executor());
   h->timer->expires_at(deadline);
@@ -323,7 +311,7 @@ void Listener::wait_head(std::shared_ptr<HeadRead> h) {
 bool Listener::decide(asio::ip::tcp::socket& socket, size_t executor_index,
                       std::string_view data, Deadline deadline) {
   UpgradeHead head;
-  auto verdict = parse_upgrade_head(data, http_header_limit, head);
+  auto verdict = parse_upgrade_head(data, kHttpHeaderBytes, head);
   if (verdict == HeadVerdict::incomplete) return false;
   if (verdict == HeadVerdict::other) {
     auto executor = socket.get_executor();
@@ -379,11 +367,11 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
     std::string().swap(already);
   }
   http::request_parser<http::string_body> parser;
-  parser.header_limit(http_header_limit);
-  parser.body_limit(http_body_limit);
+  parser.header_limit(kHttpHeaderBytes);
+  parser.body_limit(kHttpBodyBytes);
 
   stream.expires_at(deadline);
-  auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+  auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
   bool head = false;
   HttpReply reply;
   if (ec) {
@@ -426,9 +414,9 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
   if (reply.status != 304) res.prepare_payload();
   // HEAD: the headers of the GET answer (Content-Length included), no body.
   if (head) res.body().clear();
-  stream.expires_after(http_read_timeout);
+  stream.expires_after(kHttpReadTimeout);
   // A write error only means the client left; there is nothing to undo.
-  co_await http::async_write(stream, res, use_tuple);
+  co_await http::async_write(stream, res, kUseTuple);
   boost::system::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
 }

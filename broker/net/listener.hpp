@@ -4,7 +4,8 @@
 // UI's files (web_files.hpp), or 404 with --no-web.
 //
 // It also keeps the set of open sessions, so a shutdown can close them all.
-// Beast stays in listener.cpp and session.hpp.
+// Beast stays in listener.cpp (the full HTTP parser, for what is not a
+// plain upgrade); sessions speak WebSocket themselves (session.hpp).
 #pragma once
 
 #include <atomic>

@@ -4,7 +4,7 @@
 // hammering (close 4029).
 //
 // Pure: the caller passes the time, so tests need no clock and no sleeping.
-// Not thread-safe; a session uses it from its own executor.
+// Not thread-safe; a session uses it under its lock.
 #pragma once
 
 #include <algorithm>

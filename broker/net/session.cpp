@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cassert>
 #include <cerrno>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -13,15 +14,11 @@
 #include "clock.hpp"
 #include "net/flusher.hpp"
 #include "net/session.hpp"
+#include "tuning.hpp"
 
 namespace parley {
 
-using namespace std::chrono_literals;
-
 namespace {
-
-// The opening handshake (writing the 101) must not hang either.
-constexpr auto handshake_timeout = 10s;
 
 std::atomic<uint64_t> next_session{1};
 
@@ -80,13 +77,13 @@ void Session::start(std::string_view key, std::string_view version, std::string 
     answer = http_refusal(400, "Bad Request", "missing or invalid Sec-WebSocket-Key\n");
   } else {
     upgrade = true;
-    constexpr std::string_view head =
+    constexpr std::string_view kHead =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Accept: ";
-    constexpr std::string_view tail = "\r\nServer: parley/" PARLEY_VERSION "\r\n\r\n";
+    constexpr std::string_view kTail = "\r\nServer: parley/" PARLEY_VERSION "\r\n\r\n";
     std::string accept = ws::accept_key(key);
-    answer.reserve(head.size() + accept.size() + tail.size());
-    answer.append(head).append(accept).append(tail);
+    answer.reserve(kHead.size() + accept.size() + kTail.size());
+    answer.append(kHead).append(accept).append(kTail);
   }
   Opening opening{upgrade, std::move(leftover), std::move(who), std::move(refusal)};
   boost::system::error_code ec;
@@ -101,7 +98,7 @@ void Session::start(std::string_view key, std::string_view version, std::string 
     return;
   }
   answer.erase(0, n);
-  close_deadline_ = Clock::now() + handshake_timeout;
+  close_deadline_ = Clock::now() + kHandshakeTimeout;
   arm_timer();
   auto rest = std::make_shared<std::string>(std::move(answer));
   asio::async_write(socket_, asio::buffer(*rest),
@@ -118,12 +115,16 @@ void Session::after_answer(boost::system::error_code ec, Opening opening) {
     socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     if (ec) socket_.close(ignored);
     timer_.cancel();
-    finished_ = true;
+    std::lock_guard lk(mu_);
+    advance_locked(Phase::finished);
     return;
   }
   auto self = shared_from_this();
   const Config& cfg = shared_.cfg;
-  counted_ = true;
+  {
+    std::lock_guard lk(mu_);
+    advance_locked(Phase::open);  // a refusal too: it closes from open
+  }
   shared_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
   shared_.metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
   last_rx_ = Clock::now();
@@ -152,19 +153,21 @@ void Session::after_answer(boost::system::error_code ec, Opening opening) {
 // The socket is gone (both sides closed, or it broke): the Handler forgets
 // it. Runs once, on the executor.
 void Session::finish() {
-  if (finished_) return;
-  finished_ = true;
+  bool counted;  // past the handshake: in metrics.connections_open
   {
     std::lock_guard lk(mu_);
-    closing_ = true;
+    Phase from = phase();
+    if (from == Phase::finished) return;
+    counted = from != Phase::handshake;
+    advance_locked(Phase::finished);
     held_.clear();
     queue_.clear();
   }
   batch_.clear();
-  inbox_.clear();
+  received_.clear();
   timer_.cancel();
   teardown();
-  if (counted_) shared_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+  if (counted) shared_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
   if (!opened_) return;
   auto self = shared_from_this();
   try {
@@ -208,9 +211,10 @@ Status Session::admit_request(double cost) {
 // against the clock and arms it again.
 
 void Session::arm_timer() {
-  if (finished_) return;
+  const Phase now = phase();
+  if (now == Phase::finished) return;
   auto idle_at = last_rx_ + std::chrono::milliseconds(shared_.cfg.idle_timeout_ms);
-  if (!counted_) idle_at = Clock::time_point::max();  // still in the handshake
+  if (now == Phase::handshake) idle_at = Clock::time_point::max();
   auto at = std::min({auth_deadline_, expiry_deadline_, close_deadline_, next_ping_, idle_at});
   // Closing (or in the handshake), only close_deadline_ counts: on_timer
   // acts on no other, so one of them already past would wake the timer at
@@ -228,7 +232,7 @@ void Session::arm_timer() {
 }
 
 void Session::on_timer() {
-  if (finished_) return;
+  if (phase() == Phase::finished) return;
   const auto now = Clock::now();
   if (now >= close_deadline_) {
     // The close handshake (or the opening one) did not finish in time.
@@ -258,24 +262,19 @@ void Session::on_timer() {
 }
 
 //------------------------------------------------------------------------------
-// Closing
+// The lifecycle, and closing
 
-bool Session::closing() const {
-  std::lock_guard lk(mu_);
-  return closing_;
+void Session::advance_locked(Phase to) {
+  assert(legal_move(phase(), to));
+  phase_.store(to, std::memory_order_release);
 }
 
 void Session::close(uint16_t code, std::string_view reason) {
   {
     std::lock_guard lk(mu_);
-    if (closing_) return;
-    closing_ = true;
-    // What has not started to be written is dropped; the frames being
-    // written stay counted until their write ends.
-    for (const auto& f : queue_) queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
-    for (const auto& f : held_) queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
-    queue_.clear();
-    held_.clear();
+    if (closing()) return;
+    advance_locked(Phase::closing);
+    drop_unwritten_locked();
   }
   // Posted even from the executor itself: close() may be called from inside
   // on_frame or a completion, and the close must not start in the middle
@@ -290,16 +289,18 @@ void Session::close(uint16_t code, std::string_view reason) {
 // peer close_grace to answer. The read side sees the answer (and tears the
 // connection down), or the timer does.
 void Session::do_close(uint16_t code, std::string reason) {
-  if (finished_ || close_sent_) return;
+  // Once per session: from closing (close() posted this) or peer_closed.
+  if (const Phase now = phase(); now != Phase::closing && now != Phase::peer_closed) return;
   // A closing socket may take this long (--close-grace-ms, hidden, 1 s) to
   // finish the close handshake before its TCP connection is torn down: a
   // peer that does not read (a slow consumer) never completes it, and must
   // not hold the socket.
   close_deadline_ = Clock::now() + std::chrono::milliseconds(shared_.cfg.close_grace_ms);
   arm_timer();
-  // enqueue_control sets close_sent_ before it writes: the frame usually
-  // leaves at once, and on_all_written must then see it sent (and, when the
-  // peer closed first, drop TCP now rather than at the end of the grace).
+  // enqueue_control moves to close_sent (or closed) before it writes: the
+  // frame usually leaves at once, and on_all_written must then see it sent
+  // (and, when the peer closed first, drop TCP now rather than at the end
+  // of the grace).
   enqueue_control(ws::close, ws::close_payload(code, reason));
 }
 

@@ -22,6 +22,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -32,6 +33,7 @@
 #include "net/connection.hpp"
 #include "metrics.hpp"
 #include "net/rate_limiter.hpp"
+#include "net/session_phase.hpp"
 #include "net/ws_frame.hpp"
 
 namespace parley {
@@ -61,7 +63,9 @@ struct Refusal {
 
 class Session final : public Connection, public std::enable_shared_from_this<Session> {
  public:
-  using Frame = std::shared_ptr<const std::string>;
+  // A message's text, shared: an event's is the same object for every
+  // receiver.
+  using Payload = std::shared_ptr<const std::string>;
 
   // `flusher` belongs to the socket's io_context.
   Session(asio::ip::tcp::socket socket, SessionShared& shared, Flusher& flusher);
@@ -90,7 +94,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   const std::optional<Identity>& identity() const override { return identity_; }
   void set_identity(Identity who) override;
   using Connection::push;
-  bool push(Frame frame, const void* source) override;
+  bool push(Payload payload, const void* source) override;
   void withdraw_held(const void* source) override;
   Status admit_request(double cost) override;
   void close(uint16_t code, std::string_view reason) override;
@@ -100,17 +104,27 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
  private:
   using Clock = std::chrono::steady_clock;
 
-  // One frame waiting to be written: its header here, its payload shared
-  // (an event's payload is the same object for every receiver).
-  struct OutFrame {
-    Frame payload;
+  // Where the session is in its life (session_phase.hpp has the phases and
+  // their legal moves). Only advance_locked() changes it.
+  using Phase = SessionPhase;
+  // Lock-free read; may lag a change made on another thread (close()).
+  Phase phase() const { return phase_.load(std::memory_order_acquire); }
+  // Moves to `to`; asserts the move is legal. Under mu_, since close()
+  // moves open ─► closing from any thread.
+  void advance_locked(Phase to);
+  bool closing() const { return phase() >= Phase::closing; }
+
+  // One WebSocket frame queued for the socket: its header here, its payload
+  // shared.
+  struct Outgoing {
+    Payload payload;
     uint8_t header[ws::kMaxHeader];
     uint8_t header_len;
     const void* source = nullptr;  // what pushed it (held pushes only)
     size_t size() const { return header_len + payload->size(); }
     ws::Opcode opcode() const { return static_cast<ws::Opcode>(header[0] & 0x0F); }
   };
-  static OutFrame make_frame(ws::Opcode op, Frame payload);
+  static Outgoing make_outgoing(ws::Opcode op, Payload payload);
 
   // session.cpp: the upgrade, identity, timers, closing.
   struct Opening {
@@ -125,18 +139,21 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void do_close(uint16_t code, std::string reason);
   void teardown();
   void finish();
-  bool closing() const;
 
   // session_read.cpp: bytes in, frames out, requests to the Handler.
   void start_read();
   void on_readable(boost::system::error_code ec);
   void consume(const char* data, size_t size);
   void on_control();
-  asio::awaitable<void> handle_inbox();
-  void after_frame(std::string response);
+  asio::awaitable<void> handle_received();
+  void after_request(std::string response);
 
   // session_write.cpp: the outbound queue.
-  bool enqueue_locked(Frame frame, bool hold);
+  bool enqueue_locked(Payload payload, bool hold);
+  // Drops `f` (not written yet) from the count of queued bytes.
+  void unqueue_locked(const Outgoing& f);
+  // Drops what is held or queued and not being written yet (closing).
+  void drop_unwritten_locked();
   void enqueue_control(ws::Opcode op, std::string payload);
   void schedule_flush_locked(bool& schedule);
   void write_some(bool scheduled = false);
@@ -158,32 +175,29 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   Clock::time_point close_deadline_ = Clock::time_point::max();   // closing: give up, drop TCP
   Clock::time_point last_rx_;                            // last bytes from the peer
   Clock::time_point next_ping_ = Clock::time_point::max();
-  ws::FrameParser parser_;
-  std::vector<std::string> inbox_;  // complete messages not handled yet
-  size_t inbox_next_ = 0;
-  std::vector<OutFrame> batch_;  // frames being written
+  ws::FrameParser parser_;  // failed(): a protocol error, what else arrives is dropped
+  std::vector<std::string> received_;  // complete messages not handled yet
+  size_t received_next_ = 0;
+  std::vector<Outgoing> batch_;  // frames being written
   size_t batch_next_ = 0;        // the first frame of batch_ not fully written
   size_t batch_offset_ = 0;      // bytes of it already written
-  bool reading_ = false;         // a wait for readability is pending
-  bool handling_inbox_ = false;  // handle_inbox() is running
-  bool write_waiting_ = false;   // a wait for writability is pending
-  bool input_broken_ = false;    // a protocol error: what else arrives is dropped
-  bool close_sent_ = false;      // the close frame is queued: nothing goes after it
-  bool peer_closed_ = false;     // the peer's close frame arrived
-  bool ping_in_flight_ = false;  // our ping is queued and not written yet
-  bool counted_ = false;         // in metrics.connections_open
-  bool opened_ = false;          // handed to the Handler (on_open called)
-  bool finished_ = false;
+  // What is in flight, each independent of the phase and of the others.
+  bool read_waiting_ = false;       // a wait for readability is pending
+  bool write_waiting_ = false;      // a wait for writability is pending
+  bool handling_received_ = false;  // handle_received() is running
+  bool ping_in_flight_ = false;     // our ping is queued and not written yet
+  // The Handler knows the session (on_open was called): not after a refusal.
+  bool opened_ = false;
   mutable size_t registry_slot_ = 0;
 
   // Shared state: any thread, under mu_.
   mutable std::mutex mu_;
+  std::atomic<Phase> phase_{Phase::handshake};  // written under mu_ (advance_locked)
   RateLimiter limiter_;
-  bool handling_ = false;         // a frame is with the Handler: pushes are held
-  bool closing_ = false;          // close() was called or the socket ended
+  bool handling_ = false;         // a request is with the Handler: pushes are held
   bool flush_scheduled_ = false;  // the Flusher will call flush()
-  std::vector<OutFrame> held_;    // pushes made while handling, in order
-  std::vector<OutFrame> queue_;   // frames waiting for the socket
+  std::vector<Outgoing> held_;    // pushes made while handling, in order
+  std::vector<Outgoing> queue_;   // frames waiting for the socket
   size_t queued_bytes_ = 0;       // held + queued + being written: not yet written
   // Where in queue_ the last pong was put: the pong waiting there, if that
   // entry still is one, is replaced by the next (enqueue_control).

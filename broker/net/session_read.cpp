@@ -15,17 +15,14 @@
 
 #include "net/flusher.hpp"
 #include "net/session.hpp"
+#include "tuning.hpp"
 
 namespace parley {
 
 namespace {
 
-// One read takes at most this much; what a request pipeline sends beyond
-// it waits in the kernel until the requests read so far are handled.
-constexpr size_t kScratchBytes = 64 * 1024;
-
 char* scratch() {
-  thread_local std::unique_ptr<char[]> buf(new char[kScratchBytes]);
+  thread_local std::unique_ptr<char[]> buf(new char[kReadScratchBytes]);
   return buf.get();
 }
 
@@ -43,17 +40,17 @@ bool valid_close_code(uint16_t c) {
 }  // namespace
 
 void Session::start_read() {
-  if (reading_ || finished_) return;
-  reading_ = true;
+  if (read_waiting_ || phase() == Phase::finished) return;
+  read_waiting_ = true;
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
                      [self = shared_from_this()](boost::system::error_code ec) {
-                       self->reading_ = false;
+                       self->read_waiting_ = false;
                        self->on_readable(ec);
                      });
 }
 
 void Session::on_readable(boost::system::error_code ec) {
-  if (finished_) return;
+  if (phase() == Phase::finished) return;
   if (ec) {
     if (!expected_end(ec)) spdlog::debug("session {}: read: {}", id_, ec.message());
     finish();
@@ -62,7 +59,7 @@ void Session::on_readable(boost::system::error_code ec) {
   char* buf = scratch();
   // MSG_DONTWAIT rather than the socket's non-blocking mode: setting that
   // mode is a syscall of its own on every new socket.
-  ssize_t got = ::recv(socket_.native_handle(), buf, kScratchBytes, MSG_DONTWAIT);
+  ssize_t got = ::recv(socket_.native_handle(), buf, kReadScratchBytes, MSG_DONTWAIT);
   if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
     start_read();
     return;
@@ -84,12 +81,13 @@ void Session::on_readable(boost::system::error_code ec) {
 void Session::consume(const char* data, size_t size) {
   auto self = shared_from_this();
   bool stop = false;
-  while (!stop && !input_broken_) {
+  // After a protocol error (parser_.failed()) what else arrives is dropped.
+  while (!stop && !parser_.failed()) {
     switch (parser_.next(data, size)) {
-      case ws::Event::need_more:
+      case ws::Parsed::need_more:
         stop = true;
         break;
-      case ws::Event::message: {
+      case ws::Parsed::message: {
         std::string& m = parser_.message();
         // Closing: keep reading (that is how the close handshake finishes)
         // but do not act on what arrives.
@@ -99,30 +97,29 @@ void Session::consume(const char* data, size_t size) {
           m.clear();
           close(1003, "text frames only");
         } else {
-          inbox_.push_back(std::move(m));
+          received_.push_back(std::move(m));
           m = std::string();
         }
         break;
       }
-      case ws::Event::control:
+      case ws::Parsed::control:
         on_control();
         break;
-      case ws::Event::too_big:
+      case ws::Parsed::too_big:
         // The rest of the message is read and dropped, so the peer reads
         // our close frame instead of a reset.
         close(1009, "frame too big");
         break;
-      case ws::Event::error:
-        input_broken_ = true;
+      case ws::Parsed::error:
         close(parser_.error_code(), parser_.error_text());
         break;
     }
   }
-  if (finished_) return;
+  if (phase() == Phase::finished) return;
   if (!parser_.mid_message()) parser_.release_memory();
-  if (inbox_next_ < inbox_.size() && !handling_inbox_) {
-    handling_inbox_ = true;
-    asio::co_spawn(executor_, handle_inbox(), asio::detached);
+  if (received_next_ < received_.size() && !handling_received_) {
+    handling_received_ = true;
+    asio::co_spawn(executor_, handle_received(), asio::detached);
     return;
   }
   start_read();
@@ -137,10 +134,13 @@ void Session::on_control() {
     case ws::pong:
       break;
     case ws::close: {
-      peer_closed_ = true;
-      if (close_sent_) {
+      if (const Phase now = phase(); now == Phase::close_sent || now == Phase::closed) {
         // The answer to our close: the handshake is complete once our
         // close frame is out.
+        if (now == Phase::close_sent) {
+          std::lock_guard lk(mu_);
+          advance_locked(Phase::closed);
+        }
         if (batch_next_ == batch_.size() && !write_waiting_) teardown();
         return;
       }
@@ -165,11 +165,8 @@ void Session::on_control() {
       }
       {
         std::lock_guard lk(mu_);
-        closing_ = true;
-        for (const auto& f : queue_) queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
-        for (const auto& f : held_) queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
-        queue_.clear();
-        held_.clear();
+        advance_locked(Phase::peer_closed);
+        drop_unwritten_locked();
       }
       do_close(code, std::move(reason));
       break;
@@ -179,13 +176,13 @@ void Session::on_control() {
   }
 }
 
-// Hands the inbox to the Handler, one message at a time; a request's
-// response is queued before the pushes it caused. Ends when the inbox is
-// empty, so an idle session holds no coroutine.
-asio::awaitable<void> Session::handle_inbox() {
+// Hands the received messages to the Handler, one at a time; a request's
+// response is queued before the pushes it caused. Ends when none is left,
+// so an idle session holds no coroutine.
+asio::awaitable<void> Session::handle_received() {
   auto self = shared_from_this();
-  while (inbox_next_ < inbox_.size() && !finished_) {
-    std::string frame = std::move(inbox_[inbox_next_++]);
+  while (received_next_ < received_.size() && phase() != Phase::finished) {
+    std::string frame = std::move(received_[received_next_++]);
     if (closing()) continue;
     shared_.metrics.frames_in.fetch_add(1, std::memory_order_relaxed);
     {
@@ -201,25 +198,25 @@ asio::awaitable<void> Session::handle_inbox() {
     }
     // A long request is not silence.
     last_rx_ = Clock::now();
-    after_frame(std::move(response));
+    after_request(std::move(response));
   }
-  // An idle socket keeps no inbox memory.
-  std::vector<std::string>().swap(inbox_);
-  inbox_next_ = 0;
-  handling_inbox_ = false;
-  if (finished_) co_return;
+  // An idle socket keeps no memory for received messages.
+  std::vector<std::string>().swap(received_);
+  received_next_ = 0;
+  handling_received_ = false;
+  if (phase() == Phase::finished) co_return;
   start_read();
 }
 
 // PROTOCOL.md §2: a request's response goes out before any push it caused,
 // so the response is queued first, then the pushes held while it ran.
-void Session::after_frame(std::string response) {
+void Session::after_request(std::string response) {
   bool slow = false;
   bool schedule = false;
   {
     std::lock_guard lk(mu_);
     handling_ = false;
-    if (closing_) return;
+    if (closing()) return;
     if (!response.empty())
       slow = !enqueue_locked(std::make_shared<const std::string>(std::move(response)), false);
     if (!slow) {

@@ -1,4 +1,4 @@
-// Session: the outbound side. Frames are queued (byte-bounded, PROTOCOL
+// Session: the outbound side. Frames are queued (byte-bounded, PROTOCOL.md
 // §6) by push() from any thread; the Flusher of the session's thread calls
 // flush(), which writes everything queued with gather-writes straight on
 // the non-blocking socket, and waits for writability only when the kernel's
@@ -13,14 +13,11 @@
 
 #include "net/flusher.hpp"
 #include "net/session.hpp"
+#include "tuning.hpp"
 
 namespace parley {
 
 namespace {
-
-// Frames per gather-write: two buffers each (header, payload), well under
-// the kernel's IOV_MAX (1024).
-constexpr size_t kFramesPerWrite = 64;
 
 bool expected_end(boost::system::error_code ec) {
   return ec == asio::error::operation_aborted || ec == asio::error::eof ||
@@ -30,23 +27,36 @@ bool expected_end(boost::system::error_code ec) {
 
 }  // namespace
 
-Session::OutFrame Session::make_frame(ws::Opcode op, Frame payload) {
-  OutFrame f;
+Session::Outgoing Session::make_outgoing(ws::Opcode op, Payload payload) {
+  Outgoing f;
   f.header_len = static_cast<uint8_t>(ws::server_header(f.header, op, payload->size()));
   f.payload = std::move(payload);
   return f;
 }
 
-// Counts `frame` against the outbound limit and queues it (or holds it
+// Counts `payload` against the outbound limit and queues it (or holds it
 // while a request runs). False when it does not fit: the caller closes the
 // socket 4008. A frame bigger than the whole limit still goes onto an empty
 // queue, so one large response cannot wedge a client.
-bool Session::enqueue_locked(Frame frame, bool hold) {
-  size_t size = frame->size();
+bool Session::enqueue_locked(Payload payload, bool hold) {
+  size_t size = payload->size();
   if (queued_bytes_ > 0 && queued_bytes_ + size > shared_.cfg.limits.outbound_bytes) return false;
   queued_bytes_ += size;
-  (hold ? held_ : queue_).push_back(make_frame(ws::text, std::move(frame)));
+  (hold ? held_ : queue_).push_back(make_outgoing(ws::text, std::move(payload)));
   return true;
+}
+
+void Session::unqueue_locked(const Outgoing& f) {
+  queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
+}
+
+// What has not started to be written is dropped; the frames being written
+// stay counted until their write ends.
+void Session::drop_unwritten_locked() {
+  for (const auto& f : queue_) unqueue_locked(f);
+  for (const auto& f : held_) unqueue_locked(f);
+  queue_.clear();
+  held_.clear();
 }
 
 void Session::schedule_flush_locked(bool& schedule) {
@@ -55,14 +65,14 @@ void Session::schedule_flush_locked(bool& schedule) {
   schedule = true;
 }
 
-bool Session::push(Frame frame, const void* source) {
-  if (!frame) return !closing();
+bool Session::push(Payload payload, const void* source) {
+  if (!payload) return !closing();
   bool fits = true;
   bool schedule = false;
   {
     std::lock_guard lk(mu_);
-    if (closing_) return false;
-    fits = enqueue_locked(std::move(frame), handling_);
+    if (closing()) return false;
+    fits = enqueue_locked(std::move(payload), handling_);
     if (fits && handling_) held_.back().source = source;
     if (fits && !handling_) schedule_flush_locked(schedule);
   }
@@ -78,29 +88,31 @@ bool Session::push(Frame frame, const void* source) {
 void Session::withdraw_held(const void* source) {
   if (!source) return;
   std::lock_guard lk(mu_);
-  std::erase_if(held_, [&](const OutFrame& f) {
+  std::erase_if(held_, [&](const Outgoing& f) {
     if (f.source != source) return false;
-    queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
+    unqueue_locked(f);
     return true;
   });
 }
 
 // A control frame (pong, ping, close) from the executor: counted in the
-// outbound bytes, queued past closing_, and written at once. A pong still
-// waiting in queue_ is replaced by the new one (RFC 6455 §5.5.3: the answer
-// to the most recent ping is enough), so a peer that pings and never reads
-// has at most one pong queued, not one per ping. Pings are ours (one at a
-// time) and the close frame is sent once: close_sent_ is set here, before
-// the write, so that on_all_written knows it is out.
+// outbound bytes, queued even while closing, and written at once. A pong
+// still waiting in queue_ is replaced by the new one (RFC 6455 §5.5.3: the
+// answer to the most recent ping is enough), so a peer that pings and never
+// reads has at most one pong queued, not one per ping. Pings are ours (one
+// at a time) and the close frame is sent once: queueing it moves the phase
+// to close_sent (closed, when it answers the peer's), before the write, so
+// that on_all_written knows it is out. Nothing goes after it.
 void Session::enqueue_control(ws::Opcode op, std::string payload) {
-  if (close_sent_ || finished_) return;
-  if (op == ws::close) close_sent_ = true;
+  if (phase() >= Phase::close_sent) return;
   {
     std::lock_guard lk(mu_);
-    OutFrame frame = make_frame(op, std::make_shared<const std::string>(std::move(payload)));
+    if (op == ws::close)
+      advance_locked(phase() == Phase::peer_closed ? Phase::closed : Phase::close_sent);
+    Outgoing frame = make_outgoing(op, std::make_shared<const std::string>(std::move(payload)));
     queued_bytes_ += frame.payload->size();
     if (op == ws::pong && pong_at_ < queue_.size() && queue_[pong_at_].opcode() == ws::pong) {
-      queued_bytes_ -= std::min(queued_bytes_, queue_[pong_at_].payload->size());
+      unqueue_locked(queue_[pong_at_]);
       queue_[pong_at_] = std::move(frame);
     } else {
       if (op == ws::pong) pong_at_ = queue_.size();
@@ -118,7 +130,7 @@ void Session::flush() { write_some(true); }
 // partly written one, up to kFramesPerWrite of them. `scheduled`: called by
 // the Flusher, whose request this answers.
 void Session::write_some(bool scheduled) {
-  if (write_waiting_ || finished_ || !socket_.is_open()) {
+  if (write_waiting_ || phase() == Phase::finished || !socket_.is_open()) {
     if (scheduled) {
       std::lock_guard lk(mu_);
       flush_scheduled_ = false;
@@ -149,7 +161,7 @@ void Session::write_some(bool scheduled) {
     size_t n_iov = 0;
     size_t skip = batch_offset_;
     for (size_t i = batch_next_; i < batch_.size() && n_iov + 2 <= std::size(iov); ++i) {
-      const OutFrame& f = batch_[i];
+      const Outgoing& f = batch_[i];
       if (skip < f.header_len)
         iov[n_iov++] = {const_cast<uint8_t*>(f.header + skip), f.header_len - skip};
       size_t into_payload = skip > f.header_len ? skip - f.header_len : 0;
@@ -173,7 +185,7 @@ void Session::write_some(bool scheduled) {
     bytes_done += n;
     // Whole frames written leave the batch (and drop their payloads now).
     while (n > 0 && batch_next_ < batch_.size()) {
-      OutFrame& f = batch_[batch_next_];
+      Outgoing& f = batch_[batch_next_];
       size_t left = f.size() - batch_offset_;
       if (n < left) {
         batch_offset_ += n;
@@ -225,9 +237,9 @@ void Session::write_some(bool scheduled) {
 // has answered, the close handshake is complete and the TCP connection can
 // go (the server closes it first, RFC 6455 §7.1.1).
 void Session::on_all_written() {
-  if (close_sent_ && peer_closed_) teardown();
+  if (phase() == Phase::closed) teardown();
   // An idle socket keeps no queue memory.
-  if (batch_.capacity() > 16) std::vector<OutFrame>().swap(batch_);
+  if (batch_.capacity() > 16) std::vector<Outgoing>().swap(batch_);
 }
 
 }  // namespace parley

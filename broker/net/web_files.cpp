@@ -13,9 +13,6 @@ namespace parley {
 
 namespace {
 
-// A web asset is small; a file past this is not read into memory.
-constexpr off_t kWebFileMax = 16 * 1024 * 1024;
-
 bool ends_with_ascii_ci(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && iequals_ascii(s.substr(s.size() - suffix.size()), suffix);
 }
@@ -36,10 +33,10 @@ std::string_view strip_weak(std::string_view tag) {
 bool forbidden_byte(unsigned char c) { return c < 0x20 || c == 0x7f || c == '/' || c == '\\'; }
 
 std::string hex(unsigned long long v) {
-  static constexpr char digits[] = "0123456789abcdef";
+  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   do {
-    out.insert(out.begin(), digits[v & 0xF]);
+    out.insert(out.begin(), kDigits[v & 0xF]);
     v >>= 4;
   } while (v);
   return out;
@@ -130,7 +127,7 @@ WebTarget map_web_target(std::string_view target) {
 
 std::string_view web_content_type(std::string_view path) {
   // Longer endings first where one ends another (.d.ts before .ts).
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 22> types = {{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kTypes = {{
       {".html", "text/html; charset=utf-8"},
       {".htm", "text/html; charset=utf-8"},
       {".js", "text/javascript; charset=utf-8"},
@@ -154,7 +151,7 @@ std::string_view web_content_type(std::string_view path) {
       {".woff", "font/woff"},
       {".wasm", "application/wasm"},
   }};
-  for (const auto& [ending, type] : types)
+  for (const auto& [ending, type] : kTypes)
     if (ends_with_ascii_ci(path, ending)) return type;
   return "application/octet-stream";
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "net/http.hpp"
+#include "tuning.hpp"
 
 namespace parley {
 
@@ -30,10 +31,6 @@ struct WebTarget {
   std::string path;
 };
 
-// The most bytes of a decoded path, and of one segment of it.
-inline constexpr size_t kWebPathMax = 1024;
-inline constexpr size_t kWebSegmentMax = 255;
-
 // Maps a request target (origin form, query and fragment ignored):
 //   /            -> index.html
 //   /widget.js   -> widget/widget.js (an alias: the widget imports
@@ -45,7 +42,7 @@ inline constexpr size_t kWebSegmentMax = 255;
 // '/', a backslash (raw or encoded), NUL or another control byte, an empty
 // segment ("//etc/passwd"), "." and ".." (raw or encoded), a segment
 // starting with '.' (404), and a path over kWebPathMax bytes or a segment
-// over kWebSegmentMax (414).
+// over kWebSegmentMax (414; both in tuning.hpp).
 WebTarget map_web_target(std::string_view target);
 
 // The Content-Type of a file by its name's ending (ASCII case ignored);

@@ -11,7 +11,7 @@ namespace parley::ws {
 namespace {
 
 std::string base64(const uint8_t* p, size_t n) {
-  static constexpr char digits[] =
+  static constexpr char kDigits[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((n + 2) / 3 * 4);
@@ -19,10 +19,10 @@ std::string base64(const uint8_t* p, size_t n) {
     uint32_t v = uint32_t{p[i]} << 16;
     if (i + 1 < n) v |= uint32_t{p[i + 1]} << 8;
     if (i + 2 < n) v |= p[i + 2];
-    out.push_back(digits[(v >> 18) & 63]);
-    out.push_back(digits[(v >> 12) & 63]);
-    out.push_back(i + 1 < n ? digits[(v >> 6) & 63] : '=');
-    out.push_back(i + 2 < n ? digits[v & 63] : '=');
+    out.push_back(kDigits[(v >> 18) & 63]);
+    out.push_back(kDigits[(v >> 12) & 63]);
+    out.push_back(i + 1 < n ? kDigits[(v >> 6) & 63] : '=');
+    out.push_back(i + 2 < n ? kDigits[v & 63] : '=');
   }
   return out;
 }
@@ -93,10 +93,10 @@ std::array<uint8_t, 20> sha1(std::string_view data) {
 }
 
 std::string accept_key(std::string_view client_key) {
-  static constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   std::string in;
-  in.reserve(client_key.size() + guid.size());
-  in.append(client_key).append(guid);
+  in.reserve(client_key.size() + kGuid.size());
+  in.append(client_key).append(kGuid);
   auto digest = sha1(in);
   return base64(digest.data(), digest.size());
 }
@@ -155,14 +155,14 @@ void FrameParser::release_memory() {
   if (!in_frame_) std::string().swap(control_);
 }
 
-Event FrameParser::fail(uint16_t code, const char* text) {
+Parsed FrameParser::fail(uint16_t code, const char* text) {
   error_code_ = code;
   error_text_ = text;
-  return Event::error;
+  return Parsed::error;
 }
 
 // The header in header_ is complete: check it and set up the frame.
-Event FrameParser::start_frame() {
+Parsed FrameParser::start_frame() {
   const uint8_t b0 = header_[0], b1 = header_[1];
   fin_ = b0 & 0x80;
   opcode_ = static_cast<Opcode>(b0 & 0x0F);
@@ -211,14 +211,14 @@ Event FrameParser::start_frame() {
     if (message_.size() + len > limit_) {
       skipping_ = true;
       std::string().swap(message_);
-      return Event::too_big;
+      return Parsed::too_big;
     }
     message_.reserve(message_.size() + len);
   }
-  return Event::need_more;
+  return Parsed::need_more;
 }
 
-Event FrameParser::next(const char*& data, size_t& size) {
+Parsed FrameParser::next(const char*& data, size_t& size) {
   for (;;) {
     if (!in_frame_) {
       // The header: 2 bytes, then the extended length and the mask key.
@@ -230,13 +230,13 @@ Event FrameParser::next(const char*& data, size_t& size) {
         size_t want = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((header_[1] & 0x80) ? 4 : 0);
         if (header_len_ == want) break;
       }
-      if (header_len_ < 2) return Event::need_more;
+      if (header_len_ < 2) return Parsed::need_more;
       uint8_t len7 = header_[1] & 0x7F;
       size_t want = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((header_[1] & 0x80) ? 4 : 0);
-      if (header_len_ < want) return Event::need_more;
+      if (header_len_ < want) return Parsed::need_more;
       // (An unmasked header has no key: start_frame refuses it.)
-      Event e = start_frame();
-      if (e != Event::need_more) return e;
+      Parsed e = start_frame();
+      if (e != Parsed::need_more) return e;
     }
     // The payload, as much of it as is here.
     size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, size));
@@ -253,11 +253,11 @@ Event FrameParser::next(const char*& data, size_t& size) {
     size -= take;
     remaining_ -= take;
     offset_ += take;
-    if (remaining_ > 0) return Event::need_more;
+    if (remaining_ > 0) return Parsed::need_more;
 
     // The frame is complete.
     in_frame_ = false;
-    if (opcode_ >= close) return Event::control;
+    if (opcode_ >= close) return Parsed::control;
     if (!fin_) continue;
     in_message_ = false;
     if (skipping_) {
@@ -266,7 +266,7 @@ Event FrameParser::next(const char*& data, size_t& size) {
     }
     if (message_opcode_ == text && !simdjson::validate_utf8(message_.data(), message_.size()))
       return fail(1007, "invalid UTF-8 in a text message");
-    return Event::message;
+    return Parsed::message;
   }
 }
 

@@ -40,8 +40,8 @@ std::string close_payload(uint16_t code, std::string_view reason);
 // key (the payload's byte offset within its frame).
 void unmask(char* p, size_t n, const uint8_t key[4], size_t offset);
 
-// What the parser hands back, one event per call of FrameParser::next.
-enum class Event {
+// What one call of FrameParser::next found.
+enum class Parsed {
   need_more,  // everything given was consumed; call again with more bytes
   message,    // a complete text or binary message: message(), message_opcode()
   control,    // a complete ping, pong or close frame: control(), control_opcode()
@@ -59,16 +59,17 @@ class FrameParser {
   explicit FrameParser(size_t limit) : limit_(limit) {}
 
   // Consumes bytes from `data` (advancing `data` and `size`) up to the next
-  // event. After `error` the stream is unusable.
-  Event next(const char*& data, size_t& size);
+  // thing found. After `error` the stream is unusable: failed() says so.
+  Parsed next(const char*& data, size_t& size);
 
-  // The last `message` event's payload (moved out by the caller) and kind.
+  // The last `message`'s payload (moved out by the caller) and kind.
   std::string& message() { return message_; }
   Opcode message_opcode() const { return message_opcode_; }
-  // The last `control` event.
+  // The last `control` frame.
   const std::string& control() const { return control_; }
   Opcode control_opcode() const { return control_opcode_; }
   uint16_t error_code() const { return error_code_; }
+  bool failed() const { return error_code_ != 0; }
   const char* error_text() const { return error_text_; }
   // True while a frame or a message is half read.
   bool mid_message() const { return header_len_ > 0 || in_frame_ || in_message_; }
@@ -76,8 +77,8 @@ class FrameParser {
   void release_memory();
 
  private:
-  Event fail(uint16_t code, const char* text);
-  Event start_frame();
+  Parsed fail(uint16_t code, const char* text);
+  Parsed start_frame();
 
   const size_t limit_;
   // The header being read (it may arrive in pieces).

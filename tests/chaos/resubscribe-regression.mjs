@@ -3,7 +3,7 @@
 // twice after one subscribe answer. Cause: the old subscription's live
 // pushes held behind the second subscribe's answer were written after it,
 // before the new one's replay repeated them; fixed by Subscription::cancel
-// withdrawing them (broker/live/hub.cpp). 68 of 100 rounds failed before. Suspect: two
+// withdrawing them (broker/live/subscription.cpp). 68 of 100 rounds failed before. Suspect: two
 // `subscribe` calls for the same conversation, same sinceSeq, in flight at
 // once on one socket (the SDK does this when a resubscribe that failed with
 // 503 is retried by its timer while the reconnect's own resubscribe is on

@@ -17,11 +17,11 @@
 
 namespace {
 
-using parley::ws::Event;
+using parley::ws::Parsed;
 using parley::ws::FrameParser;
 
 struct Seen {
-  Event event;
+  Parsed event;
   int opcode = 0;
   std::string payload;
   uint16_t code = 0;
@@ -34,29 +34,29 @@ void feed(FrameParser& parser, size_t limit, const char* p, size_t n, std::vecto
   while (true) {
     const char* before = p;
     const size_t size_before = n;
-    Event e = parser.next(p, n);
+    Parsed e = parser.next(p, n);
     FUZZ_CHECK(n <= size_before);
     FUZZ_CHECK(p >= before && static_cast<size_t>(p - before) == size_before - n);
     Seen s{e, 0, {}, 0};
     switch (e) {
-      case Event::need_more:
+      case Parsed::need_more:
         FUZZ_CHECK(n == 0);
         return;
-      case Event::message:
+      case Parsed::message:
         FUZZ_CHECK(parser.message().size() <= limit);
         FUZZ_CHECK(parser.message_opcode() == parley::ws::text ||
                    parser.message_opcode() == parley::ws::binary);
         s.opcode = parser.message_opcode();
         s.payload = std::move(parser.message());
         break;
-      case Event::control:
+      case Parsed::control:
         FUZZ_CHECK(parser.control().size() <= 125);
         s.opcode = parser.control_opcode();
         s.payload = parser.control();
         break;
-      case Event::too_big:
+      case Parsed::too_big:
         break;
-      case Event::error:
+      case Parsed::error:
         FUZZ_CHECK(parser.error_code() == 1002 || parser.error_code() == 1007);
         FUZZ_CHECK(parser.error_text() != nullptr && *parser.error_text() != '\0');
         s.code = parser.error_code();
@@ -81,7 +81,7 @@ std::vector<Seen> run_pieces(size_t limit, std::string_view bytes, const std::ve
     std::memcpy(block.get(), bytes.data() + at, n);
     feed(parser, limit, block.get(), n, out);
     at = end;
-    if (!out.empty() && out.back().event == Event::error) break;
+    if (!out.empty() && out.back().event == Parsed::error) break;
     if (i % 3 == 2) parser.release_memory();
   }
   return out;
@@ -129,9 +129,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t key[4] = {static_cast<uint8_t>(cut_seed), 0x5a, 0x00,
                           static_cast<uint8_t>(~cut_seed)};
   for (const Seen& s : whole) {
-    if (s.event != Event::message && s.event != Event::control) continue;
+    if (s.event != Parsed::message && s.event != Parsed::control) continue;
     std::string again;
-    if (s.event == Event::message && s.payload.size() > 2) {
+    if (s.event == Parsed::message && s.payload.size() > 2) {
       // In three fragments, a ping between the first two.
       const size_t a = s.payload.size() / 3, b = 2 * s.payload.size() / 3;
       again = frame(false, s.opcode, std::string_view(s.payload).substr(0, a), key);

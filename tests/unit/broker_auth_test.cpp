@@ -1,6 +1,6 @@
-// Token verification (broker/auth.cpp, PROTOCOL.md §3) with tokens minted
+// Token verification (broker/api/auth.cpp, PROTOCOL.md §3) with tokens minted
 // by libjwt itself, and the token's way in on the upgrade request
-// (broker/http.cpp: ?token= and Authorization: Bearer).
+// (broker/net/http.cpp: ?token= and Authorization: Bearer).
 #include <doctest/doctest.h>
 #include <jwt.h>
 

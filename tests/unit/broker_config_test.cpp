@@ -1,5 +1,5 @@
-// Configuration (broker/config.cpp): flags, PARLEY_* environment, the
-// --config file, their precedence, and the errors for bad values.
+// Configuration (broker/config.cpp, its option table broker/config_options.cpp): flags,
+// PARLEY_* environment, the --config file, their precedence, and the errors for bad values.
 #include <doctest/doctest.h>
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-// The upgrade's fast path (broker/http_head.hpp): plain upgrades are
+// The upgrade's fast path (broker/net/http_head.hpp): plain upgrades are
 // recognised with their fields; everything else is "other" (left to the
 // full HTTP parser), and a head cut anywhere is "incomplete" until its
 // blank line arrives.

@@ -1,5 +1,5 @@
 // The bounded set of conversations an inbox subscription reports
-// (broker/inbox.hpp, InboxReported): versions kept, the cap, and which one
+// (broker/live/inbox.hpp, InboxReported): versions kept, the cap, and which one
 // is dropped at the cap.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// The per-socket token bucket (broker/rate_limiter.hpp): burst, refill,
+// The per-socket token bucket (broker/net/rate_limiter.hpp): burst, refill,
 // retry-after and the count of refusals in a row.
 #include <doctest/doctest.h>
 

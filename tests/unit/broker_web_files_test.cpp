@@ -1,4 +1,4 @@
-// The web UI's files (broker/web_files.hpp): the pure target mapping,
+// The web UI's files (broker/net/web_files.hpp): the pure target mapping,
 // content types, ETag matching and CORS by tables; then WebFiles on a
 // temporary web root, symlinks out of it included.
 #include <doctest/doctest.h>

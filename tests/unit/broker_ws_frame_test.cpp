@@ -1,4 +1,4 @@
-// The session's own RFC 6455 framing (broker/ws_frame.hpp): the accept key,
+// The session's own RFC 6455 framing (broker/net/ws_frame.hpp): the accept key,
 // server headers, and the client-frame parser fed in every possible split.
 #include <doctest/doctest.h>
 
@@ -49,19 +49,19 @@ Seen feed(const std::string& bytes, size_t piece, size_t limit = 1 << 20) {
     size_t size = std::min(piece, bytes.size() - at);
     for (bool more = true; more && !seen.error;) {
       switch (p.next(data, size)) {
-        case ws::Event::need_more:
+        case ws::Parsed::need_more:
           more = false;
           break;
-        case ws::Event::message:
+        case ws::Parsed::message:
           seen.messages.push_back(std::move(p.message()));
           break;
-        case ws::Event::control:
+        case ws::Parsed::control:
           seen.controls.emplace_back(p.control_opcode(), p.control());
           break;
-        case ws::Event::too_big:
+        case ws::Parsed::too_big:
           ++seen.too_big;
           break;
-        case ws::Event::error:
+        case ws::Parsed::error:
           seen.error = p.error_code();
           break;
       }

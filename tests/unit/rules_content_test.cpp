@@ -1,5 +1,8 @@
-// Private, rich, file and custom events; notes; CSAT; TTR and the manual
-// ETTR: the exact events, records and errors.
+// Every message kind built the same way; private, rich, file and custom
+// events; notes; CSAT; TTR and the manual ETTR: the exact events, records
+// and errors.
+#include <functional>
+
 #include "rules_fixtures.hpp"
 
 namespace parley::rules_test {
@@ -17,6 +20,67 @@ uint32_t mask(std::initializer_list<PR> roles) {
 Conversation content_fixture() {
   return conv(ConvState::open, {member("c0", PR::consumer), member("a0", PR::agent),
                                 member("r0", PR::reader), member("b0", PR::bot)});
+}
+
+// One row per appended kind, all sent by agent a0 with clientMessageId
+// "m-1" where the method takes one: the append's shape but for the body.
+struct KindRow {
+  const char* method;
+  std::function<AppendRequest(const Identity&)> build;
+  const char* type;
+  Visibility visibility;
+  uint32_t sender_roles;
+  bool mark_read;
+  const char* cmid;
+};
+
+std::vector<KindRow> kind_table() {
+  const uint32_t writers =
+      mask({PR::consumer, PR::assigned_agent, PR::agent, PR::manager, PR::bot});
+  const uint32_t agent_writers = mask({PR::assigned_agent, PR::agent, PR::manager, PR::bot});
+  params::SendMessage text;
+  text.text = "t";
+  text.client_message_id = "m-1";
+  params::SendRichContent rich;
+  rich.content = "{}";
+  rich.client_message_id = "m-1";
+  params::SendFile file;
+  file.url = "https://x/y";
+  file.name = "y";
+  file.client_message_id = "m-1";
+  params::SendEvent event;
+  event.name = "n";
+  event.data = "1";
+  params::SendEvent private_event = event;
+  private_event.visibility = Visibility::agents;
+  using W = const Identity&;
+  // clang-format off
+  return {
+    {"sendMessage",        [=](W w) { return rules::send_message(w, text); },         "message",         Visibility::all,    writers,       true,  "m-1"},
+    {"sendPrivateMessage", [=](W w) { return rules::send_private_message(w, text); }, "message.private", Visibility::agents, agent_writers, true,  "m-1"},
+    {"sendRichContent",    [=](W w) { return rules::send_rich_content(w, rich); },    "message.rich",    Visibility::all,    writers,       true,  "m-1"},
+    {"sendFile",           [=](W w) { return rules::send_file(w, file); },            "message.file",    Visibility::all,    writers,       true,  "m-1"},
+    {"sendEvent all",      [=](W w) { return rules::send_event(w, event); },          "custom",          Visibility::all,    writers,       false, ""},
+    {"sendEvent agents",   [=](W w) { return rules::send_event(w, private_event); },  "custom",          Visibility::agents, agent_writers, false, ""},
+  };
+  // clang-format on
+}
+
+TEST_CASE("every message kind, sendMessage included, is built the same way") {
+  const Identity who = ident("a0", AR::agent);
+  for (const KindRow& row : kind_table()) {
+    INFO("method: ", row.method);
+    const AppendRequest req = row.build(who);
+    CHECK(req.event.type == row.type);
+    CHECK(req.event.visibility == row.visibility);
+    CHECK(req.event.from_user == "a0");
+    CHECK(req.event.from_role == "AGENT");  // the account's default seat; the engine labels it
+    CHECK(req.event.dialog_id == "MAIN");
+    CHECK(req.event.client_message_id == row.cmid);
+    CHECK(req.sender_roles == row.sender_roles);
+    CHECK(req.require_open);
+    CHECK(req.mark_read == row.mark_read);
+  }
 }
 
 TEST_CASE("sendPrivateMessage: agents-only, from the agent side's writing seats") {

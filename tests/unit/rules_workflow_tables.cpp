@@ -1,6 +1,6 @@
 // The contact-centre rules as two tables (rules_workflow.hpp):
-//  1. every new method × every account role and seat (or none): allowed, or
-//     the exact error;
+//  1. every new method, and every message kind (sendMessage included), ×
+//     every account role and seat (or none): allowed, or the exact error;
 //  2. every transition × every state (OPEN in MAIN, OPEN in POST_SURVEY,
 //     CLOSE, LOCKED): the new state and the exact event types, a noop, or
 //     the error.
@@ -83,6 +83,10 @@ const std::vector<std::pair<const char*, Column>>& columns() {
          if (x.who.role == AR::admin || x.who.role == AR::bot) target = "n1";
          return out(rules::consumer_takeover(x.open, x.who, target, kNow, Limits{}));
        }},
+      {"message",
+       [](const Callers& x) {
+         return out(check_append(x.open, rules::send_message(x.who, text_params())));
+       }},
       {"private",
        [](const Callers& x) {
          return out(check_append(x.open, rules::send_private_message(x.who, text_params())));
@@ -129,23 +133,23 @@ const std::vector<std::pair<const char*, Column>>& columns() {
 struct RoleRow {
   AR role;
   std::optional<PR> seat;  // nullopt: not a member
-  std::array<const char*, 21> expect;
+  std::array<const char*, 22> expect;
 };
 
 // clang-format off
 const RoleRow kRoleTable[] = {
-  //                      close         reopen       lock           setStatus    invite       removeMember assign self    assign other   transfer sk. transfer ag. setGroup     takeover     private        rich          event agents   setNote      listNotes    setCsat          URGENT        PRIORITIZED  manualEttr
-  {AR::consumer, PR::consumer, {"ok",   "403 agent", "403 manager", "403 agent", "403 agent", "403 agent", "403 manager", "403 manager", "403 agent", "403 agent", "403 agent", "noop",      "403 role",    "ok",         "403 role",    "403 agent", "403 agent", "ok",            "ok",         "403 agent", "403 agent"}},
-  {AR::consumer, {},           {"403 member", "403 agent", "403 manager", "403 agent", "403 agent", "403 agent", "403 manager", "403 manager", "403 agent", "403 agent", "403 agent", "ok",       "403 member", "403 member", "403 member", "403 agent", "403 agent", "403 consumer", "403 member", "403 member", "403 agent"}},
-  {AR::agent,    PR::agent,    {"ok",   "ok",        "403 manager", "ok",        "ok",        "ok",        "ok",          "403 manager", "ok",        "ok",        "ok",        "403 admin", "ok",          "ok",         "ok",          "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
-  {AR::agent,    PR::reader,   {"ok",   "ok",        "403 manager", "ok",        "ok",        "ok",        "ok",          "403 manager", "ok",        "ok",        "ok",        "403 admin", "403 role",    "403 role",   "403 role",    "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
-  {AR::agent,    {},           {"ok",   "ok",        "403 manager", "ok",        "ok",        "ok",        "ok",          "403 manager", "ok",        "ok",        "ok",        "403 admin", "403 member",  "403 member", "403 member",  "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
-  {AR::manager,  PR::manager,  {"ok",   "ok",        "ok",          "ok",        "ok",        "ok",        "ok",          "ok",          "ok",        "ok",        "ok",        "403 admin", "ok",          "ok",         "ok",          "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
-  {AR::manager,  {},           {"ok",   "ok",        "ok",          "ok",        "ok",        "ok",        "ok",          "ok",          "ok",        "ok",        "ok",        "403 admin", "403 member",  "403 member", "403 member",  "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
-  {AR::bot,      PR::bot,      {"ok",   "ok",        "403 manager", "ok",        "ok",        "ok",        "403 manager", "403 manager", "ok",        "ok",        "ok",        "ok",        "ok",          "ok",         "ok",          "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
-  {AR::bot,      {},           {"403 agent", "403 agent", "403 manager", "403 agent", "403 agent", "403 agent", "403 manager", "403 manager", "403 agent", "403 agent", "403 agent", "ok",     "403 member",  "403 member", "403 member",  "403 agent", "403 agent", "403 consumer", "403 agent",  "403 agent", "403 agent"}},
-  {AR::admin,    PR::manager,  {"ok",   "ok",        "ok",          "ok",        "ok",        "ok",        "ok",          "ok",          "ok",        "ok",        "ok",        "ok",        "ok",          "ok",         "ok",          "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
-  {AR::admin,    {},           {"ok",   "ok",        "ok",          "ok",        "ok",        "ok",        "ok",          "ok",          "ok",        "ok",        "ok",        "ok",        "403 member",  "403 member", "403 member",  "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
+  //                      close         reopen       lock           setStatus    invite       removeMember assign self    assign other   transfer sk. transfer ag. setGroup     takeover     message        private        rich          event agents   setNote      listNotes    setCsat          URGENT        PRIORITIZED  manualEttr
+  {AR::consumer, PR::consumer, {"ok",   "403 agent", "403 manager", "403 agent", "403 agent", "403 agent", "403 manager", "403 manager", "403 agent", "403 agent", "403 agent", "noop",      "ok",          "403 role",    "ok",         "403 role",    "403 agent", "403 agent", "ok",            "ok",         "403 agent", "403 agent"}},
+  {AR::consumer, {},           {"403 member", "403 agent", "403 manager", "403 agent", "403 agent", "403 agent", "403 manager", "403 manager", "403 agent", "403 agent", "403 agent", "ok",       "403 member",  "403 member", "403 member", "403 member", "403 agent", "403 agent", "403 consumer", "403 member", "403 member", "403 agent"}},
+  {AR::agent,    PR::agent,    {"ok",   "ok",        "403 manager", "ok",        "ok",        "ok",        "ok",          "403 manager", "ok",        "ok",        "ok",        "403 admin", "ok",          "ok",          "ok",         "ok",          "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
+  {AR::agent,    PR::reader,   {"ok",   "ok",        "403 manager", "ok",        "ok",        "ok",        "ok",          "403 manager", "ok",        "ok",        "ok",        "403 admin", "403 role",    "403 role",    "403 role",   "403 role",    "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
+  {AR::agent,    {},           {"ok",   "ok",        "403 manager", "ok",        "ok",        "ok",        "ok",          "403 manager", "ok",        "ok",        "ok",        "403 admin", "403 member",  "403 member",  "403 member", "403 member",  "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
+  {AR::manager,  PR::manager,  {"ok",   "ok",        "ok",          "ok",        "ok",        "ok",        "ok",          "ok",          "ok",        "ok",        "ok",        "403 admin", "ok",          "ok",          "ok",         "ok",          "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
+  {AR::manager,  {},           {"ok",   "ok",        "ok",          "ok",        "ok",        "ok",        "ok",          "ok",          "ok",        "ok",        "ok",        "403 admin", "403 member",  "403 member",  "403 member", "403 member",  "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
+  {AR::bot,      PR::bot,      {"ok",   "ok",        "403 manager", "ok",        "ok",        "ok",        "403 manager", "403 manager", "ok",        "ok",        "ok",        "ok",        "ok",          "ok",          "ok",         "ok",          "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
+  {AR::bot,      {},           {"403 agent", "403 agent", "403 manager", "403 agent", "403 agent", "403 agent", "403 manager", "403 manager", "403 agent", "403 agent", "403 agent", "ok",     "403 member",  "403 member",  "403 member", "403 member",  "403 agent", "403 agent", "403 consumer", "403 agent",  "403 agent", "403 agent"}},
+  {AR::admin,    PR::manager,  {"ok",   "ok",        "ok",          "ok",        "ok",        "ok",        "ok",          "ok",          "ok",        "ok",        "ok",        "ok",        "ok",          "ok",          "ok",         "ok",          "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
+  {AR::admin,    {},           {"ok",   "ok",        "ok",          "ok",        "ok",        "ok",        "ok",          "ok",          "ok",        "ok",        "ok",        "ok",        "403 member",  "403 member",  "403 member", "403 member",  "ok",        "ok",        "403 consumer", "ok",         "ok",        "ok"}},
 };
 // clang-format on
 
@@ -277,6 +281,8 @@ const StateRow kStateTable[] = {
    {"-> OPEN ttr.changed", "-> OPEN ttr.changed", "409 CLOSE", "409 LOCKED"}},
   {"setManualEttr", [](const Conversation& c) { return transition(rules::set_manual_ettr(c, kAgent, kNow + 60000, kNow, {})); },
    {"-> OPEN ettr.changed", "-> OPEN ettr.changed", "409 CLOSE", "409 LOCKED"}},
+  {"sendMessage", [](const Conversation& c) { return outcome(check_append(c, rules::send_message(kConsumer, text_params()))); },
+   {"ok", "ok", "409 CLOSE", "409 LOCKED"}},
   {"sendPrivateMessage", [](const Conversation& c) { return outcome(check_append(c, rules::send_private_message(kAgent, text_params()))); },
    {"ok", "ok", "409 CLOSE", "409 LOCKED"}},
   {"sendFile", [](const Conversation& c) {
