@@ -15,7 +15,7 @@
 #include "api/auth.hpp"
 #include "live/hub.hpp"
 #include "net/listener.hpp"
-#include "memory_engine.hpp"
+#include "memory/memory_engine.hpp"
 #include "metrics.hpp"
 #include "redis/redis_engine.hpp"
 #include "api/router.hpp"

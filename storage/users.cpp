@@ -1,5 +1,6 @@
 // The users registry rules shared by both engines (users.hpp): how a put
-// merges into a stored user, and what a listing's filters match.
+// merges into a stored user, what a listing's filters match, and how a
+// listing pages.
 #include "users.hpp"
 
 #include <algorithm>
@@ -47,6 +48,31 @@ bool user_matches(const User& u, const UserListRequest& req) {
   return std::all_of(req.words.begin(), req.words.end(), [&](const std::string& w) {
     return hay.find(ascii_lower(w)) != std::string::npos;
   });
+}
+
+std::vector<AccountRole> distinct_roles(const UserListRequest& req) {
+  std::vector<AccountRole> roles = req.roles;
+  std::sort(roles.begin(), roles.end());
+  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+  return roles;
+}
+
+UserPager::Verdict UserPager::judge(const std::string& user_id, const User* u) {
+  if (req_.scan_limit > 0 && scanned_ == req_.scan_limit) {
+    page_.has_next = true;
+    page_.next_after = last_;  // the scan stopped after the last examined id
+    return Verdict::done;
+  }
+  ++scanned_;
+  last_ = user_id;
+  judged_ = true;
+  if (!u || !user_matches(*u, req_)) return Verdict::pass;
+  if (page_.data.size() == req_.limit) {
+    page_.has_next = true;
+    page_.next_after = page_.data.back().user_id;
+    return Verdict::done;
+  }
+  return Verdict::take;
 }
 
 }  // namespace parley

@@ -1,4 +1,4 @@
-// The users registry's values (engine.hpp, contract 12): who a tenant's users
+// The users registry's values (user_store.hpp, contract 12): who a tenant's users
 // are, as their tokens and upsertUser describe them. Plain values; the
 // engines store them, users.cpp holds the rules both engines share.
 #pragma once
@@ -61,5 +61,31 @@ bool apply_user_put(std::optional<User>& cur, const UserPut& put);
 bool user_matches(const User& u, const UserListRequest& req);
 // Lower-cases ASCII letters (the q match is ASCII case-insensitive).
 std::string ascii_lower(std::string_view s);
+// The request's role filter, sorted, each role once.
+std::vector<AccountRole> distinct_roles(const UserListRequest& req);
+
+// The filters, limit and scan bound of a UserListRequest, applied to the
+// candidates an engine walks in user_id order.
+class UserPager {
+ public:
+  enum class Verdict {
+    take,  // the caller adds it to page.data
+    pass,  // unreadable (null) or filtered out
+    done,  // the page is complete (has_next, next_after set): stop walking
+  };
+  UserPager(const UserListRequest& req, UserPage& page) : req_(req), page_(page) {}
+  // The next candidate: `u` is the user `user_id` names, null if unreadable.
+  Verdict judge(const std::string& user_id, const User* u);
+  // Whether `user_id` is not after the last candidate judged (a merge of
+  // role runs may offer a user twice).
+  bool passed(const std::string& user_id) const { return judged_ && user_id <= last_; }
+
+ private:
+  const UserListRequest& req_;
+  UserPage& page_;
+  std::string last_;  // the last candidate judged
+  bool judged_ = false;
+  size_t scanned_ = 0;
+};
 
 }  // namespace parley

@@ -7,6 +7,7 @@
 
 #include "json_writer.hpp"
 #include "api/router_impl.hpp"
+#include "clock.hpp"
 #include "dialog/rules.hpp"
 #include "serialize.hpp"
 
@@ -231,7 +232,7 @@ asio::awaitable<Reply> Router::Impl::set_chat_state(Ctx& ctx, const params::SetC
             std::lock_guard l(state->mu);
             ChatStateSlot& s = state->chat[id];
             s.timer_armed = false;
-            s.last_sent = now_ms();
+            s.last_sent = wall_clock_ms();
             pending = std::move(s.pending);
             s.pending.clear();
           }

@@ -10,15 +10,11 @@
 #include "json_writer.hpp"
 #include "api/quota.hpp"
 #include "api/router_impl.hpp"
+#include "clock.hpp"
 #include "dialog/rules.hpp"
 #include "serialize.hpp"
 
 namespace parley {
-
-Millis now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string new_conversation_id() {
   // UUID v4 from a per-thread generator seeded by the OS.
@@ -64,7 +60,7 @@ void Router::on_open(const std::shared_ptr<Connection>& c) {
   // Authenticated by the upgrade's token: the socket counts for presence.
   if (const auto& who = c->identity()) {
     asio::co_spawn(c->executor(), impl_->presence->open(*c, *who), asio::detached);
-    impl_->registrar->on_authenticated(c->executor(), *who, now_ms());
+    impl_->registrar->on_authenticated(c->executor(), *who, wall_clock_ms());
   }
 }
 
@@ -118,7 +114,7 @@ asio::awaitable<std::string> Router::Impl::run_call(std::shared_ptr<Connection> 
                                                     Call& call) {
   metrics.requests.fetch_add(1, std::memory_order_relaxed);
   auto state = std::static_pointer_cast<ClientState>(conn->context);
-  Ctx ctx{conn, *state, conn->identity() ? *conn->identity() : Identity{}, now_ms()};
+  Ctx ctx{conn, *state, conn->identity() ? *conn->identity() : Identity{}, wall_clock_ms()};
   Reply reply = Error{};
   // Every call counts against the rate, the refused ones (unknown method,
   // bad params, bad envelope) included; the expensive reads count more.

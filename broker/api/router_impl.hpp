@@ -174,7 +174,6 @@ struct Router::Impl : std::enable_shared_from_this<Router::Impl> {
   asio::awaitable<Result<Conversation>> readable(Ctx& ctx, const std::string& id);
 };
 
-Millis now_ms();
 std::string new_conversation_id();
 // listConversations' keyset cursor "<updatedAt>:<id>" and filter predicate
 // (methods_conversations.cpp), shared by the listings of methods_inbox.cpp.

@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "engine.hpp"
 #include "json_writer.hpp"
 #include "model.hpp"
+#include "write.hpp"
 
 namespace parley::rules::detail {
 

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "engine.hpp"
 #include "model.hpp"
+#include "write.hpp"
 
 namespace parley::rules {
 

@@ -22,10 +22,10 @@
 #include <string>
 #include <string_view>
 
-#include "engine.hpp"
 #include "limits.hpp"
 #include "model.hpp"
 #include "params.hpp"
+#include "write.hpp"
 
 namespace parley::rules {
 

@@ -9,8 +9,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
-#include "json_writer.hpp"
+#include "clock.hpp"
 #include "dialog/inbox.hpp"
+#include "json_writer.hpp"
 #include "serialize.hpp"
 
 namespace parley {
@@ -21,10 +22,6 @@ namespace {
 // with back-off, before the notice is dropped (a later one brings it back).
 constexpr int kReadAttempts = 6;
 
-Millis wall_now() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::shared_ptr<const std::string> inbox_frame(const std::string& sub_id, bool upsert,
                                                const std::string& conversation_json,
@@ -45,7 +42,7 @@ std::shared_ptr<const std::string> inbox_frame(const std::string& sub_id, bool u
 std::shared_ptr<const std::string> delete_frame(const std::string& sub_id, const std::string& id) {
   JsonWriter w;
   w.begin_object().field("id", id).end_object();
-  return inbox_frame(sub_id, false, w.str(), wall_now());
+  return inbox_frame(sub_id, false, w.str(), wall_clock_ms());
 }
 
 // Starts `coro` on `ex` later, never inline (the caller holds locks).
@@ -58,7 +55,7 @@ void spawn(const asio::any_io_executor& ex, F coro) {
 
 std::string new_subscription_id() {
   static std::atomic<uint64_t> next{1};
-  return "inbox-" + std::to_string(wall_now()) + "-" + std::to_string(next.fetch_add(1));
+  return "inbox-" + std::to_string(wall_clock_ms()) + "-" + std::to_string(next.fetch_add(1));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <random>
 
+#include "clock.hpp"
 #include "json_writer.hpp"
 #include "serialize.hpp"
 
@@ -20,10 +21,6 @@ namespace parley {
 
 namespace {
 
-Millis wall_now() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // 32 random bits as 8 hex digits: a restarted node with the same --node-id
 // (and so the same session ids) must not mistake its old entries for new ones.
@@ -107,7 +104,7 @@ void PresenceTracker::spawn_enroll(SeatPtr seat) {
 
 asio::awaitable<void> PresenceTracker::enroll(SeatPtr seat) {
   auto self = shared_from_this();
-  const Millis now = wall_now();
+  const Millis now = wall_clock_ms();
   auto touched = co_await engine_.presence_touch(seat->socket, std::nullopt, now, expiry(now));
   bool closed;
   {
@@ -132,7 +129,7 @@ asio::awaitable<void> PresenceTracker::enroll(SeatPtr seat) {
 
 asio::awaitable<void> PresenceTracker::leave(SeatPtr seat) {
   auto self = shared_from_this();
-  auto left = co_await engine_.presence_leave(seat->socket, wall_now());
+  auto left = co_await engine_.presence_leave(seat->socket, wall_clock_ms());
   if (!left.ok())
     spdlog::debug("presence of {}: leave failed ({}); its entry expires instead",
                   seat->socket.user_id, left.error().message);
@@ -155,7 +152,7 @@ asio::awaitable<Status> PresenceTracker::set_status(const Connection& conn, cons
     }
     seat = slot;
   }
-  const Millis now = wall_now();
+  const Millis now = wall_clock_ms();
   auto touched = co_await engine_.presence_touch(seat->socket, status, now, expiry(now));
   if (!touched.ok()) co_return std::move(touched).error();
   {
@@ -169,7 +166,7 @@ asio::awaitable<Status> PresenceTracker::set_status(const Connection& conn, cons
 asio::awaitable<Result<std::vector<PresenceState>>> PresenceTracker::get(
     std::string tenant, std::vector<std::string> user_ids) {
   auto self = shared_from_this();
-  co_return co_await engine_.presence_get(std::move(tenant), std::move(user_ids), wall_now());
+  co_return co_await engine_.presence_get(std::move(tenant), std::move(user_ids), wall_clock_ms());
 }
 
 // ---- renewal and sweep --------------------------------------------------------
@@ -189,7 +186,7 @@ asio::awaitable<void> PresenceTracker::tick_loop() {
 }
 
 asio::awaitable<void> PresenceTracker::tick() {
-  const Millis now = wall_now();
+  const Millis now = wall_clock_ms();
   std::vector<PresenceSocket> renew;
   std::vector<SeatPtr> retry;
   {
@@ -322,7 +319,7 @@ asio::awaitable<void> PresenceTracker::publish(PresenceChange change) {
   // subscribers.
   std::vector<std::string> ids;  // no braced list in a coroutine (GCC 12)
   ids.push_back(user);
-  auto current = co_await engine_.presence_get(change.tenant, std::move(ids), wall_now());
+  auto current = co_await engine_.presence_get(change.tenant, std::move(ids), wall_clock_ms());
   if (current.ok() && current->size() == 1) change.state = std::move(current->front());
   for (const auto& c : convs->data) {
     JsonWriter w;

@@ -11,16 +11,13 @@
 #include <chrono>
 #include <vector>
 
+#include "clock.hpp"
 #include "dialog/rules.hpp"
 
 namespace parley {
 
 namespace {
 
-Millis wall_now() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Only deadlines this close are kept for the fast path: a later one gains
 // nothing from it (the poll finds it within a period), and the set stays
@@ -82,7 +79,7 @@ asio::awaitable<void> TimerService::arm(ConvKey key, TimerKind kind, Millis due)
     spdlog::warn("{} timer of {} not stored: {}", to_string(kind), key.id, st.error().message);
     co_return;
   }
-  if (due - wall_now() > kLocalHorizon) co_return;
+  if (due - wall_clock_ms() > kLocalHorizon) co_return;
   std::optional<asio::any_io_executor> ex;
   {
     std::lock_guard lk(mu_);
@@ -108,9 +105,9 @@ asio::awaitable<void> TimerService::run() {
   // arm()/stop() reach it only through handlers posted to that context.
   asio::steady_timer timer(co_await asio::this_coro::executor);
   timer_ = &timer;
-  Millis next_poll = wall_now();
+  Millis next_poll = wall_clock_ms();
   while (!stopped_) {
-    Millis now = wall_now();
+    Millis now = wall_clock_ms();
     const auto local = next_local(now);
     const Millis wake = local ? std::min(next_poll, *local) : next_poll;
     if (wake > now) {
@@ -125,9 +122,9 @@ asio::awaitable<void> TimerService::run() {
     for (;;) {
       const size_t handled = co_await poll_once(now);
       if (stopped_ || handled < kBatch) break;
-      now = wall_now();
+      now = wall_clock_ms();
     }
-    next_poll = wall_now() + opt_.poll;
+    next_poll = wall_clock_ms() + opt_.poll;
   }
   timer_ = nullptr;
 }

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.hpp"
 #include "net/flusher.hpp"
 #include "net/http.hpp"
 #include "net/http_head.hpp"
@@ -45,10 +46,6 @@ std::vector<char>& scratch() {
   return buf;
 }
 
-Millis system_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -344,7 +341,7 @@ void Listener::open_session(asio::ip::tcp::socket socket, size_t executor_index,
     auto token = query_param(target, "token");
     if (!token) token = bearer_token(authorization);
     if (token) {
-      auto verified = deps_.auth.verify(*token, system_now_ms());
+      auto verified = deps_.auth.verify(*token, wall_clock_ms());
       if (verified.ok())
         who = std::move(verified.value());
       else

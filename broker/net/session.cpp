@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "clock.hpp"
 #include "net/flusher.hpp"
 #include "net/session.hpp"
 #include "tuning.hpp"
@@ -21,10 +22,6 @@ namespace {
 
 std::atomic<uint64_t> next_session{1};
 
-Millis system_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // A close frame's reason is at most 123 bytes (RFC 6455 §5.5); cut on a
 // UTF-8 character boundary.
@@ -190,9 +187,10 @@ void Session::set_identity(Identity who) {
   auth_deadline_ = Clock::time_point::max();
   // Re-authentication replaces the deadline.
   expiry_deadline_ = Clock::time_point::max();
-  if (expires_at > 0)
-    expiry_deadline_ =
-        Clock::now() + std::chrono::milliseconds(std::max<Millis>(0, expires_at - system_now_ms()));
+  if (expires_at > 0) {
+    const Millis left = std::max<Millis>(0, expires_at - wall_clock_ms());
+    expiry_deadline_ = Clock::now() + std::chrono::milliseconds(left);
+  }
   arm_timer();
 }
 

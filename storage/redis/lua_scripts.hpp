@@ -1,5 +1,8 @@
 // The Lua scripts of the Redis engine. Each runs atomically inside Redis;
-// redis_engine.hpp says which keys each one touches and why.
+// redis_engine.hpp says which keys each one touches and why. Their sources
+// are by family: lua_conversation_scripts.cpp, lua_tenant_scripts.cpp,
+// lua_presence_scripts.cpp, lua_timer_scripts.cpp; lua_scripts.cpp is the
+// table of them.
 //
 // Write scripts check everything before their first write and order their
 // writes so that only the first one (an XADD) could fail: Redis does not
@@ -39,5 +42,17 @@ struct Script {
 };
 
 const Script& script(ScriptId id);
+
+// The sources, by family (the table of script() is lua_scripts.cpp).
+namespace lua {
+// lua_conversation_scripts.cpp: one conversation's keys.
+extern const std::string_view kAppend, kCommit, kCreate, kLoad, kRead;
+// lua_tenant_scripts.cpp: a tenant's index keys.
+extern const std::string_view kClaim, kRelease;
+// lua_presence_scripts.cpp
+extern const std::string_view kPresenceTouch, kPresenceLeave, kPresenceRefresh, kPresenceExpire;
+// lua_timer_scripts.cpp
+extern const std::string_view kTimerSet, kTimerClear, kTimerClaim;
+}  // namespace lua
 
 }  // namespace parley::redis

@@ -1,6 +1,7 @@
-// How the Redis engine writes records, members and events as Redis values,
-// and reads them back. The formats are shared with the Lua scripts
-// (lua_scripts.cpp), which build and patch some of them in place.
+// How the Redis engine writes members and events as Redis values, and reads
+// them back (records: redis_record_codec.hpp). The formats are shared with
+// the Lua scripts (lua_scripts.hpp), which build and patch some of them in
+// place.
 //
 // Token list: each value as <decimal byte length>:<bytes>, back to back, no
 // separator. Lua builds one with string concatenation and reads one with
@@ -23,6 +24,7 @@
 //   written before the extension decodes as before.
 #pragma once
 
+#include <charconv>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +37,13 @@
 namespace parley::redis {
 
 void append_token(std::string& out, std::string_view value);
+
+// A whole decimal number, nothing around it.
+template <class T>
+bool parse_number(std::string_view s, T& out) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && ec == std::errc{} && end == s.data() + s.size();
+}
 
 // Reads a token list front to back.
 class TokenReader {
@@ -58,23 +67,6 @@ std::string encode_member(const Member& m, size_t ordinal);
 // The member and its ordinal.
 std::optional<std::pair<Member, uint64_t>> decode_member(std::string_view user_id,
                                                          std::string_view enc);
-
-// The meta hash of a record: engine-owned fields one by one (the hot path
-// patches them), everything else as JSON under `rec`.
-using FieldList = std::vector<std::pair<std::string, std::string>>;
-FieldList encode_meta(const Conversation& c);
-// The JSON under `rec`.
-std::string encode_rec(const Conversation& c);
-bool decode_rec(std::string_view json, Conversation& c);
-
-// The fields append() reads back for its lean record, in this order.
-extern const std::vector<std::string> kLeanFields;
-// Fills the engine-owned fields from HMGET kLeanFields values.
-bool decode_lean(const RedisReply& values, Conversation& c);
-// A whole record from HGETALL meta and HGETALL members. `creq` receives the
-// create() idempotency key that made it ("" for none).
-bool decode_record(const RedisReply& meta, const RedisReply& members, Conversation& c,
-                   std::string* creq = nullptr);
 
 std::string events_message(std::string_view epoch, const std::vector<std::string>& encodings);
 std::string signal_message(const Signal& s);

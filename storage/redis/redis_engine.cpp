@@ -11,8 +11,9 @@
 #include <map>
 #include <stdexcept>
 
-#include "redis_codec.hpp"
+#include "engine_common.hpp"
 #include "redis_engine_support.hpp"
+#include "redis_record_codec.hpp"
 
 namespace parley::redis {
 
@@ -421,7 +422,7 @@ asio::awaitable<Result<ListPage>> RedisEngine::list(std::string tenant, ListRequ
   TenantKeys t(tenant);
   Shard& ts = shard_of(t);
   ListPage page;
-  size_t skipped = 0, examined = 0;
+  ListPager pager(req, page);
   // Where the next index query starts: a score (inclusive) and how many
   // entries at exactly that score were already passed, so runs of equal
   // scores longer than a batch still make progress.
@@ -467,21 +468,9 @@ asio::awaitable<Result<ListPage>> RedisEngine::list(std::string tenant, ListRequ
         asio::co_spawn(io_, index_updated(tenant, c->id, c->updated_at), asio::detached);
         continue;
       }
-      if (req.scan_limit && examined == req.scan_limit) {
-        page.has_next = true;
-        co_return page;
-      }
-      ++examined;
-      if (req.match && !req.match(*c)) continue;
-      if (skipped < req.offset) {
-        ++skipped;
-        continue;
-      }
-      if (page.data.size() == req.limit) {
-        page.has_next = true;
-        co_return page;
-      }
-      page.data.push_back(std::move(*c));
+      const auto verdict = pager.judge(*c);
+      if (verdict == ListPager::Verdict::done) co_return page;
+      if (verdict == ListPager::Verdict::take) page.data.push_back(std::move(*c));
     }
     if (e.size() < 2 * kListBatch) co_return page;
   }

@@ -5,60 +5,19 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cstdio>
-#include <random>
 #include <unordered_map>
 
-#include "redis_codec.hpp"
+#include "clock.hpp"
+#include "engine_common.hpp"
 #include "redis_engine.hpp"
 #include "redis_engine_support.hpp"
+#include "redis_record_codec.hpp"
 
 namespace parley::redis {
 
 namespace {
 
-constexpr size_t kPreviewCodePoints = 200;  // lastMessage.text (PROTOCOL §4)
-constexpr Millis kPendingGraceMs = 60000;   // a create in progress holds its claims this long
-
-// 48 random bits as 12 hex digits, seeded per thread from random_device, so
-// nodes and restarts never share an epoch.
-std::string new_epoch() {
-  thread_local std::mt19937_64 gen{(static_cast<uint64_t>(std::random_device{}()) << 32) ^
-                                   std::random_device{}()};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%012llx",
-                static_cast<unsigned long long>(gen() & 0xFFFFFFFFFFFFULL));
-  return buf;
-}
-
-// Contract 8: whatever a Decision says, these fields stay the engine's.
-void keep_engine_owned(Conversation& next, const Conversation& cur) {
-  next.tenant = cur.tenant;
-  next.id = cur.id;
-  next.epoch = cur.epoch;
-  next.last_seq = cur.last_seq;
-  next.last_public_seq = cur.last_public_seq;
-  next.messages_all = cur.messages_all;
-  next.messages_public = cur.messages_public;
-  next.last_message = cur.last_message;
-  next.last_message_at = cur.last_message_at;
-  next.last_consumer_message_at = cur.last_consumer_message_at;
-  next.version = cur.version;
-  next.updated_at = cur.updated_at;
-}
-
-std::vector<EventPtr> stamp_all(Conversation& rec, std::vector<EventDraft>& drafts, Millis ts) {
-  std::vector<EventPtr> out;
-  out.reserve(drafts.size());
-  for (auto& d : drafts) {
-    Event e;
-    static_cast<EventDraft&>(e) = std::move(d);
-    e.ts = ts;
-    stamp_appended(rec, e);
-    out.push_back(std::make_shared<const Event>(std::move(e)));
-  }
-  return out;
-}
+constexpr Millis kPendingGraceMs = 60000;  // a create in progress holds its claims this long
 
 void push_fields(std::vector<std::string>& args, const FieldList& fields) {
   for (const auto& [k, v] : fields) {
@@ -86,7 +45,7 @@ asio::awaitable<void> pause(std::chrono::milliseconds d) {
 asio::awaitable<Result<bool>> RedisEngine::claim_is_stale(const std::string& tenant,
                                                           const std::string& holder,
                                                           const RedisReply& pending_ms) {
-  if (auto since = pending_ms.as_int(); since && now_ms() - *since < kPendingGraceMs)
+  if (auto since = pending_ms.as_int(); since && wall_clock_ms() - *since < kPendingGraceMs)
     co_return false;  // its create is still on the way
   ConvKeys k(ConvKey{tenant, holder});
   auto r = co_await shard_of(k).cmd->command(strs("EXISTS", k.meta));
@@ -107,7 +66,7 @@ asio::awaitable<Result<RedisEngine::Claimed>> RedisEngine::claim(
     std::vector<std::string> keys =
         strs(t.names, t.ext, t.pending, create_key.empty() ? t.names : t.create_key(create_key));
     std::vector<std::string> args =
-        strs(id, name, ext, create_key.empty() ? "0" : "1", std::to_string(now_ms()),
+        strs(id, name, ext, create_key.empty() ? "0" : "1", std::to_string(wall_clock_ms()),
              std::to_string(options_.create_key_ttl.count()), reclaim, mark_pending ? "1" : "0");
     auto r = co_await eval(s, ScriptId::claim, std::move(keys), std::move(args));
     if (!r) co_return std::move(r).error();
@@ -161,17 +120,9 @@ asio::awaitable<Result<Commit>> RedisEngine::create(CreateRequest req) {
   if (gate_.any_closed()) co_await gate_.wait(k.channel);
 
   // The whole record, numbered, before anything is written.
-  Conversation rec = std::move(req.record);
-  const Millis now = now_ms();
-  Conversation blank;
-  blank.tenant = key.tenant;
-  blank.id = key.id;
-  blank.epoch = new_epoch();
-  blank.updated_at = now;
-  keep_engine_owned(rec, blank);
-  if (rec.created_at == 0) rec.created_at = now;
-  std::vector<EventPtr> events = stamp_all(rec, req.events, now);
-  rec.version = 1;
+  Staged staged = stage_create(req);
+  Conversation& rec = staged.record;
+  std::vector<EventPtr>& events = staged.events;
   const std::string name = index_value(rec.name), ext = index_value(rec.external_id);
 
   // A taken id is refused before any claim: the undo below must never touch
@@ -260,35 +211,25 @@ asio::awaitable<Result<Commit>> RedisEngine::update(ConvKey key, UpdateRequest r
       if (!loaded->target) co_return not_found("no such message");
       target = &*loaded->target;
     }
-    Result<Decision> decided = req.decide(cur, target);
-    if (!decided) co_return std::move(decided).error();
-    Decision& d = decided.value();
-    if (d.noop) {
-      Commit c;
-      c.record = cur;
-      co_return c;
-    }
-
-    Conversation next = std::move(d.next);
-    keep_engine_owned(next, cur);
-    // Never before the last commit, so ts never decreases along the log.
-    std::vector<EventPtr> events = stamp_all(next, d.events, std::max(now_ms(), cur.updated_at));
-    next.version = cur.version + 1;
+    Result<Staged> staged = stage_update(cur, req, target);
+    if (!staged) co_return std::move(staged).error();
+    if (staged->noop) co_return unchanged(cur);
+    Conversation& next = staged->record;
+    std::vector<EventPtr>& events = staged->events;
+    const bool erase = staged->erase;
     std::string target_enc;
-    if (target && d.target_body) {
+    if (staged->target_body) {
       Event rewritten = *target;
-      rewritten.body = std::move(*d.target_body);
+      rewritten.body = std::move(*staged->target_body);
       target_enc = encode_event(rewritten);
     }
-    if (target && d.target_text && next.last_message.seq == req.target_seq)
-      next.last_message.text = std::string(first_code_points(*d.target_text, kPreviewCodePoints));
 
     // A new name or externalId is reserved before the commit.
     const std::string &old_name = index_value(cur.name), &new_name = index_value(next.name);
     const std::string &old_ext = index_value(cur.external_id),
                       &new_ext = index_value(next.external_id);
-    const bool name_moved = !d.erase && old_name != new_name;
-    const bool ext_moved = !d.erase && old_ext != new_ext;
+    const bool name_moved = !erase && old_name != new_name;
+    const bool ext_moved = !erase && old_ext != new_ext;
     Claimed claimed;
     if ((name_moved && !new_name.empty()) || (ext_moved && !new_ext.empty())) {
       const std::string want_name = name_moved ? new_name : "";
@@ -309,12 +250,12 @@ asio::awaitable<Result<Commit>> RedisEngine::update(ConvKey key, UpdateRequest r
     // The compare-and-set: commits only if nobody committed since the load.
     std::vector<std::string> encs = encode_all(events);
     FieldList meta;
-    if (!d.erase) meta = encode_meta(next);
+    if (!erase) meta = encode_meta(next);
     std::unordered_map<std::string_view, std::string> before;
     for (size_t i = 0; i < cur.members.size(); ++i)
       before.emplace(cur.members[i].user_id, encode_member(cur.members[i], i));
     std::vector<std::string> member_args, removed;
-    if (!d.erase) {
+    if (!erase) {
       for (size_t i = 0; i < next.members.size(); ++i) {
         std::string enc = encode_member(next.members[i], i);
         auto it = before.find(next.members[i].user_id);
@@ -329,7 +270,7 @@ asio::awaitable<Result<Commit>> RedisEngine::update(ConvKey key, UpdateRequest r
       for (const auto& [user, enc] : before) removed.emplace_back(user);
     }
     std::vector<std::string> args = strs(
-        std::to_string(cur.version), d.erase ? "1" : "0", k.channel,
+        std::to_string(cur.version), erase ? "1" : "0", k.channel,
         encs.empty() ? std::string() : events_message(cur.epoch, encs), key.id,
         std::to_string(next.updated_at), target_enc.empty() ? "0" : std::to_string(req.target_seq),
         target_enc, std::to_string(meta.size() * 2), std::to_string(member_args.size()),
@@ -342,7 +283,7 @@ asio::awaitable<Result<Commit>> RedisEngine::update(ConvKey key, UpdateRequest r
       args.push_back(std::move(encs[i]));
     }
     std::vector<std::string> keys = strs(k.meta, k.members, k.log, k.ovr);
-    if (same_shard && !d.erase) keys.push_back(t.updated);
+    if (same_shard && !erase) keys.push_back(t.updated);
     auto r = co_await eval(cs, ScriptId::commit, std::move(keys), std::move(args));
     // A 503 here may or may not have committed: the claims stay (see the header).
     if (!r) co_return std::move(r).error();
@@ -357,7 +298,7 @@ asio::awaitable<Result<Commit>> RedisEngine::update(ConvKey key, UpdateRequest r
     }
     if (status != "ok") co_return unavailable("redis: malformed commit reply");
 
-    if (d.erase) {
+    if (erase) {
       co_await release(key.tenant, key.id, old_name, old_ext, loaded->creq, true);
     } else {
       const std::string drop_name = name_moved ? old_name : "";
@@ -403,7 +344,7 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
   append_token(rest_tokens, ev.client_message_id);
   append_token(rest_tokens, ev.body);
   std::vector<std::string> args =
-      strs(ev.from_user, std::to_string(now_ms()), req.require_open ? "1" : "0",
+      strs(ev.from_user, std::to_string(wall_clock_ms()), req.require_open ? "1" : "0",
            std::to_string(req.sender_roles), req.mark_read ? "1" : "0", to_string(ev.visibility),
            is_message_type(ev.type) ? "1" : "0", scratch.last_message.text, std::move(type_token),
            std::to_string(options_.message_id_ttl.count()), k.channel, key.id, has_idem ? "1" : "0",

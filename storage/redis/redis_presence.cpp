@@ -1,4 +1,4 @@
-// The Redis engine's presence (engine.hpp, contract 11).
+// The Redis engine's presence (presence_store.hpp, contract 11).
 //
 // KEYS, per user under the hash tag {u:TENANT:USER}, on the shard the hash
 // ring gives for "u:TENANT:USER" (TENANT and USER percent-escaped):

@@ -1,4 +1,4 @@
-// The Redis engine's timers (engine.hpp, contract 13).
+// The Redis engine's timers (timer_store.hpp, contract 13).
 //
 // KEYS, one pair per shard (like presence's due index, without a hash tag:
 // never placed by the ring, each shard keeps its own, listing the timers of

@@ -1,4 +1,4 @@
-// The Redis engine's users registry (engine.hpp, contract 12).
+// The Redis engine's users registry (user_store.hpp, contract 12).
 //
 // KEYS, per tenant under its hash tag {t:TENANT}, on the tenant's shard (the
 // one the ring gives for "t:TENANT", beside the tenant's conversation
@@ -171,9 +171,7 @@ asio::awaitable<Result<UserPage>> RedisEngine::user_list(std::string tenant,
                                                          UserListRequest req) {
   UserKeys k(tenant);
   Shard& s = shard_of_tag(k.tag);
-  std::vector<AccountRole> roles = req.roles;
-  std::sort(roles.begin(), roles.end());
-  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+  const std::vector<AccountRole> roles = distinct_roles(req);
   std::vector<std::string> keys;
   if (roles.empty()) keys.push_back(k.all());
   for (AccountRole r : roles) keys.push_back(k.role(r));
@@ -185,9 +183,7 @@ asio::awaitable<Result<UserPage>> RedisEngine::user_list(std::string tenant,
   }
 
   UserPage page;
-  std::string last;  // the last id examined
-  bool have_last = false;
-  size_t scanned = 0;
+  UserPager pager(req, page);
   for (;;) {
     // The next ids in order: a merge of the sources, each refilled when empty.
     std::vector<std::string> ids;
@@ -231,23 +227,11 @@ asio::awaitable<Result<UserPage>> RedisEngine::user_list(std::string tenant,
     for (size_t i = 0; i < ids.size(); ++i) {
       if (!replies[i]) co_return std::move(replies[i]).error();
       if (replies[i]->is_error()) co_return unavailable("redis: " + replies[i]->str());
-      if (have_last && ids[i] <= last) continue;
-      if (req.scan_limit > 0 && scanned == req.scan_limit) {
-        page.has_next = true;
-        page.next_after = last;
-        co_return page;
-      }
-      ++scanned;
-      last = ids[i];
-      have_last = true;
+      if (pager.passed(ids[i])) continue;
       auto u = decode_user(tenant, ids[i], *replies[i]);
-      if (!u || !user_matches(*u, req)) continue;
-      if (page.data.size() == req.limit) {
-        page.has_next = true;
-        page.next_after = page.data.back().user_id;
-        co_return page;
-      }
-      page.data.push_back(std::move(*u));
+      const auto verdict = pager.judge(ids[i], u ? &*u : nullptr);
+      if (verdict == UserPager::Verdict::done) co_return page;
+      if (verdict == UserPager::Verdict::take) page.data.push_back(std::move(*u));
     }
   }
   co_return page;

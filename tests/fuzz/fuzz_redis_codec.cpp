@@ -18,6 +18,7 @@
 
 #include "fuzz_support.hpp"
 #include "redis_codec.hpp"
+#include "redis_record_codec.hpp"
 #include "redis_reply.hpp"
 
 namespace {

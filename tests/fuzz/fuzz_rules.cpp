@@ -1,6 +1,6 @@
 // The dialog rules (broker/rules*.cpp) driven by random sequences of
 // methods, callers and times, their decisions applied as an engine applies
-// them (storage/engine.hpp: stamp_appended, check_append), the way the
+// them (protocol/write.hpp: stamp_appended, check_append), the way the
 // tables of tests/unit/rules_*.cpp call them.
 //
 // Input: six users' account roles and `prev` claims, the creation (creator,

@@ -1,4 +1,4 @@
-// The hub with two copies of each event (engine.hpp, contract 15): the
+// The hub with two copies of each event (conversation_store.hpp, contract 15): the
 // early local copy from the committing thread and the pub/sub copy. Every
 // subscriber gets each seq once, in order, whatever the interleaving, and
 // an early event waits for the ones before it instead of sending each
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "live/hub.hpp"
-#include "memory_engine.hpp"
+#include "memory/memory_engine.hpp"
 
 namespace {
 

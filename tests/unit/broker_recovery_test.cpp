@@ -14,7 +14,7 @@
 
 #include "dialog/recovery.hpp"
 #include "engine_contract_support.hpp"
-#include "memory_engine.hpp"
+#include "memory/memory_engine.hpp"
 #include "redis/redis_engine.hpp"
 #include "redis_server.hpp"
 

@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 
 #include "engine_contract_support.hpp"
-#include "memory_engine.hpp"
 #include "live/timer_service.hpp"
+#include "memory/memory_engine.hpp"
 
 namespace parley {
 namespace {

@@ -6,8 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
-#include "memory_engine.hpp"
 #include "live/user_registration.hpp"
+#include "memory/memory_engine.hpp"
 
 using namespace parley;
 

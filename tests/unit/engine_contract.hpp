@@ -1,5 +1,5 @@
-// The storage contract (storage/engine.hpp) as doctest cases, run against
-// every engine. An engine's test file instantiates it with
+// The storage contract (storage/engine.hpp and its four stores) as doctest
+// cases, run against every engine. An engine's test file instantiates it with
 //
 //   struct MyFactory {
 //     static std::unique_ptr<parley::Engine> make();  // a fresh engine

@@ -1,4 +1,4 @@
-// Contract 14 (storage/engine.hpp, "Tenant watch") as doctest cases, run
+// Contract 14 (storage/conversation_store.hpp, "Tenant watch") as doctest cases, run
 // against every engine: an engine's test file instantiates them with
 // PARLEY_ENGINE_CONTRACT_INBOX(Factory). A shared engine's watch takes
 // effect asynchronously, so each case first waits until a probe commit is

@@ -1,4 +1,4 @@
-// Contract 15 (storage/engine.hpp, "Local hand-off") as doctest cases, run
+// Contract 15 (storage/conversation_store.hpp, "Local hand-off") as doctest cases, run
 // against every engine: an engine's test file instantiates them with
 // PARLEY_ENGINE_CONTRACT_LOCAL(Factory).
 #pragma once

@@ -1,4 +1,4 @@
-// The presence part of the storage contract (engine.hpp, contract 11) as
+// The presence part of the storage contract (presence_store.hpp, contract 11) as
 // doctest cases, run against every engine through PARLEY_ENGINE_CONTRACT
 // (engine_contract.hpp). Time is the callers' clock, so the cases pass
 // their own `now` and never sleep.

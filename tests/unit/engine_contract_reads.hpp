@@ -1,4 +1,4 @@
-// The reading part of the storage contract (engine.hpp: read() and list())
+// The reading part of the storage contract (conversation_store.hpp: read() and list())
 // as doctest cases, run against every engine through PARLEY_ENGINE_CONTRACT
 // (engine_contract.hpp).
 #pragma once

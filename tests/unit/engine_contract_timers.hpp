@@ -1,4 +1,4 @@
-// The timers part of the storage contract (engine.hpp, contract 13) as
+// The timers part of the storage contract (timer_store.hpp, contract 13) as
 // doctest cases, run against every engine through PARLEY_ENGINE_CONTRACT
 // (engine_contract.hpp). Time is the callers' clock: the cases pass their
 // own `now` and never sleep.

@@ -1,4 +1,4 @@
-// The users registry part of the storage contract (engine.hpp, contract 12)
+// The users registry part of the storage contract (user_store.hpp, contract 12)
 // and the member's own state (archived, draft) that update() carries without
 // events, as doctest cases run against every engine through
 // PARLEY_ENGINE_CONTRACT (engine_contract.hpp).

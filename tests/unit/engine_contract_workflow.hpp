@@ -1,5 +1,5 @@
 // Contract cases for what the contact-centre model asks of an engine
-// (engine.hpp, contract 7 and 8): append labels each event with the
+// (conversation_store.hpp, contract 7 and 8): append labels each event with the
 // sender's seat and the dialog in progress and tracks the consumer's last
 // message; a record's workflow fields (TTR, CSAT, notes, former consumers,
 // dialogs, INVITED and SUGGESTED members) come back as they were written.

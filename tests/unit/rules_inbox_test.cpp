@@ -2,6 +2,8 @@
 // rules, the words of a search, and what an inbox subscription pushes.
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include "rules_fixtures.hpp"
 #include "dialog/inbox.hpp"
 

@@ -1,6 +1,6 @@
 // The memory engine: the shared contract, then what is particular to it
 // (epochs, the lean append record, lock order under concurrent list and
-// commits) and the helpers in storage/engine.cpp every engine shares.
+// commits) and the helpers in protocol/write.cpp every engine shares.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -12,7 +12,7 @@
 #include "engine_contract.hpp"
 #include "engine_contract_inbox.hpp"
 #include "engine_contract_local.hpp"
-#include "memory_engine.hpp"
+#include "memory/memory_engine.hpp"
 
 namespace {
 
@@ -200,7 +200,7 @@ TEST_CASE("memory: timestamps never decrease along a log") {
     CHECK(page->events[i - 1]->ts <= page->events[i]->ts);
 }
 
-// ---- the helpers every engine shares (storage/engine.cpp) -------------------
+// ---- the helpers every engine shares (protocol/write.cpp) -------------------
 
 TEST_CASE("check_append: state, membership and role, in that order") {
   Conversation conv = conversation("t", "c").record;

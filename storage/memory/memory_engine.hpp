@@ -10,8 +10,10 @@
 // updates the indexes, so nothing takes a conversation lock while holding a
 // tenant's (list() snapshots keys first, then locks conversations one by one).
 //
-// Presence (memory_presence.cpp), timers (memory_timers.cpp) and the users
-// registry (memory_users.cpp) have their own mutexes, each taken alone.
+// Commits are in memory_commits.cpp, the rest of the conversations in
+// memory_engine.cpp. Presence (memory_presence.cpp), timers
+// (memory_timers.cpp) and the users registry (memory_users.cpp) have their
+// own mutexes, each taken alone.
 //
 // Every method completes without suspending.
 #pragma once
@@ -117,6 +119,13 @@ class MemoryEngine : public Engine {
   Tenant* find_tenant(const std::string& tenant) const;
   Tenant& tenant_of(const std::string& tenant);
   EntryPtr find(const ConvKey& key) const;
+  // `key`'s entry under its lock; no entry (and no lock) when it does not
+  // exist or was erased.
+  struct Locked {
+    EntryPtr entry;
+    std::unique_lock<std::mutex> lock;
+  };
+  Locked find_locked(const ConvKey& key) const;
   // Moves the entry's (updated_at, id) index key when a commit changed it.
   static void reindex_updated(Tenant& t, const std::string& id, Millis before, Millis after);
   // Removes an erased conversation's index entries (`indexed`: the id, name,

@@ -1,4 +1,4 @@
-// The memory engine's presence (engine.hpp, contract 11): one map of users
+// The memory engine's presence (presence_store.hpp, contract 11): one map of users
 // under one mutex. Every call is a whole step under that mutex, which is
 // what makes each status change happen — and be reported — exactly once.
 #include <algorithm>
@@ -111,11 +111,7 @@ std::vector<PresenceState> MemoryEngine::presence_get_now(const std::string& ten
   return out;
 }
 
-// ---- awaitable surface (see memory_engine.cpp about the pragma) ------------
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
+// ---- awaitable surface -------------------------------------------------------
 
 asio::awaitable<Result<std::optional<PresenceChange>>> MemoryEngine::presence_touch(
     PresenceSocket socket, std::optional<PresenceStatus> status, Millis now, Millis expires_at) {
@@ -141,9 +137,5 @@ asio::awaitable<Result<std::vector<PresenceState>>> MemoryEngine::presence_get(
     std::string tenant, std::vector<std::string> user_ids, Millis now) {
   co_return presence_get_now(tenant, user_ids, now);
 }
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 }  // namespace parley

@@ -1,11 +1,13 @@
-// The parts of the storage contract every engine shares: the hot path's
+// What every engine does the same way with a write: the hot path's
 // preconditions and how an appended event moves a record's engine-owned
-// fields. Keeping them here means the memory and Redis engines cannot drift
+// fields. Keeping them here means the memory and Redis engines (and the
+// rules' tests, which apply decisions the way the engines do) cannot drift
 // apart on what a counter or a read horizon means.
-#include "engine.hpp"
+#include "write.hpp"
 
 #include <algorithm>
-#include <functional>
+
+#include "error.hpp"
 
 namespace parley {
 
@@ -19,48 +21,13 @@ constexpr size_t kPreviewCodePoints = 200;
 // request was decoded; a body that does not parse still yields "" rather
 // than failing a commit that is already decided.
 std::string preview_text(const std::string& body) {
-  return std::string(first_code_points(body_string(body, {"text", "caption"}), kPreviewCodePoints));
+  return message_preview(body_string(body, {"text", "caption"}));
 }
 
 }  // namespace
 
-std::string_view to_string(PresenceStatus s) {
-  switch (s) {
-    case PresenceStatus::online: return "online";
-    case PresenceStatus::away: return "away";
-    case PresenceStatus::busy: return "busy";
-    case PresenceStatus::offline: break;
-  }
-  return "offline";
-}
-
-std::optional<PresenceStatus> presence_status_from(std::string_view s) {
-  for (auto p : {PresenceStatus::offline, PresenceStatus::online, PresenceStatus::away,
-                 PresenceStatus::busy})
-    if (to_string(p) == s) return p;
-  return std::nullopt;
-}
-
-std::string_view to_string(TimerKind k) {
-  switch (k) {
-    case TimerKind::ttl: return "ttl";
-    case TimerKind::auto_lock: break;
-  }
-  return "auto_lock";
-}
-
-std::optional<TimerKind> timer_kind_from(std::string_view s) {
-  for (auto k : {TimerKind::auto_lock, TimerKind::ttl})
-    if (to_string(k) == s) return k;
-  return std::nullopt;
-}
-
-size_t ConvKeyHash::operator()(const ConvKey& k) const {
-  // Tenants are few and ids are UUIDs: mixing the id's hash with the
-  // tenant's is enough to spread keys over hub shards.
-  size_t h = std::hash<std::string>{}(k.id);
-  h ^= std::hash<std::string>{}(k.tenant) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  return h;
+std::string message_preview(std::string_view text) {
+  return std::string(first_code_points(text, kPreviewCodePoints));
 }
 
 Status check_append(const Conversation& conv, const AppendRequest& req) {

@@ -1,8 +1,6 @@
-// The memory engine's users registry (engine.hpp, contract 12): one map of
+// The memory engine's users registry (user_store.hpp, contract 12): one map of
 // users per tenant plus an index of ids per role, under one mutex. Every
 // call is one step under it, which makes a put atomic (12a).
-#include <algorithm>
-
 #include "memory_engine.hpp"
 
 namespace parley {
@@ -60,9 +58,7 @@ UserPage MemoryEngine::user_list_now(const std::string& tenant, const UserListRe
     Run r{req.after ? ids.upper_bound(*req.after) : ids.begin(), ids.end()};
     if (r.it != r.end) runs.push_back(r);
   };
-  std::vector<AccountRole> roles = req.roles;
-  std::sort(roles.begin(), roles.end());
-  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+  const std::vector<AccountRole> roles = distinct_roles(req);
   std::map<std::string, User>::const_iterator whole =
       req.after ? dir.by_id.upper_bound(*req.after) : dir.by_id.begin();
   auto next_candidate = [&]() -> const User* {
@@ -80,23 +76,14 @@ UserPage MemoryEngine::user_list_now(const std::string& tenant, const UserListRe
   for (AccountRole r : roles)
     if (auto it = dir.by_role.find(r); it != dir.by_role.end()) add_run(it->second);
 
-  size_t scanned = 0;
+  UserPager pager(req, page);
   while (const User* u = next_candidate()) {
-    if (req.scan_limit > 0 && scanned == req.scan_limit) {
-      page.has_next = true;  // next_after is the last examined id
-      return page;
+    switch (pager.judge(u->user_id, u)) {
+      case UserPager::Verdict::done: return page;
+      case UserPager::Verdict::pass: continue;
+      case UserPager::Verdict::take: page.data.push_back(*u);
     }
-    ++scanned;
-    page.next_after = u->user_id;
-    if (!user_matches(*u, req)) continue;
-    if (page.data.size() == req.limit) {
-      page.has_next = true;
-      page.next_after = page.data.back().user_id;
-      return page;
-    }
-    page.data.push_back(*u);
   }
-  page.next_after.clear();
   return page;
 }
 

@@ -1,4 +1,4 @@
-// The memory engine's timers (engine.hpp, contract 13): one map under one
+// The memory engine's timers (timer_store.hpp, contract 13): one map under one
 // mutex, and a queue ordered by hand-out time. A claim moves the timer's
 // place in the queue to the end of the lease; its due time stays, so
 // timer_clear(if_due) still recognises it.
@@ -41,11 +41,7 @@ std::vector<DueTimer> MemoryEngine::timers_due_now(Millis now, size_t limit, Mil
   return out;
 }
 
-// ---- awaitable surface (see memory_engine.cpp about the pragma) ------------
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
+// ---- awaitable surface -------------------------------------------------------
 
 asio::awaitable<Status> MemoryEngine::timer_set(ConvKey key, TimerKind kind, Millis due) {
   timer_set_now(key, kind, due);
@@ -62,9 +58,5 @@ asio::awaitable<Result<std::vector<DueTimer>>> MemoryEngine::timers_due(Millis n
                                                                         Millis lease) {
   co_return timers_due_now(now, limit, lease);
 }
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 }  // namespace parley
