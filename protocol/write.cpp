@@ -31,15 +31,17 @@ std::string message_preview(std::string_view text) {
 }
 
 Status check_append(const Conversation& conv, const AppendRequest& req) {
+  // Who may act first, then the state (the order of every rule): a sender
+  // that may not send learns nothing of the conversation's state.
+  const Member* m = conv.active_member(req.event.from_user);
+  if (!m) return forbidden("member", "not an active member of the conversation");
+  if (req.sender_roles != 0 && (req.sender_roles & (1u << static_cast<int>(m->role))) == 0)
+    return forbidden("role", "role not allowed");
   if (req.require_open && conv.state != ConvState::open) {
     std::string msg = "conversation is ";
     msg.append(to_string(conv.state));
     return conflict(to_string(conv.state), msg);
   }
-  const Member* m = conv.active_member(req.event.from_user);
-  if (!m) return forbidden("member", "not an active member of the conversation");
-  if (req.sender_roles != 0 && (req.sender_roles & (1u << static_cast<int>(m->role))) == 0)
-    return forbidden("role", "role not allowed");
   return Ok{};
 }
 

@@ -48,9 +48,10 @@ struct AppendRequest {
   bool mark_read = true;             // the sender's read horizon moves to this event
 };
 
-// The preconditions every engine applies to an AppendRequest: 409 unless
-// OPEN (when required), 403 unless the sender is an ACTIVE member in an
-// allowed role, 413 over the member limit is not checked here.
+// The preconditions every engine applies to an AppendRequest, in the order
+// of the rules: 403 unless the sender is an ACTIVE member (member) in an
+// allowed role (role), then 409 unless OPEN (when required). The member
+// limit (413) is not checked here.
 Status check_append(const Conversation& conv, const AppendRequest& req);
 // Applies an appended event to the record's engine-owned fields (counters,
 // last_seq, last_message, updated_at) — shared by the engines.

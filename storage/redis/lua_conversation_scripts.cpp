@@ -47,8 +47,9 @@ if ARGV[13] == '1' then
     if ep == epoch then return {'dup', seq, ts, m} end
   end
 end
--- The preconditions of check_append(), in its order: state, then an ACTIVE
--- (2) member, then its role bit. C++ turns a refusal into the same Error.
+-- The preconditions of check_append(): an ACTIVE (2) member, its role bit,
+-- the state. Any refusal returns what check_append() needs (the state and
+-- the sender's entry); C++ turns it into the same Error, in its order.
 local member = redis.call('HGET', KEYS[2], ARGV[1])
 local refused = false
 local role = nil
