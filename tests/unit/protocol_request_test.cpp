@@ -10,7 +10,7 @@ using namespace parley;
 
 namespace {
 
-Result<Frame> decode(std::string_view json, const Limits& limits = {}) {
+Result<RequestFrame> decode(std::string_view json, const Limits& limits = {}) {
   return decode_frame(json, limits);
 }
 
