@@ -109,6 +109,7 @@ using ListMembers = Named<ConversationRef, "listMembers">;
 using Unsubscribe = Named<ConversationRef, "unsubscribe">;
 using ReopenConversation = Named<ConversationRef, "reopenConversation">;
 using LockConversation = Named<ConversationRef, "lockConversation">;
+using GetConversationStats = Named<ConversationRef, "getConversationStats">;
 
 struct Join {
   static constexpr std::string_view method = "join";

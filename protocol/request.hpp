@@ -41,7 +41,9 @@ using Params = std::variant<
     params::GetInvitableUsers, params::SaveDraft, params::GetDraft, params::ArchiveConversation,
     // listings and the inbox (request_params_inbox.cpp)
     params::CountConversations, params::SearchConversations, params::SubscribeInbox,
-    params::UnsubscribeInbox>;
+    params::UnsubscribeInbox,
+    // for back ends
+    params::GetConversationStats>;
 
 inline constexpr size_t kMethodCount = std::variant_size_v<Params>;
 

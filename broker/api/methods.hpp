@@ -49,6 +49,7 @@ asio::awaitable<Reply> delete_conversation(Context& ctx, const params::DeleteCon
 asio::awaitable<Reply> join(Context& ctx, const params::Join& p);
 asio::awaitable<Reply> leave(Context& ctx, const params::Leave& p);
 asio::awaitable<Reply> list_members(Context& ctx, const params::ListMembers& p);
+asio::awaitable<Reply> get_conversation_stats(Context& ctx, const params::GetConversationStats& p);
 // methods_messages.cpp
 asio::awaitable<Reply> send_message(Context& ctx, const params::SendMessage& p);
 asio::awaitable<Reply> edit_message(Context& ctx, const params::EditMessage& p);
@@ -209,6 +210,8 @@ inline constexpr MethodHandler kHandlers[] = {
     handler<methods::search_conversations>({.tenant_read = true}),
     handler<methods::subscribe_inbox>({.tenant_read = true}),
     handler<methods::unsubscribe_inbox>(),
+    // for back ends
+    handler<methods::get_conversation_stats>(),
 };
 
 namespace detail {

@@ -1,5 +1,5 @@
 // Conversation and member methods: create, get, list, update, delete, join,
-// leave, listMembers.
+// leave, listMembers; getConversationStats.
 #include "api/conversation_pages.hpp"
 #include "dialog/inbox.hpp"
 #include "dialog/rules.hpp"
@@ -133,6 +133,39 @@ asio::awaitable<Reply> list_members(Context& ctx, const params::ListMembers& p) 
   }
   w.end_array();
   w.field("hasNext", false).field("hasPrev", false).field_null("nextCursor").end_object();
+  co_return w.take();
+}
+
+// The agent side's figures of one conversation, from its record.
+asio::awaitable<Reply> get_conversation_stats(Context& ctx, const params::GetConversationStats& p) {
+  if (!is_agent_side(ctx.who.role) && ctx.who.role != AccountRole::bot)
+    co_return forbidden("agent", "only the agent side reads conversation stats");
+  auto conv = co_await readable(ctx, p.conversation_id);
+  if (!conv.ok()) co_return conv.error();
+  uint64_t members[4] = {0, 0, 0, 0};  // by MemberState
+  for (const auto& m : conv->members) ++members[static_cast<size_t>(m.state)];
+  JsonWriter w;
+  w.begin_object()
+      .field("conversationId", conv->id)
+      .field("state", to_string(conv->state))
+      .field("status", conv->status)
+      .field("lastSeq", conv->last_seq)
+      .field("messages", conv->messages_all)
+      .field("notes", conv->notes_count)
+      .field("dialogs", static_cast<uint64_t>(conv->dialogs.size()));
+  w.key("members")
+      .begin_object()
+      .field("invited", members[static_cast<size_t>(MemberState::invited)])
+      .field("suggested", members[static_cast<size_t>(MemberState::suggested)])
+      .field("active", members[static_cast<size_t>(MemberState::active)])
+      .field("left", members[static_cast<size_t>(MemberState::left)])
+      .end_object();
+  w.field("createdAt", conv->created_at).field("updatedAt", conv->updated_at);
+  if (conv->last_message_at > 0)
+    w.field("lastMessageAt", conv->last_message_at);
+  else
+    w.field_null("lastMessageAt");
+  w.field("ttrEffective", conv->ttr_effective(ctx.node.cfg.ttr)).end_object();
   co_return w.take();
 }
 
