@@ -1,6 +1,6 @@
-// The users, drafts and archive methods (PROTOCOL §5 "Presence and users",
-// getInvitableUsers, saveDraft/getDraft, archiveConversation). The rules
-// are in rules_users.cpp; the registry is the engine's (contract 12).
+// The users, drafts and archive methods (docs/protocol.md, "Users, drafts,
+// archive": getInvitableUsers, saveDraft/getDraft, archiveConversation). The
+// rules are in dialog/users.cpp; the registry is the engine's (contract 12).
 #include "api/conversation_pages.hpp"
 #include "dialog/rules.hpp"
 #include "dialog/users.hpp"
