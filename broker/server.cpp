@@ -13,13 +13,20 @@
 #include <vector>
 
 #include "api/auth.hpp"
+#include "api/context.hpp"
+#include "api/conversation_io.hpp"
+#include "api/dispatcher.hpp"
+#include "api/quota.hpp"
 #include "live/hub.hpp"
-#include "net/listener.hpp"
+#include "live/inbox.hpp"
+#include "live/presence.hpp"
+#include "live/timer_service.hpp"
+#include "live/user_registration.hpp"
 #include "memory/memory_engine.hpp"
 #include "metrics.hpp"
-#include "redis/redis_engine.hpp"
-#include "api/router.hpp"
+#include "net/listener.hpp"
 #include "net/web_files.hpp"
+#include "redis/redis_engine.hpp"
 
 namespace parley {
 
@@ -30,6 +37,11 @@ namespace {
 // How long a shutdown waits for sessions to finish their close handshakes
 // (each gives up after its own one-second grace) before stopping anyway.
 constexpr auto drain_timeout = 3s;
+
+// Users registered from their tokens (live/user_registration.hpp): how many
+// this node remembers, and how long a registration counts as recent.
+constexpr size_t kRegistrations = 100'000;
+constexpr Millis kRegistrationRefreshMs = 10 * 60 * 1000;
 
 // The one place the storage engine is chosen: Redis when --redis names
 // shards, else the embedded memory engine. The Redis engine connects in the
@@ -70,6 +82,7 @@ struct Server::Impl {
   explicit Impl(Config c) : cfg(std::move(c)) {}
   ~Impl();
 
+  void build_request_layer();
   void on_signal(const boost::system::error_code& ec, int signo);
   void drain(std::chrono::steady_clock::time_point deadline);
   void stop_all();
@@ -79,7 +92,14 @@ struct Server::Impl {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<Hub> hub;
   std::unique_ptr<Authenticator> auth;
-  std::unique_ptr<Router> router;
+  // The request layer: the services of its methods, and its dispatcher.
+  std::unique_ptr<TimerService> timers;  // the automatic lock and the ttl deletion
+  std::unique_ptr<CreationQuota> creations;
+  std::shared_ptr<PresenceTracker> presence;
+  std::shared_ptr<UserRegistrar> registrar;
+  std::shared_ptr<InboxManager> inbox;  // subscribeInbox; the hub's change listener
+  std::unique_ptr<Services> services;
+  std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<WebFiles> web;  // null: no web UI
   // One io_context per thread: a session lives on one of them, so its
   // handlers never run concurrently and need no strand.
@@ -105,8 +125,8 @@ struct Server::Impl {
 // destroyed with them, without running. Nothing below calls the engine.
 // The listener (whose acceptor belongs to contexts[0]) goes before the
 // contexts; the contexts (which may still hold sessions that never
-// finished, and with them the router's per-socket state) go before the
-// router and hub.
+// finished, and with them the request layer's per-socket state) go before
+// the dispatcher, its services and the hub.
 Server::Impl::~Impl() {
   stop_all();
   for (auto& t : threads)
@@ -119,9 +139,37 @@ Server::Impl::~Impl() {
   listener.reset();
   guards.clear();
   contexts.clear();
-  router.reset();
+  dispatcher.reset();
+  if (hub) hub->set_change_listener(nullptr);
+  services.reset();
+  inbox.reset();
+  registrar.reset();
+  presence.reset();
+  creations.reset();
+  timers.reset();
   hub.reset();
   auth.reset();
+}
+
+// The services the methods share, and the dispatcher that runs them; the
+// inbox hears of every change the hub sees (tenant notices included).
+void Server::Impl::build_request_layer() {
+  timers = std::make_unique<TimerService>(
+      *engine, TimerService::Options{cfg.lock_after_sec * 1000, cfg.timer_poll_ms});
+  creations = std::make_unique<CreationQuota>(cfg.limits.creations_per_min,
+                                              cfg.limits.tenant_creations_per_min);
+  presence = std::make_shared<PresenceTracker>(*engine, cfg);
+  registrar = std::make_shared<UserRegistrar>(*engine, kRegistrations, kRegistrationRefreshMs);
+  inbox = std::make_shared<InboxManager>(
+      *engine,
+      [ttr = cfg.ttr](const Conversation& conv, const Identity& who) {
+        return conversation_json(conv, who, ttr);
+      },
+      cfg.limits.inbox_subscriptions);
+  hub->set_change_listener(inbox);
+  services = std::make_unique<Services>(Services{cfg, *engine, *hub, metrics, *auth, *timers,
+                                                 *creations, *presence, *registrar, *inbox});
+  dispatcher = std::make_unique<Dispatcher>(*services);
 }
 
 void Server::Impl::stop_all() {
@@ -155,12 +203,13 @@ void Server::Impl::on_signal(const boost::system::error_code& ec, int signo) {
 void Server::Impl::drain(std::chrono::steady_clock::time_point deadline) {
   // Sessions first; then the presence leaves they caused, so other nodes
   // see this node's users go offline now rather than when entries expire.
-  const bool done = listener->sessions() == 0 && router->pending() == 0;
+  const bool done = listener->sessions() == 0 && presence->pending() == 0;
   if (done || std::chrono::steady_clock::now() >= deadline) {
     if (size_t left = listener->sessions())
       spdlog::warn("{} sessions still open after {}s; stopping anyway", left,
                    std::chrono::duration_cast<std::chrono::seconds>(drain_timeout).count());
-    router->stop();
+    timers->stop();
+    presence->stop();
     stop_all();
     return;
   }
@@ -191,7 +240,7 @@ int Server::run() {
   s.hub = std::make_unique<Hub>(*s.engine, s.metrics, s.cfg.limits);
   s.engine->set_sink(s.hub.get());
   s.auth = std::make_unique<Authenticator>(cfg.auth);
-  s.router = std::make_unique<Router>(cfg, *s.engine, *s.hub, s.metrics, *s.auth);
+  s.build_request_layer();
   if (cfg.web && !cfg.web_root.empty())
     s.web = std::make_unique<WebFiles>(cfg.web_root, cfg.allowed_origins);
 
@@ -207,10 +256,9 @@ int Server::run() {
   }
   std::vector<asio::any_io_executor> executors;
   for (auto& c : s.contexts) executors.push_back(c->get_executor());
-  s.listener =
-      std::make_shared<Listener>(main.get_executor(), std::move(executors),
-                                 Listener::Deps{cfg, *s.router, *s.auth, *s.engine, s.metrics,
-                                                s.web.get()});
+  s.listener = std::make_shared<Listener>(
+      main.get_executor(), std::move(executors),
+      Listener::Deps{cfg, *s.dispatcher, *s.auth, *s.engine, s.metrics, s.web.get()});
   auto endpoint = results.begin()->endpoint();
   if (ec = s.listener->open(endpoint); ec) {
     spdlog::error("cannot listen on {}:{}: {}", url_host(endpoint.address()), endpoint.port(),
@@ -240,7 +288,8 @@ int Server::run() {
   s.drain_timer = std::make_unique<asio::steady_timer>(main);
   s.ready_timer = std::make_unique<asio::steady_timer>(main);
   watch_readiness(*s.engine, *s.ready_timer, true);
-  s.router->start(main.get_executor());
+  s.timers->start(main.get_executor());
+  s.presence->start(main.get_executor());
   s.listener->start();
 
   for (auto& c : s.contexts) {

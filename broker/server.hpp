@@ -1,6 +1,8 @@
-// The process: storage engine, hub, router, I/O threads and the listener,
-// wired together; SIGINT/SIGTERM shut it down in order (stop accepting,
-// close every socket 1001, exit).
+// The process, and the composition root: storage engine, hub, the request
+// layer's services (timers, presence, user registration, inbox, quotas) and
+// its dispatcher, I/O threads and the listener, wired together;
+// SIGINT/SIGTERM shut it down in order (stop accepting, close every socket
+// 1001, exit).
 #pragma once
 
 #include <memory>

@@ -1,25 +1,48 @@
 // Typed parameters of each method, as the decoder (request.hpp) produces
 // them after checking types, ranges, limits and unknown fields. Handlers
-// never see raw JSON params.
+// never see raw JSON params. Every method has a type of its own, which
+// names it (`method`); methods of one shape are Named<Shape, "name">, the
+// shape a struct without a name (ConversationRef, MemberRef) or another
+// method's (SendMessage). The list of the methods is the Params variant
+// (request.hpp).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model.hpp"
 
 namespace parley::params {
 
+// A method whose params have the shape of another type: a type of its own
+// (so that dispatch is by type), derived from the shape, that names it.
+template <size_t N>
+struct MethodName {
+  constexpr MethodName(const char (&name)[N]) {  // NOLINT: implicit by design
+    for (size_t i = 0; i < N; ++i) text[i] = name[i];
+  }
+  char text[N];
+};
+template <class Shape, MethodName kName>
+struct Named : Shape {
+  static constexpr std::string_view method{kName.text, sizeof(kName.text) - 1};
+};
+
 struct Authenticate {
+  static constexpr std::string_view method = "authenticate";
   std::optional<std::string> token;
   // --dev form (no token)
   std::optional<std::string> user_id, role, tenant, name;
   std::vector<std::string> skills;  // skills.hpp's rule
 };
 
-struct Ping {};
+struct Ping {
+  static constexpr std::string_view method = "ping";
+};
 
 struct Participant {
   std::string user_id;
@@ -27,6 +50,7 @@ struct Participant {
 };
 
 struct CreateConversation {
+  static constexpr std::string_view method = "createConversation";
   std::optional<std::string> name, display_name, image_url, external_id, channel, campaign_id,
       skill_id;
   std::optional<std::string> metadata;  // serialized JSON object
@@ -38,6 +62,7 @@ struct CreateConversation {
 
 // exactly one of the two is set
 struct GetConversation {
+  static constexpr std::string_view method = "getConversation";
   std::optional<std::string> conversation_id;
   std::optional<std::string> external_id;
 };
@@ -58,12 +83,14 @@ struct Paging {
 };
 
 struct ListConversations {
+  static constexpr std::string_view method = "listConversations";
   ListFilter filter;
   bool descending = true;  // order: "desc" (default) | "asc"
   Paging paging;
 };
 
 struct UpdateConversation {
+  static constexpr std::string_view method = "updateConversation";
   std::string conversation_id;
   // outer optional: field present; inner optional: null clears it
   std::optional<std::optional<std::string>> name, display_name, image_url;
@@ -72,16 +99,26 @@ struct UpdateConversation {
   std::optional<std::optional<int64_t>> ttl;
 };
 
-struct ConversationRef {  // deleteConversation, leave, listMembers, unsubscribe, ...
+// The shape of the methods that name one conversation and nothing else.
+struct ConversationRef {
   std::string conversation_id;
 };
+using DeleteConversation = Named<ConversationRef, "deleteConversation">;
+using Leave = Named<ConversationRef, "leave">;
+using ListMembers = Named<ConversationRef, "listMembers">;
+using Unsubscribe = Named<ConversationRef, "unsubscribe">;
+using ReopenConversation = Named<ConversationRef, "reopenConversation">;
+using LockConversation = Named<ConversationRef, "lockConversation">;
+using GetConversationStats = Named<ConversationRef, "getConversationStats">;
 
 struct Join {
+  static constexpr std::string_view method = "join";
   std::string conversation_id;
   std::optional<ParticipantRole> role;
 };
 
 struct SendMessage {
+  static constexpr std::string_view method = "sendMessage";
   std::string conversation_id;
   std::string text;
   std::optional<std::string> metadata;       // serialized JSON object
@@ -90,18 +127,25 @@ struct SendMessage {
   std::optional<std::string> client_message_id;
 };
 
+// sendMessage's params; its decoder refuses quickReplies (consumers never see
+// a private message).
+using SendPrivateMessage = Named<SendMessage, "sendPrivateMessage">;
+
 struct EditMessage {
+  static constexpr std::string_view method = "editMessage";
   std::string conversation_id;
   uint64_t seq = 0;
   std::string text;
 };
 
 struct DeleteMessage {
+  static constexpr std::string_view method = "deleteMessage";
   std::string conversation_id;
   uint64_t seq = 0;
 };
 
 struct QueryMessages {
+  static constexpr std::string_view method = "queryMessages";
   std::optional<std::string> conversation_id;
   std::optional<uint64_t> from_seq, to_seq;
   std::optional<Millis> since, until;
@@ -111,62 +155,75 @@ struct QueryMessages {
 };
 
 struct Subscribe {
+  static constexpr std::string_view method = "subscribe";
   std::string conversation_id;
   std::optional<uint64_t> since_seq;
   std::optional<std::string> epoch;
 };
 
 struct SetChatState {
+  static constexpr std::string_view method = "setChatState";
   std::string conversation_id;
   std::string state;  // COMPOSING | PAUSE | ACTIVE | INACTIVE | GONE
 };
 
 struct MarkRead {
+  static constexpr std::string_view method = "markRead";
   std::string conversation_id;
   uint64_t seq = 0;
   bool accept = false;  // status: "ACCEPT" (default "READ")
 };
 
-// ---- contact-centre workflow (PROTOCOL §5) ----------------------------------
+// ---- contact-centre workflow (docs/protocol.md, "The contact-centre workflow") ----
 
 struct CloseConversation {
+  static constexpr std::string_view method = "closeConversation";
   std::string conversation_id;
   std::optional<std::string> closed_cause;
 };
 
 struct SetStatus {
+  static constexpr std::string_view method = "setStatus";
   std::string conversation_id;
   std::string status;  // open | pending | snoozed | resolved
 };
 
 struct Invite {
+  static constexpr std::string_view method = "invite";
   std::string conversation_id;
   std::string user_id;
   ParticipantRole role = ParticipantRole::agent;  // never ASSIGNED_AGENT (that is assign)
 };
 
-struct MemberRef {  // removeMember, assign
+// The shape of the methods that name a member of a conversation.
+struct MemberRef {
   std::string conversation_id;
   std::string user_id;
 };
+using RemoveMember = Named<MemberRef, "removeMember">;
+using Assign = Named<MemberRef, "assign">;
 
 struct Transfer {  // at least one of agent_id, skill_id
+  static constexpr std::string_view method = "transfer";
   std::string conversation_id;
   std::optional<std::string> agent_id;
   std::optional<std::string> skill_id;
 };
 
 struct SetGroup {
+  static constexpr std::string_view method = "setGroup";
   std::string conversation_id;
   std::optional<std::string> group_id;  // null clears
 };
 
 struct ConsumerTakeover {
+  static constexpr std::string_view method = "consumerTakeover";
   std::string conversation_id;
   std::optional<std::string> new_consumer_user_id;  // admins and bots only
 };
 
 struct SendRichContent {
+  static constexpr std::string_view method = "sendRichContent";
   std::string conversation_id;
   std::string content;                       // serialized JSON object
   std::optional<std::string> metadata;       // serialized JSON object
@@ -175,6 +232,7 @@ struct SendRichContent {
 };
 
 struct SendFile {
+  static constexpr std::string_view method = "sendFile";
   std::string conversation_id;
   std::string url;  // http(s)
   std::string name;
@@ -185,6 +243,7 @@ struct SendFile {
 };
 
 struct SendEvent {
+  static constexpr std::string_view method = "sendEvent";
   std::string conversation_id;
   std::string name;
   std::string data;  // any serialized JSON value
@@ -192,6 +251,7 @@ struct SendEvent {
 };
 
 struct SetNote {
+  static constexpr std::string_view method = "setNote";
   std::string conversation_id;
   std::string text;  // not yet clipped to limits.note_chars: the rules decide
   bool is_auto_summary = false;
@@ -199,11 +259,13 @@ struct SetNote {
 };
 
 struct ListNotes {
+  static constexpr std::string_view method = "listNotes";
   std::string conversation_id;
   Paging paging;  // cursor: the seq of the last note served
 };
 
 struct SetCsat {
+  static constexpr std::string_view method = "setCsat";
   std::string conversation_id;
   int rate = 0;  // 1..5
   bool resolution_confirmation = false;
@@ -211,27 +273,32 @@ struct SetCsat {
 };
 
 struct SetTtr {
+  static constexpr std::string_view method = "setTtr";
   std::string conversation_id;
   std::string type;              // NORMAL | URGENT | PRIORITIZED | CUSTOM
   std::optional<int64_t> value;  // seconds, exactly when CUSTOM
 };
 
 struct SetManualEttr {
+  static constexpr std::string_view method = "setManualEttr";
   std::string conversation_id;
   std::optional<Millis> time;  // null clears
 };
 
 struct SetPresence {
+  static constexpr std::string_view method = "setPresence";
   std::string status;  // online | away | busy
 };
 
 struct GetPresence {
+  static constexpr std::string_view method = "getPresence";
   std::vector<std::string> user_ids;  // at most 100
 };
 
-// ---- users, drafts, archive (PROTOCOL §5) --------------------------------
+// ---- users, drafts, archive (docs/protocol.md, "Users, drafts, archive") ----------
 
 struct UpsertUser {
+  static constexpr std::string_view method = "upsertUser";
   std::optional<std::string> user_id;  // absent: the caller
   std::optional<std::string> name;
   // outer optional: field present; inner optional: null clears it
@@ -239,57 +306,68 @@ struct UpsertUser {
 };
 
 struct GetUser {
+  static constexpr std::string_view method = "getUser";
   std::string user_id;
 };
 
 struct ListUsers {
+  static constexpr std::string_view method = "listUsers";
   std::optional<AccountRole> role;
   std::vector<std::string> words;  // q split on white space
   Paging paging;                   // cursor: the last user id served; no offset
 };
 
 struct ListUserConversations {
+  static constexpr std::string_view method = "listUserConversations";
   std::string user_id;
   Paging paging;  // listConversations' cursor and offset
 };
 
 struct GetInvitableUsers {
+  static constexpr std::string_view method = "getInvitableUsers";
   std::string conversation_id;
   Paging paging;  // cursor: the last user id served; no offset
 };
 
 struct SaveDraft {
+  static constexpr std::string_view method = "saveDraft";
   std::string conversation_id;
   std::string text;  // "" clears the draft
 };
 
 struct GetDraft {
+  static constexpr std::string_view method = "getDraft";
   std::string conversation_id;
 };
 
 struct ArchiveConversation {
+  static constexpr std::string_view method = "archiveConversation";
   std::string conversation_id;
   bool archived = true;
 };
 
-// ---- listings and the inbox (PROTOCOL §5) -----------------------------------
+// ---- listings and the inbox (docs/protocol.md, "Inbox, search, count") ------------
 
 struct CountConversations {
+  static constexpr std::string_view method = "countConversations";
   ListFilter filter;
 };
 
 struct SearchConversations {
+  static constexpr std::string_view method = "searchConversations";
   std::string q;  // at least one word
   ListFilter filter;
   Paging paging;  // limit and cursor (no offset)
 };
 
 struct SubscribeInbox {
+  static constexpr std::string_view method = "subscribeInbox";
   ListFilter filter;
   size_t limit = 20;  // snapshot rows
 };
 
 struct UnsubscribeInbox {
+  static constexpr std::string_view method = "unsubscribeInbox";
   std::string subscription_id;
 };
 

@@ -1,5 +1,5 @@
-// Frame and envelope decoding (PROTOCOL.md §2). The params of each method
-// are decoded in request_params.cpp through the strict reader of
+// Frame and envelope decoding (docs/protocol.md, "Envelope"). The params of
+// each method are decoded in request_params.cpp through the strict reader of
 // request_fields.cpp.
 #include "request.hpp"
 
@@ -10,6 +10,7 @@
 #include "json_unrepresentable.hpp"
 #include "json_writer.hpp"
 #include "request_fields.hpp"
+#include "request_params.hpp"
 
 namespace parley {
 
@@ -18,7 +19,7 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-constexpr size_t kIdChars = 64;    // longest string id (PROTOCOL §2)
+constexpr size_t kIdChars = 64;    // longest string id (docs/protocol.md, "Envelope")
 constexpr size_t kEchoChars = 64;  // longest piece of input echoed in a message
 
 Call invalid(Call call, std::string message) {
@@ -90,8 +91,8 @@ Call decode_call(element el, const Limits& limits) {
     return invalid(std::move(call), "invalid request: params must be an object");
 
   call.notification = !id.has_value();
-  auto decode = detail::find_decoder(call.method);
-  if (!decode) {
+  call.index = method_index(call.method);
+  if (!call.index) {
     call.params = method_not_found(first_code_points(call.method, 128));
     return call;
   }
@@ -103,7 +104,7 @@ Call decode_call(element el, const Limits& limits) {
     }
   }
   detail::FieldReader reader(params_obj, limits);
-  call.params = decode(reader);
+  call.params = detail::decode_params(*call.index, reader);
   return call;
 }
 
@@ -119,7 +120,7 @@ Error parse_failure(simdjson::error_code e) {
 // frame that was decoded): a param is -32602 with its path, the id or any
 // other part of the envelope -32600. The first such value of a call wins;
 // an envelope already refused, or an unknown method, stays as it was.
-void refuse_unrepresentable(Frame& frame, const std::vector<UnrepresentableValue>& values) {
+void refuse_unrepresentable(RequestFrame& frame, const std::vector<UnrepresentableValue>& values) {
   std::vector<bool> refused(frame.calls.size(), false);
   for (const auto& v : values) {
     size_t at = 0, index = 0;
@@ -152,7 +153,7 @@ void refuse_unrepresentable(Frame& frame, const std::vector<UnrepresentableValue
 
 }  // namespace
 
-Result<Frame> decode_frame(std::string_view text, const Limits& limits) {
+Result<RequestFrame> decode_frame(std::string_view text, const Limits& limits) {
   thread_local simdjson::dom::parser parser;
   // simdjson counts a value inside the innermost container as one more
   // level: json_depth nested containers with content need json_depth + 1.
@@ -176,7 +177,7 @@ Result<Frame> decode_frame(std::string_view text, const Limits& limits) {
     return frame;
   }
 
-  Frame frame;
+  RequestFrame frame;
   simdjson::dom::array batch;
   if (root.get_array().get(batch) == simdjson::SUCCESS) {
     frame.batch = true;

@@ -1,6 +1,6 @@
 // Internal to the request decoder: a strict reader of one JSON object of
 // params. Every decoder reads its fields through it so that the rules of
-// PROTOCOL.md §2/§6 (types, ranges, limits, unknown fields) are applied the
+// docs/protocol.md (types, ranges, limits, unknown fields) are applied the
 // same way everywhere and the first error found is the one answered.
 //
 // Values are copied out into std::string; the reader itself refers to the
@@ -119,12 +119,5 @@ class FieldReader {
   std::string prefix_;
   std::optional<Error> error_;
 };
-
-// Decoders of one method's params. Each reads everything through `r` and
-// returns the typed params or the first error.
-using ParamsDecoder = Result<Params> (*)(FieldReader& r);
-
-// The decoder of `method`, or null for a method the broker does not serve.
-ParamsDecoder find_decoder(std::string_view method);
 
 }  // namespace parley::detail

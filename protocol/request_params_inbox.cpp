@@ -1,9 +1,11 @@
-// The params decoders of the listing and inbox methods (request_inbox.hpp).
-// Same strictness as every other decoder: types, ranges, limits, unknown
+// The params readers of the listing and inbox methods (request_params_inbox.hpp).
+// Same strictness as every other reader: types, ranges, limits, unknown
 // fields, the first error wins.
+#include "request_params_inbox.hpp"
+
 #include <limits>
 
-#include "request_inbox.hpp"
+#include "request_params.hpp"
 
 namespace parley::detail {
 
@@ -13,11 +15,6 @@ namespace {
 // the work of one search bounded too.
 constexpr size_t kQueryChars = 500;
 constexpr size_t kQueryWords = 16;
-
-Result<Params> done(FieldReader& r, Params p) {
-  if (!r.finish()) return r.take_error();
-  return p;
-}
 
 void read_filter_field(FieldReader& r, params::ListFilter& out) {
   auto obj = r.object("filter");
@@ -41,14 +38,9 @@ size_t count_words(std::string_view q) {
 
 }  // namespace
 
-Result<Params> decode_count_conversations(FieldReader& r) {
-  params::CountConversations p;
-  read_filter_field(r, p.filter);
-  return done(r, std::move(p));
-}
+void read(FieldReader& r, params::CountConversations& p) { read_filter_field(r, p.filter); }
 
-Result<Params> decode_search_conversations(FieldReader& r) {
-  params::SearchConversations p;
+void read(FieldReader& r, params::SearchConversations& p) {
   r.text("q", p.q, kQueryChars);
   if (r.ok()) {
     const size_t words = count_words(p.q);
@@ -61,22 +53,17 @@ Result<Params> decode_search_conversations(FieldReader& r) {
   r.unsigned_int("limit", limit, 1, r.limits().page_max);
   if (limit) p.paging.limit = static_cast<size_t>(*limit);
   r.id("cursor", p.paging.cursor);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_subscribe_inbox(FieldReader& r) {
-  params::SubscribeInbox p;
+void read(FieldReader& r, params::SubscribeInbox& p) {
   read_filter_field(r, p.filter);
   std::optional<uint64_t> limit;
   r.unsigned_int("limit", limit, 1, r.limits().page_max);
   if (limit) p.limit = static_cast<size_t>(*limit);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_unsubscribe_inbox(FieldReader& r) {
-  params::UnsubscribeInbox p;
+void read(FieldReader& r, params::UnsubscribeInbox& p) {
   r.id("subscriptionId", p.subscription_id);
-  return done(r, std::move(p));
 }
 
 }  // namespace parley::detail

@@ -1,10 +1,10 @@
-// The params decoders of the users, drafts and archive methods
-// (request_users.hpp). Same strictness as every other decoder: types,
+// The params readers of the users, drafts and archive methods
+// (request_params_users.hpp). Same strictness as every other reader: types,
 // ranges, limits, unknown fields, the first error wins.
+#include "request_params_users.hpp"
+
 #include <array>
 #include <limits>
-
-#include "request_users.hpp"
 
 namespace parley::detail {
 
@@ -13,11 +13,6 @@ namespace {
 constexpr size_t kImageUrlBytes = 2048;  // like a conversation's imageUrl
 constexpr std::array<std::string_view, 5> kAccountRoles = {"consumer", "agent", "manager", "bot",
                                                            "admin"};
-
-Result<Params> done(FieldReader& r, Params p) {
-  if (!r.finish()) return r.take_error();
-  return p;
-}
 
 // limit and cursor; offset only where the listing has one.
 void read_paging(FieldReader& r, params::Paging& out, bool with_offset) {
@@ -46,47 +41,34 @@ std::vector<std::string> split_words(std::string_view q) {
 
 }  // namespace
 
-Result<Params> decode_upsert_user(FieldReader& r) {
-  params::UpsertUser p;
+void read(FieldReader& r, params::UpsertUser& p) {
   r.id("userId", p.user_id);
   r.id("name", p.name);
   r.nullable_id("displayName", p.display_name);
   r.nullable_url("imageUrl", p.image_url, kImageUrlBytes);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_get_user(FieldReader& r) {
-  params::GetUser p;
-  r.id("userId", p.user_id);
-  return done(r, std::move(p));
-}
+void read(FieldReader& r, params::GetUser& p) { r.id("userId", p.user_id); }
 
-Result<Params> decode_list_users(FieldReader& r) {
-  params::ListUsers p;
+void read(FieldReader& r, params::ListUsers& p) {
   if (auto i = r.one_of("role", kAccountRoles)) p.role = account_role_from(kAccountRoles[*i]);
   std::optional<std::string> q;
   r.id("q", q);
   if (q) p.words = split_words(*q);
   read_paging(r, p.paging, false);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_list_user_conversations(FieldReader& r) {
-  params::ListUserConversations p;
+void read(FieldReader& r, params::ListUserConversations& p) {
   r.id("userId", p.user_id);
   read_paging(r, p.paging, true);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_get_invitable_users(FieldReader& r) {
-  params::GetInvitableUsers p;
+void read(FieldReader& r, params::GetInvitableUsers& p) {
   r.id("conversationId", p.conversation_id);
   read_paging(r, p.paging, false);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_save_draft(FieldReader& r) {
-  params::SaveDraft p;
+void read(FieldReader& r, params::SaveDraft& p) {
   r.id("conversationId", p.conversation_id);
   // Unlike a message, an empty text is allowed: it clears the draft.
   auto v = r.take_any("text");
@@ -100,17 +82,11 @@ Result<Params> decode_save_draft(FieldReader& r) {
   } else {
     p.text = std::string(text);
   }
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_get_draft(FieldReader& r) {
-  params::GetDraft p;
-  r.id("conversationId", p.conversation_id);
-  return done(r, std::move(p));
-}
+void read(FieldReader& r, params::GetDraft& p) { r.id("conversationId", p.conversation_id); }
 
-Result<Params> decode_archive_conversation(FieldReader& r) {
-  params::ArchiveConversation p;
+void read(FieldReader& r, params::ArchiveConversation& p) {
   r.id("conversationId", p.conversation_id);
   std::optional<bool> archived;
   if (!r.has("archived")) {
@@ -119,7 +95,6 @@ Result<Params> decode_archive_conversation(FieldReader& r) {
   }
   r.boolean("archived", archived);
   if (archived) p.archived = *archived;
-  return done(r, std::move(p));
 }
 
 }  // namespace parley::detail

@@ -1,10 +1,10 @@
-// The params decoders of the contact-centre methods (request_workflow.hpp).
-// Same strictness as every other decoder: types, ranges, limits, unknown
+// The params readers of the contact-centre methods (request_params_workflow.hpp).
+// Same strictness as every other reader: types, ranges, limits, unknown
 // fields, the first error wins.
+#include "request_params_workflow.hpp"
+
 #include <array>
 #include <limits>
-
-#include "request_workflow.hpp"
 
 namespace parley::detail {
 
@@ -26,11 +26,6 @@ constexpr std::array<std::string_view, 2> kVisibilities = {"all", "agents"};
 constexpr std::array<std::string_view, 3> kCsatStatuses = {"FILLED", "SKIPPED", "PARTIALLY_FILLED"};
 constexpr std::array<std::string_view, 4> kTtrTypes = {"NORMAL", "URGENT", "PRIORITIZED", "CUSTOM"};
 
-Result<Params> done(FieldReader& r, Params p) {
-  if (!r.finish()) return r.take_error();
-  return p;
-}
-
 // A required boolean (FieldReader's boolean() is optional).
 void required_boolean(FieldReader& r, std::string_view key, bool& out) {
   std::optional<bool> v;
@@ -44,66 +39,51 @@ void required_boolean(FieldReader& r, std::string_view key, bool& out) {
 
 }  // namespace
 
-Result<Params> decode_close_conversation(FieldReader& r) {
-  params::CloseConversation p;
+void read(FieldReader& r, params::CloseConversation& p) {
   r.id("conversationId", p.conversation_id);
   r.id("closedCause", p.closed_cause);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_set_status(FieldReader& r) {
-  params::SetStatus p;
+void read(FieldReader& r, params::SetStatus& p) {
   r.id("conversationId", p.conversation_id);
   if (auto i = r.one_of("status", kStatuses, true)) p.status = std::string(kStatuses[*i]);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_invite(FieldReader& r) {
-  params::Invite p;
+void read(FieldReader& r, params::Invite& p) {
   r.id("conversationId", p.conversation_id);
   r.id("userId", p.user_id);
   if (auto i = r.one_of("role", kInviteRoles, true))
     p.role = *participant_role_from(kInviteRoles[*i]);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_member_ref(FieldReader& r) {
-  params::MemberRef p;
+void read(FieldReader& r, params::MemberRef& p) {
   r.id("conversationId", p.conversation_id);
   r.id("userId", p.user_id);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_transfer(FieldReader& r) {
-  params::Transfer p;
+void read(FieldReader& r, params::Transfer& p) {
   r.id("conversationId", p.conversation_id);
   r.id("agentId", p.agent_id);
   r.id("skillId", p.skill_id);
   if (r.ok() && !p.agent_id && !p.skill_id)
     r.fail(invalid_params("agentId", "one of agentId, skillId required"));
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_set_group(FieldReader& r) {
-  params::SetGroup p;
+void read(FieldReader& r, params::SetGroup& p) {
   r.id("conversationId", p.conversation_id);
   // Required, but null is a value: it takes the conversation out of its group.
   std::optional<std::optional<std::string>> group;
   r.nullable_id("groupId", group);
   if (r.ok() && !group) r.fail(invalid_params("groupId", "required"));
   if (group) p.group_id = *group;
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_consumer_takeover(FieldReader& r) {
-  params::ConsumerTakeover p;
+void read(FieldReader& r, params::ConsumerTakeover& p) {
   r.id("conversationId", p.conversation_id);
   r.id("newConsumerUserId", p.new_consumer_user_id);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_send_rich_content(FieldReader& r) {
-  params::SendRichContent p;
+void read(FieldReader& r, params::SendRichContent& p) {
   const Limits& l = r.limits();
   r.id("conversationId", p.conversation_id);
   // The rich content limit counts characters of the serialized object.
@@ -117,11 +97,9 @@ Result<Params> decode_send_rich_content(FieldReader& r) {
   r.json_object("metadata", p.metadata, l.metadata_bytes);
   r.json_array("quickReplies", p.quick_replies, l.rich_content_chars);
   r.id("clientMessageId", p.client_message_id);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_send_file(FieldReader& r) {
-  params::SendFile p;
+void read(FieldReader& r, params::SendFile& p) {
   const Limits& l = r.limits();
   r.id("conversationId", p.conversation_id);
   std::optional<std::string> url;
@@ -140,11 +118,9 @@ Result<Params> decode_send_file(FieldReader& r) {
     r.take_any("caption");  // null: same as absent
   }
   r.id("clientMessageId", p.client_message_id);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_send_event(FieldReader& r) {
-  params::SendEvent p;
+void read(FieldReader& r, params::SendEvent& p) {
   r.id("conversationId", p.conversation_id);
   r.id("name", p.name);
   // `data` is any JSON value, null included; only its size is bounded.
@@ -159,11 +135,9 @@ Result<Params> decode_send_event(FieldReader& r) {
   }
   if (auto i = r.one_of("visibility", kVisibilities))
     p.visibility = *i == 0 ? Visibility::all : Visibility::agents;
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_set_note(FieldReader& r) {
-  params::SetNote p;
+void read(FieldReader& r, params::SetNote& p) {
   r.id("conversationId", p.conversation_id);
   // Not bounded here: over limits.note_chars a note is truncated or refused
   // (truncate: false), which is the rules' decision. The frame bounds it.
@@ -173,11 +147,9 @@ Result<Params> decode_set_note(FieldReader& r) {
   r.boolean("truncate", truncate);
   p.is_auto_summary = summary.value_or(false);
   p.truncate = truncate.value_or(true);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_list_notes(FieldReader& r) {
-  params::ListNotes p;
+void read(FieldReader& r, params::ListNotes& p) {
   r.id("conversationId", p.conversation_id);
   std::optional<uint64_t> limit, offset;
   r.unsigned_int("limit", limit, 1, r.limits().page_max);
@@ -185,22 +157,18 @@ Result<Params> decode_list_notes(FieldReader& r) {
   r.id("cursor", p.paging.cursor);
   r.unsigned_int("offset", offset, 0, std::numeric_limits<size_t>::max());
   if (offset) p.paging.offset = static_cast<size_t>(*offset);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_set_csat(FieldReader& r) {
-  params::SetCsat p;
+void read(FieldReader& r, params::SetCsat& p) {
   r.id("conversationId", p.conversation_id);
   uint64_t rate = 0;
   r.unsigned_int("csatRate", rate, 1, 5);
   p.rate = static_cast<int>(rate);
   required_boolean(r, "csatResolutionConfirmation", p.resolution_confirmation);
   if (auto i = r.one_of("csatStatus", kCsatStatuses)) p.status = std::string(kCsatStatuses[*i]);
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_set_ttr(FieldReader& r) {
-  params::SetTtr p;
+void read(FieldReader& r, params::SetTtr& p) {
   r.id("conversationId", p.conversation_id);
   auto type = r.one_of("ttrType", kTtrTypes, true);
   if (type) p.type = std::string(kTtrTypes[*type]);
@@ -209,17 +177,14 @@ Result<Params> decode_set_ttr(FieldReader& r) {
   const bool custom = type && kTtrTypes[*type] == "CUSTOM";
   if (r.ok() && custom && !p.value) r.fail(invalid_params("value", "required with CUSTOM"));
   if (r.ok() && !custom && p.value) r.fail(invalid_params("value", "only with CUSTOM"));
-  return done(r, std::move(p));
 }
 
-Result<Params> decode_set_manual_ettr(FieldReader& r) {
-  params::SetManualEttr p;
+void read(FieldReader& r, params::SetManualEttr& p) {
   r.id("conversationId", p.conversation_id);
   std::optional<std::optional<int64_t>> time;
   r.nullable_signed_int("time", time, 1, kMaxEttrMillis);
   if (r.ok() && !time) r.fail(invalid_params("time", "required"));
   if (time) p.time = *time;
-  return done(r, std::move(p));
 }
 
 }  // namespace parley::detail

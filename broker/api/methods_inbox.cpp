@@ -1,14 +1,15 @@
 // countConversations, searchConversations, subscribeInbox, unsubscribeInbox
-// (PROTOCOL.md §5). They share listConversations' filter and read rules
-// (rules_inbox.hpp); the inbox's pushes are the InboxManager's (inbox.hpp).
+// (docs/protocol.md, "Inbox, search, count"). They share listConversations'
+// filter and read rules (dialog/inbox.hpp); the inbox's pushes are the
+// InboxManager's (live/inbox.hpp).
 #include <algorithm>
 
-#include "json_writer.hpp"
-#include "api/router_impl.hpp"
-#include "dialog/rules.hpp"
+#include "api/conversation_pages.hpp"
 #include "dialog/inbox.hpp"
+#include "dialog/rules.hpp"
+#include "json_writer.hpp"
 
-namespace parley {
+namespace parley::methods {
 
 namespace {
 
@@ -24,43 +25,13 @@ bool strike_fields(std::vector<std::string>& terms, const Conversation& c) {
   return terms.empty();
 }
 
-}  // namespace
-
-asio::awaitable<Reply> Router::Impl::count_conversations(Ctx& ctx,
-                                                         const params::CountConversations& p) {
-  // Every conversation is examined and none is kept: the predicate counts.
-  uint64_t total = 0;
-  uint64_t by_state[3] = {0, 0, 0};
-  uint64_t by_status[4] = {0, 0, 0, 0};
-  static constexpr std::string_view kStatuses[4] = {"open", "pending", "snoozed", "resolved"};
-  ListRequest rq;
-  rq.match = [&](const Conversation& c) {
-    if (!rules::matches_filter(c, p.filter, ctx.who)) return false;
-    ++total;
-    ++by_state[std::min<size_t>(static_cast<size_t>(c.state), 2)];
-    for (size_t i = 0; i < 4; ++i)
-      if (c.status == kStatuses[i]) ++by_status[i];
-    return false;
-  };
-  auto page = co_await engine.list(ctx.who.tenant, std::move(rq));
-  if (!page.ok()) co_return page.error();
-  JsonWriter w;
-  w.begin_object().field("total", total).key("byState").begin_object();
-  for (auto s : {ConvState::open, ConvState::close, ConvState::locked})
-    w.field(to_string(s), by_state[static_cast<size_t>(s)]);
-  w.end_object().key("byStatus").begin_object();
-  for (size_t i = 0; i < 4; ++i) w.field(kStatuses[i], by_status[i]);
-  w.end_object().end_object();
-  co_return w.take();
-}
-
 // Whether every word of `terms` occurs in `c`'s fields or in the text of a
 // message event `ctx.who` may see among its newest `max_events`.
-asio::awaitable<Result<bool>> Router::Impl::search_matches(Ctx& ctx, const Conversation& c,
-                                                           std::vector<std::string> terms) {
+asio::awaitable<Result<bool>> search_matches(Context& ctx, const Conversation& c,
+                                             std::vector<std::string> terms) {
   if (strike_fields(terms, c)) co_return true;
   const Audience audience = rules::audience(c, ctx.who);
-  const size_t max_events = static_cast<size_t>(cfg.listing.search_events);
+  const size_t max_events = static_cast<size_t>(ctx.node.cfg.listing.search_events);
   ReadRequest rq;
   rq.descending = true;
   rq.audience = audience;
@@ -71,7 +42,7 @@ asio::awaitable<Result<bool>> Router::Impl::search_matches(Ctx& ctx, const Conve
   size_t read = 0;
   while (read < max_events) {
     rq.limit = std::min(kSearchEventPage, max_events - read);
-    auto page = co_await engine.read(ctx.key(c.id), rq);
+    auto page = co_await ctx.node.engine.read(ctx.key(c.id), rq);
     if (!page.ok()) {
       if (page.error().code == code::not_found) co_return false;  // deleted meanwhile
       co_return page.error();
@@ -86,8 +57,36 @@ asio::awaitable<Result<bool>> Router::Impl::search_matches(Ctx& ctx, const Conve
   co_return false;
 }
 
-asio::awaitable<Reply> Router::Impl::search_conversations(Ctx& ctx,
-                                                          const params::SearchConversations& p) {
+}  // namespace
+
+asio::awaitable<Reply> count_conversations(Context& ctx, const params::CountConversations& p) {
+  // Every conversation is examined and none is kept: the predicate counts.
+  uint64_t total = 0;
+  uint64_t by_state[3] = {0, 0, 0};
+  uint64_t by_status[4] = {0, 0, 0, 0};
+  static constexpr std::string_view kStatuses[4] = {"open", "pending", "snoozed", "resolved"};
+  ListRequest rq;
+  rq.match = [&](const Conversation& c) {
+    if (!rules::matches_filter(c, p.filter, ctx.who)) return false;
+    ++total;
+    ++by_state[std::min<size_t>(static_cast<size_t>(c.state), 2)];
+    for (size_t i = 0; i < 4; ++i)
+      if (c.status == kStatuses[i]) ++by_status[i];
+    return false;
+  };
+  auto page = co_await ctx.node.engine.list(ctx.who.tenant, std::move(rq));
+  if (!page.ok()) co_return page.error();
+  JsonWriter w;
+  w.begin_object().field("total", total).key("byState").begin_object();
+  for (auto s : {ConvState::open, ConvState::close, ConvState::locked})
+    w.field(to_string(s), by_state[static_cast<size_t>(s)]);
+  w.end_object().key("byStatus").begin_object();
+  for (size_t i = 0; i < 4; ++i) w.field(kStatuses[i], by_status[i]);
+  w.end_object().end_object();
+  co_return w.take();
+}
+
+asio::awaitable<Reply> search_conversations(Context& ctx, const params::SearchConversations& p) {
   const std::vector<std::string> terms = rules::search_terms(p.q);
   if (terms.empty()) co_return invalid_params("q", "no word to search for");
   std::optional<std::pair<Millis, std::string>> after;
@@ -96,7 +95,7 @@ asio::awaitable<Reply> Router::Impl::search_conversations(Ctx& ctx,
     if (!after) co_return invalid_params("cursor", "invalid cursor");
   }
   const size_t limit = p.paging.limit;
-  const size_t bound = static_cast<size_t>(cfg.listing.search_conversations);
+  const size_t bound = static_cast<size_t>(ctx.node.cfg.listing.search_conversations);
   std::vector<Conversation> found;
   size_t examined = 0;
   bool exhausted = false;
@@ -105,7 +104,7 @@ asio::awaitable<Reply> Router::Impl::search_conversations(Ctx& ctx,
     rq.match = list_filter(p.filter, ctx.who);
     rq.after = after;
     rq.limit = std::min(kSearchBatch, bound - examined);
-    auto page = co_await engine.list(ctx.who.tenant, std::move(rq));
+    auto page = co_await ctx.node.engine.list(ctx.who.tenant, std::move(rq));
     if (!page.ok()) co_return page.error();
     for (auto& c : page->data) {
       after = std::make_pair(c.updated_at, c.id);
@@ -128,7 +127,7 @@ asio::awaitable<Reply> Router::Impl::search_conversations(Ctx& ctx,
   const bool has_next = over || !exhausted;
   JsonWriter w;
   w.begin_object().key("data").begin_array();
-  for (const auto& c : found) w.raw(conversation_json(c, ctx.who, cfg.ttr));
+  for (const auto& c : found) w.raw(conversation_json(c, ctx.who, ctx.node.cfg.ttr));
   w.end_array();
   w.field("hasNext", has_next).field("hasPrev", p.paging.cursor.has_value());
   if (over && !found.empty())
@@ -141,14 +140,13 @@ asio::awaitable<Reply> Router::Impl::search_conversations(Ctx& ctx,
   co_return w.take();
 }
 
-asio::awaitable<Reply> Router::Impl::subscribe_inbox(Ctx& ctx, const params::SubscribeInbox& p) {
-  co_return co_await inbox->subscribe(ctx.conn, ctx.who, p);
+asio::awaitable<Reply> subscribe_inbox(SocketContext& ctx, const params::SubscribeInbox& p) {
+  co_return co_await ctx.node.inbox.subscribe(ctx.conn, ctx.who, p);
 }
 
-asio::awaitable<Reply> Router::Impl::unsubscribe_inbox(Ctx& ctx,
-                                                       const params::UnsubscribeInbox& p) {
-  inbox->unsubscribe(*ctx.conn, p.subscription_id);
+asio::awaitable<Reply> unsubscribe_inbox(SocketContext& ctx, const params::UnsubscribeInbox& p) {
+  ctx.node.inbox.unsubscribe(*ctx.conn, p.subscription_id);
   co_return std::string("{}");
 }
 
-}  // namespace parley
+}  // namespace parley::methods

@@ -5,13 +5,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "json_writer.hpp"
-#include "api/router_impl.hpp"
+#include "api/conversation_io.hpp"
 #include "clock.hpp"
 #include "dialog/rules.hpp"
+#include "json_writer.hpp"
 #include "serialize.hpp"
 
-namespace parley {
+namespace parley::methods {
 
 namespace {
 
@@ -27,9 +27,9 @@ constexpr size_t kCrossConversationScan = 100;
 
 }  // namespace
 
-asio::awaitable<Reply> Router::Impl::send_message(Ctx& ctx, const params::SendMessage& p) {
-  auto commit = co_await engine.append(ctx.key(p.conversation_id),
-                                       rules::send_message(ctx.who, p));
+asio::awaitable<Reply> send_message(Context& ctx, const params::SendMessage& p) {
+  auto commit =
+      co_await ctx.node.engine.append(ctx.key(p.conversation_id), rules::send_message(ctx.who, p));
   if (!commit.ok()) co_return commit.error();
   JsonWriter w;
   w.begin_object()
@@ -41,33 +41,33 @@ asio::awaitable<Reply> Router::Impl::send_message(Ctx& ctx, const params::SendMe
   co_return w.take();
 }
 
-asio::awaitable<Reply> Router::Impl::edit_message(Ctx& ctx, const params::EditMessage& p) {
+asio::awaitable<Reply> edit_message(Context& ctx, const params::EditMessage& p) {
   UpdateRequest rq;
   rq.target_seq = p.seq;
   rq.decide = [&](const Conversation& cur, const Event* target) -> Result<Decision> {
     if (!target) return not_found("no such message");
     return rules::edit_message(cur, ctx.who, *target, p.text, ctx.now);
   };
-  auto commit = co_await engine.update(ctx.key(p.conversation_id), std::move(rq));
+  auto commit = co_await ctx.node.engine.update(ctx.key(p.conversation_id), std::move(rq));
   if (!commit.ok()) co_return commit.error();
   if (commit->events.empty()) co_return internal_error("edit committed no event");
   co_return seq_json(commit->events.front()->seq);
 }
 
-asio::awaitable<Reply> Router::Impl::delete_message(Ctx& ctx, const params::DeleteMessage& p) {
+asio::awaitable<Reply> delete_message(Context& ctx, const params::DeleteMessage& p) {
   UpdateRequest rq;
   rq.target_seq = p.seq;
   rq.decide = [&](const Conversation& cur, const Event* target) -> Result<Decision> {
     if (!target) return not_found("no such message");
     return rules::delete_message(cur, ctx.who, *target, ctx.now);
   };
-  auto commit = co_await engine.update(ctx.key(p.conversation_id), std::move(rq));
+  auto commit = co_await ctx.node.engine.update(ctx.key(p.conversation_id), std::move(rq));
   if (!commit.ok()) co_return commit.error();
   if (commit->events.empty()) co_return internal_error("delete committed no event");
   co_return seq_json(commit->events.front()->seq);
 }
 
-asio::awaitable<Reply> Router::Impl::query_messages(Ctx& ctx, const params::QueryMessages& p) {
+asio::awaitable<Reply> query_messages(Context& ctx, const params::QueryMessages& p) {
   ReadRequest rq;
   if (p.from_seq) rq.from_seq = std::max<uint64_t>(*p.from_seq, 1);
   if (p.to_seq) rq.to_seq = *p.to_seq;
@@ -84,7 +84,7 @@ asio::awaitable<Reply> Router::Impl::query_messages(Ctx& ctx, const params::Quer
     if (!conv.ok()) co_return conv.error();
     Audience a = rules::audience(*conv, ctx.who);
     rq.audience = a;
-    auto page = co_await engine.read(ctx.key(conv->id), rq);
+    auto page = co_await ctx.node.engine.read(ctx.key(conv->id), rq);
     if (!page.ok()) co_return page.error();
     w.key("data").begin_array();
     for (const auto& e : page->events) write_event(w, *e, conv->id, page->epoch, a);
@@ -106,7 +106,7 @@ asio::awaitable<Reply> Router::Impl::query_messages(Ctx& ctx, const params::Quer
     return c.active_member(user) != nullptr;
   };
   lr.limit = kCrossConversationScan;
-  auto convs = co_await engine.list(ctx.who.tenant, std::move(lr));
+  auto convs = co_await ctx.node.engine.list(ctx.who.tenant, std::move(lr));
   if (!convs.ok()) co_return convs.error();
   struct Row {
     const Conversation* conv;
@@ -117,7 +117,7 @@ asio::awaitable<Reply> Router::Impl::query_messages(Ctx& ctx, const params::Quer
   bool more = convs->has_next;
   for (const auto& c : convs->data) {
     rq.audience = rules::audience(c, ctx.who);
-    auto page = co_await engine.read(ctx.key(c.id), rq);
+    auto page = co_await ctx.node.engine.read(ctx.key(c.id), rq);
     if (!page.ok()) {
       if (page.error().code == code::not_found) continue;  // deleted meanwhile
       co_return page.error();
@@ -141,7 +141,7 @@ asio::awaitable<Reply> Router::Impl::query_messages(Ctx& ctx, const params::Quer
   co_return w.take();
 }
 
-asio::awaitable<Reply> Router::Impl::mark_read(Ctx& ctx, const params::MarkRead& p) {
+asio::awaitable<Reply> mark_read(Context& ctx, const params::MarkRead& p) {
   UpdateRequest rq;
   rq.target_seq = p.seq;
   // A receipt naming an agents-only event goes to the agent side only.
@@ -158,7 +158,7 @@ asio::awaitable<Reply> Router::Impl::mark_read(Ctx& ctx, const params::MarkRead&
     if (!conv.ok()) co_return conv.error();
     commit = Commit{std::move(conv.value()), {}, false, 0, 0};
   } else {
-    commit = co_await engine.update(ctx.key(p.conversation_id), std::move(rq));
+    commit = co_await ctx.node.engine.update(ctx.key(p.conversation_id), std::move(rq));
   }
   if (!commit.ok()) co_return commit.error();
   const Member* m = commit->record.member(ctx.who.user_id);
@@ -177,7 +177,7 @@ asio::awaitable<Reply> Router::Impl::mark_read(Ctx& ctx, const params::MarkRead&
     s.frame = std::make_shared<const std::string>(notification("receipt", r.str()));
     s.from_user = ctx.who.user_id;
     s.agents_only = private_target;
-    engine.publish_signal(ctx.key(p.conversation_id), std::move(s));
+    ctx.node.engine.publish_signal(ctx.key(p.conversation_id), std::move(s));
   }
   JsonWriter w;
   w.begin_object()
@@ -188,11 +188,12 @@ asio::awaitable<Reply> Router::Impl::mark_read(Ctx& ctx, const params::MarkRead&
   co_return w.take();
 }
 
-asio::awaitable<Reply> Router::Impl::set_chat_state(Ctx& ctx, const params::SetChatState& p) {
+asio::awaitable<Reply> set_chat_state(SocketContext& ctx, const params::SetChatState& p) {
   auto conv = co_await readable(ctx, p.conversation_id);
   if (!conv.ok()) co_return conv.error();
   ConvKey key = ctx.key(p.conversation_id);
-  auto publish = [this, key, user = ctx.who.user_id](const std::string& state) {
+  auto publish = [&engine = ctx.node.engine, key,
+                  user = ctx.who.user_id](const std::string& state) {
     JsonWriter w;
     w.begin_object()
         .field("conversationId", key.id)
@@ -207,7 +208,7 @@ asio::awaitable<Reply> Router::Impl::set_chat_state(Ctx& ctx, const params::SetC
   };
   // At most one chatState per (socket, conversation) per interval; within
   // the window the latest state waits and goes out when it closes.
-  const Millis interval = cfg.chat_state_interval_ms;
+  const Millis interval = ctx.node.cfg.chat_state_interval_ms;
   std::unique_lock lock(ctx.state.mu);
   ChatStateSlot& slot = ctx.state.chat[p.conversation_id];
   if (ctx.now - slot.last_sent >= interval && !slot.timer_armed) {
@@ -220,7 +221,7 @@ asio::awaitable<Reply> Router::Impl::set_chat_state(Ctx& ctx, const params::SetC
   if (!slot.timer_armed) {
     slot.timer_armed = true;
     Millis wait = std::max<Millis>(0, slot.last_sent + interval - ctx.now);
-    auto state = std::static_pointer_cast<ClientState>(ctx.conn->context);
+    auto state = ctx.conn->context;
     asio::co_spawn(
         ctx.conn->executor(),
         [state, id = p.conversation_id, wait, publish]() -> asio::awaitable<void> {
@@ -243,4 +244,4 @@ asio::awaitable<Reply> Router::Impl::set_chat_state(Ctx& ctx, const params::SetC
   co_return std::string("{}");
 }
 
-}  // namespace parley
+}  // namespace parley::methods

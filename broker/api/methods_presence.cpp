@@ -1,27 +1,27 @@
 // Presence methods: setPresence, getPresence (the bookkeeping is presence.cpp).
 #include <algorithm>
 
+#include "api/conversation_io.hpp"
 #include "json_writer.hpp"
-#include "api/router_impl.hpp"
 
-namespace parley {
+namespace parley::methods {
 
-asio::awaitable<Reply> Router::Impl::set_presence(Ctx& ctx, const params::SetPresence& p) {
+asio::awaitable<Reply> set_presence(SocketContext& ctx, const params::SetPresence& p) {
   auto status = presence_status_from(p.status);
   if (!status) co_return invalid_params("status", "must be one of online|away|busy");
-  auto done = co_await presence->set_status(*ctx.conn, ctx.who, *status);
+  auto done = co_await ctx.node.presence.set_status(*ctx.conn, ctx.who, *status);
   if (!done.ok()) co_return done.error();
   co_return std::string("{}");
 }
 
 // Anyone in the tenant may ask about anyone in it; one entry per distinct
 // id, in the order asked.
-asio::awaitable<Reply> Router::Impl::get_presence(Ctx& ctx, const params::GetPresence& p) {
+asio::awaitable<Reply> get_presence(Context& ctx, const params::GetPresence& p) {
   std::vector<std::string> ids;
   ids.reserve(p.user_ids.size());
   for (const auto& id : p.user_ids)
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
-  auto states = co_await presence->get(ctx.who.tenant, std::move(ids));
+  auto states = co_await ctx.node.presence.get(ctx.who.tenant, std::move(ids));
   if (!states.ok()) co_return states.error();
   JsonWriter w;
   w.begin_array();
@@ -37,4 +37,4 @@ asio::awaitable<Reply> Router::Impl::get_presence(Ctx& ctx, const params::GetPre
   co_return w.take();
 }
 
-}  // namespace parley
+}  // namespace parley::methods

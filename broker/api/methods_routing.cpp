@@ -1,11 +1,11 @@
 // Routing methods: invite, removeMember, assign, transfer, setGroup,
 // consumerTakeover. Each is one rules decision committed through the engine.
-#include "json_writer.hpp"
-#include "api/router_impl.hpp"
+#include "api/conversation_io.hpp"
 #include "dialog/rules.hpp"
+#include "json_writer.hpp"
 #include "serialize.hpp"
 
-namespace parley {
+namespace parley::methods {
 
 namespace {
 
@@ -20,16 +20,16 @@ Reply member_json(const Conversation& c, std::string_view user_id) {
 
 }  // namespace
 
-asio::awaitable<Reply> Router::Impl::invite(Ctx& ctx, const params::Invite& p) {
+asio::awaitable<Reply> invite(Context& ctx, const params::Invite& p) {
   Rule rule = [&](const Conversation& cur) {
-    return rules::invite(cur, ctx.who, p, ctx.now, cfg.limits);
+    return rules::invite(cur, ctx.who, p, ctx.now, ctx.node.cfg.limits);
   };
   auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
   if (!commit.ok()) co_return commit.error();
   co_return member_json(commit->record, p.user_id);
 }
 
-asio::awaitable<Reply> Router::Impl::remove_member(Ctx& ctx, const params::MemberRef& p) {
+asio::awaitable<Reply> remove_member(Context& ctx, const params::RemoveMember& p) {
   Rule rule = [&](const Conversation& cur) {
     return rules::remove_member(cur, ctx.who, p.user_id, ctx.now);
   };
@@ -38,41 +38,41 @@ asio::awaitable<Reply> Router::Impl::remove_member(Ctx& ctx, const params::Membe
   co_return std::string("{}");
 }
 
-asio::awaitable<Reply> Router::Impl::assign(Ctx& ctx, const params::MemberRef& p) {
+asio::awaitable<Reply> assign(Context& ctx, const params::Assign& p) {
   Rule rule = [&](const Conversation& cur) {
-    return rules::assign(cur, ctx.who, p.user_id, ctx.now, cfg.limits);
+    return rules::assign(cur, ctx.who, p.user_id, ctx.now, ctx.node.cfg.limits);
   };
   auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
   if (!commit.ok()) co_return commit.error();
   co_return member_json(commit->record, p.user_id);
 }
 
-asio::awaitable<Reply> Router::Impl::transfer(Ctx& ctx, const params::Transfer& p) {
+asio::awaitable<Reply> transfer(Context& ctx, const params::Transfer& p) {
   Rule rule = [&](const Conversation& cur) {
-    return rules::transfer(cur, ctx.who, p, ctx.now, cfg.limits);
+    return rules::transfer(cur, ctx.who, p, ctx.now, ctx.node.cfg.limits);
   };
   auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
   if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, cfg.ttr);
+  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
 }
 
-asio::awaitable<Reply> Router::Impl::set_group(Ctx& ctx, const params::SetGroup& p) {
+asio::awaitable<Reply> set_group(Context& ctx, const params::SetGroup& p) {
   Rule rule = [&](const Conversation& cur) {
     return rules::set_group(cur, ctx.who, p.group_id, ctx.now);
   };
   auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
   if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, cfg.ttr);
+  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
 }
 
-asio::awaitable<Reply> Router::Impl::consumer_takeover(Ctx& ctx,
-                                                       const params::ConsumerTakeover& p) {
+asio::awaitable<Reply> consumer_takeover(Context& ctx, const params::ConsumerTakeover& p) {
   Rule rule = [&](const Conversation& cur) {
-    return rules::consumer_takeover(cur, ctx.who, p.new_consumer_user_id, ctx.now, cfg.limits);
+    return rules::consumer_takeover(cur, ctx.who, p.new_consumer_user_id, ctx.now,
+                                    ctx.node.cfg.limits);
   };
   auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
   if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, cfg.ttr);
+  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
 }
 
-}  // namespace parley
+}  // namespace parley::methods

@@ -1,12 +1,12 @@
 // subscribe / unsubscribe: replay from sinceSeq, then live, through the hub.
-#include "json_writer.hpp"
-#include "api/router_impl.hpp"
+#include "api/conversation_io.hpp"
 #include "dialog/recovery.hpp"
 #include "dialog/rules.hpp"
+#include "json_writer.hpp"
 
-namespace parley {
+namespace parley::methods {
 
-asio::awaitable<Reply> Router::Impl::subscribe(Ctx& ctx, const params::Subscribe& p) {
+asio::awaitable<Reply> subscribe(SocketContext& ctx, const params::Subscribe& p) {
   auto conv = co_await readable(ctx, p.conversation_id);
   if (!conv.ok()) co_return conv.error();
   ConvKey key = ctx.key(p.conversation_id);
@@ -18,7 +18,7 @@ asio::awaitable<Reply> Router::Impl::subscribe(Ctx& ctx, const params::Subscribe
     // Ended subscriptions (deleted conversations) no longer count.
     std::erase_if(ctx.state.subs, [&](const auto& kv) {
       if (!kv.second->ended()) return false;
-      hub.remove(kv.second);
+      ctx.node.hub.remove(kv.second);
       return true;
     });
     auto it = ctx.state.subs.find(p.conversation_id);
@@ -27,25 +27,25 @@ asio::awaitable<Reply> Router::Impl::subscribe(Ctx& ctx, const params::Subscribe
       // old one's pushes held behind this response go too (its replay
       // repeats them from the client's position).
       it->second->cancel();
-      hub.remove(it->second);
+      ctx.node.hub.remove(it->second);
       ctx.state.subs.erase(it);
     }
-    if (ctx.state.subs.size() >= cfg.limits.subscriptions)
-      co_return too_large("subscriptions", cfg.limits.subscriptions);
+    if (ctx.state.subs.size() >= ctx.node.cfg.limits.subscriptions)
+      co_return too_large("subscriptions", ctx.node.cfg.limits.subscriptions);
     // Registered before the log is read, so no live event can fall between
     // the replay and the stream: it is buffered until start().
-    sub = hub.add(key, ctx.conn, audience, ctx.who.user_id);
+    sub = ctx.node.hub.add(key, ctx.conn, audience, ctx.who.user_id);
     ctx.state.subs.emplace(p.conversation_id, sub);
   }
 
-  const uint64_t replay_max = cfg.limits.replay_events;
+  const uint64_t replay_max = ctx.node.cfg.limits.replay_events;
   const rules::Ask ask{p.since_seq, p.epoch};
   const rules::ReadPlan plan = rules::plan_read(ask, conv->epoch, replay_max);
   ReadRequest rq;
   rq.audience = audience;
   rq.from_seq = plan.from_seq;
   rq.limit = plan.limit;
-  auto page = co_await engine.read(key, rq);
+  auto page = co_await ctx.node.engine.read(key, rq);
   // The subscription re-checks its access at every membership event after
   // the record its standing comes from. Events committed between that read
   // and the registration reach it neither live nor (without sinceSeq) in
@@ -59,7 +59,7 @@ asio::awaitable<Reply> Router::Impl::subscribe(Ctx& ctx, const params::Subscribe
   }
   if (!page.ok()) {
     std::lock_guard lock(ctx.state.mu);
-    hub.remove(sub);
+    ctx.node.hub.remove(sub);
     if (auto it = ctx.state.subs.find(p.conversation_id);
         it != ctx.state.subs.end() && it->second == sub)
       ctx.state.subs.erase(it);
@@ -84,30 +84,9 @@ asio::awaitable<Reply> Router::Impl::subscribe(Ctx& ctx, const params::Subscribe
   co_return w.take();
 }
 
-asio::awaitable<Reply> Router::Impl::unsubscribe(Ctx& ctx, const params::ConversationRef& p) {
-  std::lock_guard lock(ctx.state.mu);
-  auto it = ctx.state.subs.find(p.conversation_id);
-  if (it != ctx.state.subs.end()) {
-    it->second->cancel();
-    hub.remove(it->second);
-    ctx.state.subs.erase(it);
-  }
+asio::awaitable<Reply> unsubscribe(SocketContext& ctx, const params::Unsubscribe& p) {
+  ctx.state.unsubscribe(ctx.node.hub, p.conversation_id);
   co_return std::string("{}");
 }
 
-void Router::Impl::reauthorize_subscriptions(ClientState& state, const Identity& who) {
-  std::lock_guard lock(state.mu);
-  std::erase_if(state.subs, [&](const auto& kv) {
-    if (kv.second->reauthorize(who)) return false;
-    hub.remove(kv.second);
-    return true;
-  });
-}
-
-void Router::Impl::drop_subscriptions(ClientState& state) {
-  std::lock_guard lock(state.mu);
-  for (auto& [id, sub] : state.subs) hub.remove(sub);
-  state.subs.clear();
-}
-
-}  // namespace parley
+}  // namespace parley::methods

@@ -1,12 +1,12 @@
-// The users, drafts and archive methods (PROTOCOL §5 "Presence and users",
-// getInvitableUsers, saveDraft/getDraft, archiveConversation). The rules
-// are in rules_users.cpp; the registry is the engine's (contract 12).
-#include "json_writer.hpp"
-#include "api/router_impl.hpp"
+// The users, drafts and archive methods (docs/protocol.md, "Users, drafts,
+// archive": getInvitableUsers, saveDraft/getDraft, archiveConversation). The
+// rules are in dialog/users.cpp; the registry is the engine's (contract 12).
+#include "api/conversation_pages.hpp"
 #include "dialog/rules.hpp"
 #include "dialog/users.hpp"
+#include "json_writer.hpp"
 
-namespace parley {
+namespace parley::methods {
 
 namespace {
 
@@ -55,9 +55,20 @@ std::string user_page_json(const UserPage& page, bool has_prev) {
   return w.take();
 }
 
+// One page of the tenant's users that `rq` selects, as listUsers and
+// getInvitableUsers answer it.
+asio::awaitable<Reply> user_page(Context& ctx, UserListRequest rq, const params::Paging& paging) {
+  rq.after = paging.cursor;
+  rq.limit = paging.limit;
+  rq.scan_limit = kUserScanLimit;
+  auto page = co_await ctx.node.engine.user_list(ctx.who.tenant, std::move(rq));
+  if (!page) co_return std::move(page).error();
+  co_return user_page_json(*page, paging.cursor.has_value());
+}
+
 }  // namespace
 
-asio::awaitable<Reply> Router::Impl::upsert_user(Ctx& ctx, const params::UpsertUser& p) {
+asio::awaitable<Reply> upsert_user(Context& ctx, const params::UpsertUser& p) {
   const std::string target = p.user_id.value_or(ctx.who.user_id);
   if (auto st = rules::may_upsert_user(ctx.who, target); !st) co_return st.error();
   UserPut put;
@@ -70,18 +81,18 @@ asio::awaitable<Reply> Router::Impl::upsert_user(Ctx& ctx, const params::UpsertU
   // Yourself: your token says your role, so a user that upserts itself
   // before its registration landed is not left a consumer.
   if (target == ctx.who.user_id) put.role = ctx.who.role;
-  auto u = co_await engine.user_put(std::move(put));
+  auto u = co_await ctx.node.engine.user_put(std::move(put));
   if (!u) co_return std::move(u).error();
   co_return user_json(*u);
 }
 
-asio::awaitable<Reply> Router::Impl::get_user(Ctx& ctx, const params::GetUser& p) {
-  auto u = co_await engine.user_get(ctx.who.tenant, p.user_id);
+asio::awaitable<Reply> get_user(Context& ctx, const params::GetUser& p) {
+  auto u = co_await ctx.node.engine.user_get(ctx.who.tenant, p.user_id);
   if (!u) co_return std::move(u).error();
   co_return user_json(*u);
 }
 
-asio::awaitable<Reply> Router::Impl::list_users(Ctx& ctx, const params::ListUsers& p) {
+asio::awaitable<Reply> list_users(Context& ctx, const params::ListUsers& p) {
   if (auto st = rules::may_list_users(ctx.who); !st) co_return st.error();
   UserListRequest rq;
   if (p.role) rq.roles.push_back(*p.role);
@@ -89,8 +100,8 @@ asio::awaitable<Reply> Router::Impl::list_users(Ctx& ctx, const params::ListUser
   co_return co_await user_page(ctx, std::move(rq), p.paging);
 }
 
-asio::awaitable<Reply> Router::Impl::list_user_conversations(
-    Ctx& ctx, const params::ListUserConversations& p) {
+asio::awaitable<Reply> list_user_conversations(Context& ctx,
+                                               const params::ListUserConversations& p) {
   if (auto st = rules::may_list_user_conversations(ctx.who, p.user_id); !st) co_return st.error();
   params::ListConversations lp;
   lp.paging = p.paging;
@@ -101,11 +112,12 @@ asio::awaitable<Reply> Router::Impl::list_user_conversations(
   co_return co_await list_page(ctx, lp, std::move(match));
 }
 
-asio::awaitable<Reply> Router::Impl::get_invitable_users(Ctx& ctx,
-                                                         const params::GetInvitableUsers& p) {
-  if (auto st = rules::may_list_users(ctx.who); !st) co_return st.error();
-  auto conv = co_await engine.get(ctx.key(p.conversation_id));
+asio::awaitable<Reply> get_invitable_users(Context& ctx, const params::GetInvitableUsers& p) {
+  // The conversation first: another tenant's is 404, never 403, as for
+  // every method that names one.
+  auto conv = co_await ctx.node.engine.get(ctx.key(p.conversation_id));
   if (!conv) co_return std::move(conv).error();
+  if (auto st = rules::may_list_users(ctx.who); !st) co_return st.error();
   if (auto st = rules::may_list_invitable(*conv, ctx.who); !st) co_return st.error();
   UserListRequest rq;
   rq.roles = {AccountRole::agent, AccountRole::manager};
@@ -114,19 +126,7 @@ asio::awaitable<Reply> Router::Impl::get_invitable_users(Ctx& ctx,
   co_return co_await user_page(ctx, std::move(rq), p.paging);
 }
 
-// One page of the tenant's users that `rq` selects, as listUsers and
-// getInvitableUsers answer it.
-asio::awaitable<Reply> Router::Impl::user_page(Ctx& ctx, UserListRequest rq,
-                                               const params::Paging& paging) {
-  rq.after = paging.cursor;
-  rq.limit = paging.limit;
-  rq.scan_limit = kUserScanLimit;
-  auto page = co_await engine.user_list(ctx.who.tenant, std::move(rq));
-  if (!page) co_return std::move(page).error();
-  co_return user_page_json(*page, paging.cursor.has_value());
-}
-
-asio::awaitable<Reply> Router::Impl::save_draft(Ctx& ctx, const params::SaveDraft& p) {
+asio::awaitable<Reply> save_draft(Context& ctx, const params::SaveDraft& p) {
   // commit_rule, like every rule-driven update: the rule appends no event,
   // so the automatic lock it may arm is never touched.
   Rule rule = [&](const Conversation& cur) {
@@ -137,8 +137,8 @@ asio::awaitable<Reply> Router::Impl::save_draft(Ctx& ctx, const params::SaveDraf
   co_return std::string("{}");
 }
 
-asio::awaitable<Reply> Router::Impl::get_draft(Ctx& ctx, const params::GetDraft& p) {
-  auto conv = co_await engine.get(ctx.key(p.conversation_id));
+asio::awaitable<Reply> get_draft(Context& ctx, const params::GetDraft& p) {
+  auto conv = co_await ctx.node.engine.get(ctx.key(p.conversation_id));
   if (!conv) co_return std::move(conv).error();
   auto m = rules::own_member(*conv, ctx.who);
   if (!m) co_return std::move(m).error();
@@ -152,12 +152,11 @@ asio::awaitable<Reply> Router::Impl::get_draft(Ctx& ctx, const params::GetDraft&
   co_return w.take();
 }
 
-asio::awaitable<Reply> Router::Impl::archive_conversation(Ctx& ctx,
-                                                          const params::ArchiveConversation& p) {
+asio::awaitable<Reply> archive_conversation(Context& ctx, const params::ArchiveConversation& p) {
   Rule rule = [&](const Conversation& cur) { return rules::archive(cur, ctx.who, p.archived); };
   auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
   if (!commit) co_return std::move(commit).error();
   co_return std::string("{}");
 }
 
-}  // namespace parley
+}  // namespace parley::methods

@@ -4,13 +4,6 @@
 
 namespace parley {
 
-double request_cost(std::string_view method, const Limits& limits) {
-  for (std::string_view m : {"listConversations", "countConversations", "searchConversations",
-                             "listUserConversations", "subscribeInbox"})
-    if (method == m) return limits.expensive_read_cost;
-  return 1.0;
-}
-
 Error quota_error(const QuotaVerdict& v) {
   JsonWriter w;
   w.begin_object().field("quota", v.quota).field("limit", v.limit);

@@ -1,4 +1,5 @@
-// Quotas beyond the per-socket request rate (docs/protocol.md, "Limits"):
+// Quotas beyond the per-socket request rate (whose cost per method is the
+// method table's, methods.hpp) (docs/protocol.md, "Limits"):
 // conversations a consumer holds open, conversation creations per minute
 // per user and per tenant. The decisions are pure (counts and times come
 // in) and tested by tables; CreationQuota keeps this node's counters.
@@ -24,12 +25,6 @@ struct QuotaVerdict {
   uint64_t limit = 0;
   int64_t retry_after_ms = 0;  // 0: waiting alone does not help (close one first)
 };
-
-// The request-rate tokens one request of `method` takes: the tenant-wide
-// reads (listConversations, countConversations, searchConversations,
-// listUserConversations, subscribeInbox) take `expensive_read_cost`, the
-// rest 1.
-double request_cost(std::string_view method, const Limits& limits);
 
 // The refusal: 429 {quota, limit, retryAfterMs?}.
 Error quota_error(const QuotaVerdict& v);

@@ -52,7 +52,7 @@ class Connection {
   virtual const std::string& session_id() const = 0;
 
   // Request-layer state attached to this socket (subscriptions, ...).
-  std::shared_ptr<void> context;
+  std::shared_ptr<struct ClientState> context;  // defined by api/client_state.hpp
 };
 
 // What the network layer calls. Implemented by Router.

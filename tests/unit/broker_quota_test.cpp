@@ -113,17 +113,3 @@ TEST_CASE("quota_error: 429 with the quota, its limit and, for a rate, retryAfte
   CHECK(cap.code == 429);
   CHECK(cap.data == R"({"quota":"openConversations","limit":100})");
 }
-
-TEST_CASE("request_cost: the tenant-wide reads take expensive_read_cost tokens") {
-  Limits l;
-  l.expensive_read_cost = 7;
-  for (const char* m : {"listConversations", "countConversations", "searchConversations",
-                        "listUserConversations", "subscribeInbox"}) {
-    CAPTURE(m);
-    CHECK(request_cost(m, l) == 7);
-  }
-  for (const char* m : {"sendMessage", "getConversation", "queryMessages", "ping", "subscribe"}) {
-    CAPTURE(m);
-    CHECK(request_cost(m, l) == 1);
-  }
-}

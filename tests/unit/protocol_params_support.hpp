@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 #include "request.hpp"
@@ -28,14 +29,23 @@ inline Result<Params> decode_params(std::string_view method, std::string_view pa
   return f->calls[0].params;
 }
 
-// The typed params of a call that must decode.
+// The typed params of a call that must decode: of type T, or of the method's
+// own type derived from the shape T (params::ConversationRef for leave).
 template <class T>
 T ok(std::string_view method, std::string_view params, const Limits& limits = {}) {
   auto p = decode_params(method, params, limits);
   if (!p.ok()) FAIL_CHECK("unexpected error: " << p.error().message << " " << p.error().data);
   REQUIRE(p.ok());
-  REQUIRE(std::holds_alternative<T>(p.value()));
-  return std::get<T>(p.value());
+  const T* typed = std::visit(
+      [](const auto& v) -> const T* {
+        if constexpr (std::is_base_of_v<T, std::decay_t<decltype(v)>>)
+          return &v;
+        else
+          return nullptr;
+      },
+      p.value());
+  REQUIRE(typed != nullptr);
+  return *typed;
 }
 
 // The error's code and data, as "-32602 {...}"; "ok" when it decoded.

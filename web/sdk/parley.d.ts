@@ -164,6 +164,25 @@ export type SubscribeResult = {
     recovered: boolean;
     replayed: number;
 };
+export type ConversationStats = {
+    conversationId: string;
+    state: string;
+    status: string;
+    lastSeq: number;
+    messages: number;
+    notes: number;
+    dialogs: number;
+    members: {
+        invited: number;
+        suggested: number;
+        active: number;
+        left: number;
+    };
+    createdAt: number;
+    updatedAt: number;
+    lastMessageAt: number | null;
+    ttrEffective: number;
+};
 export type More = {
     [k: string]: any;
 };
@@ -368,6 +387,7 @@ export type Methods = {
     unsubscribeInbox: [{
         subscriptionId: string;
     }, {}];
+    getConversationStats: [ConvRef, ConversationStats];
 };
 export type Helpers = {
     [K in Exclude<keyof Methods, 'authenticate' | 'subscribe' | 'unsubscribe' | 'subscribeInbox' | 'unsubscribeInbox' | 'sendMessage'>]: undefined extends Methods[K][0] ? (params?: Methods[K][0]) => Promise<Methods[K][1]> : (params: Methods[K][0]) => Promise<Methods[K][1]>;
@@ -448,6 +468,9 @@ export type Helpers = {
  *   role: string, createdAt: number, updatedAt: number}} User
  * @typedef {{data: ParleyEvent[], hasNext: boolean, hasPrev: boolean, epoch: string | null, lastSeq: number | null}} EventPage
  * @typedef {{epoch: string, lastSeq: number, recovered: boolean, replayed: number}} SubscribeResult
+ * @typedef {{conversationId: string, state: string, status: string, lastSeq: number, messages: number,
+ *   notes: number, dialogs: number, members: {invited: number, suggested: number, active: number, left: number},
+ *   createdAt: number, updatedAt: number, lastMessageAt: number | null, ttrEffective: number}} ConversationStats
  * @typedef {{[k: string]: any}} More  further params the broker takes
  * @typedef {{[k: string]: never}} Empty
  *
@@ -503,6 +526,7 @@ export type Helpers = {
  * @property {[{q: string, filter?: Filter, limit?: number, cursor?: string}, List<Conversation>]} searchConversations
  * @property {[{filter?: Filter, limit?: number}, {subscriptionId: string, snapshot: {data: Conversation[], total: number}}]} subscribeInbox
  * @property {[{subscriptionId: string}, {}]} unsubscribeInbox
+ * @property {[ConvRef, ConversationStats]} getConversationStats
  */
 /**
  * One helper per method of METHODS: `client.getConversation({conversationId})`.

@@ -80,6 +80,9 @@
  *   role: string, createdAt: number, updatedAt: number}} User
  * @typedef {{data: ParleyEvent[], hasNext: boolean, hasPrev: boolean, epoch: string | null, lastSeq: number | null}} EventPage
  * @typedef {{epoch: string, lastSeq: number, recovered: boolean, replayed: number}} SubscribeResult
+ * @typedef {{conversationId: string, state: string, status: string, lastSeq: number, messages: number,
+ *   notes: number, dialogs: number, members: {invited: number, suggested: number, active: number, left: number},
+ *   createdAt: number, updatedAt: number, lastMessageAt: number | null, ttrEffective: number}} ConversationStats
  * @typedef {{[k: string]: any}} More  further params the broker takes
  * @typedef {{[k: string]: never}} Empty
  *
@@ -135,6 +138,7 @@
  * @property {[{q: string, filter?: Filter, limit?: number, cursor?: string}, List<Conversation>]} searchConversations
  * @property {[{filter?: Filter, limit?: number}, {subscriptionId: string, snapshot: {data: Conversation[], total: number}}]} subscribeInbox
  * @property {[{subscriptionId: string}, {}]} unsubscribeInbox
+ * @property {[ConvRef, ConversationStats]} getConversationStats
  */
 
 /**
@@ -159,7 +163,7 @@ export const METHODS = (
   'closeConversation reopenConversation lockConversation setStatus transfer:x setGroup:x consumerTakeover:x ' +
   'setNote:x listNotes setCsat:x setTtr:x setManualEttr:x ' +
   'setPresence getPresence upsertUser getUser listUsers listUserConversations ' +
-  'countConversations searchConversations'
+  'countConversations searchConversations getConversationStats'
 ).split(' ');
 
 /** Close codes after which the client stops instead of reconnecting. */

@@ -1,0 +1,43 @@
+// The request layer's entry: decodes each frame of a socket, admits every
+// call under the socket's rate, runs each through the method table
+// (methods.hpp), and answers. The node's services come in built (server.cpp).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/context.hpp"
+#include "net/connection.hpp"
+#include "request.hpp"
+
+namespace parley {
+
+// Runs one decoded call for `ctx`, whatever the transport: the decoding
+// error of its params; 401 before authentication (but for authenticate);
+// -32600 for a method that acts on a socket when `ctx` has none; else the
+// handler's reply. `call` must outlive the returned awaitable.
+asio::awaitable<Result<std::string>> dispatch(Context& ctx, const Call& call);
+
+// The request-rate tokens one call takes: limits.expensive_read_cost for
+// the tenant-wide reads (Needs::tenant_read in methods.hpp), 1 for the rest
+// and for a name that is no method.
+double request_cost(std::optional<size_t> method, const Limits& limits);
+
+// The WebSocket transport of the methods.
+class Dispatcher : public Handler {
+ public:
+  explicit Dispatcher(Services& node) : node_(node) {}
+
+  void on_open(const std::shared_ptr<Connection>& c) override;
+  asio::awaitable<std::string> on_frame(std::shared_ptr<Connection> c, std::string frame) override;
+  void on_close(const std::shared_ptr<Connection>& c) override;
+
+ private:
+  // One call of a frame: its response, or "" for a notification.
+  asio::awaitable<std::string> run_call(std::shared_ptr<Connection> conn, const Call& call);
+
+  Services& node_;
+};
+
+}  // namespace parley
