@@ -307,6 +307,7 @@ void Driver::after_revocation(const Conv& conv, const std::vector<Principal*>& l
     root_->call("sendMessage", obj({{"conversationId", conv.id}, {"text", "pubword after"}}));
   else if (state == "CLOSE")
     root_->call("setNote", obj({{"conversationId", conv.id}, {"text", "secretnote after"}}));
+  counts_.revocations += static_cast<int64_t>(losers.size());
   const std::string mark = "sentinel " + std::to_string(++sentinel_n_);
   root_->call("sendMessage", obj({{"conversationId", sentinel_.id}, {"text", mark}}));
   counts_.calls += 2;

@@ -91,6 +91,7 @@ class Driver {
     int64_t calls = 0;  // every request the test made, probes and setup included
     int64_t probe_checks = 0;
     int64_t conversations = 0;
+    int64_t revocations = 0;  // a restricted principal lost its access, then was watched
   };
   const Counts& counts() const { return counts_; }
   const ScanStats& scan_stats() const { return stats_; }

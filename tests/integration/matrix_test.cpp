@@ -241,6 +241,6 @@ TEST_CASE("permission matrix: every method x role x membership x state x tenant,
   std::cerr << "permission matrix: " << driver.methods() << " methods, " << n.cells << " cells, "
             << n.conversations << " conversations, " << n.calls << " calls, " << n.probe_checks
             << " probe checks, " << scan.frames << " frames scanned (" << scan.ids_checked
-            << " conversation ids), " << scan.leaks << " leaks, " << seconds << " s\n";
+            << " conversation ids), " << n.revocations << " revocations followed, " << scan.leaks << " leaks, " << seconds << " s\n";
   if (std::getenv("PARLEY_MATRIX_RECORD")) driver.print_observed(std::cout);
 }
