@@ -25,6 +25,8 @@ std::vector<std::pair<std::string, std::string>> agents_only_seeds(const std::st
       {"assign", c + R"(,"userId":"q1"})"},
       {"removeMember", c + R"(,"userId":"q1"})"},          // queue.returned
       {"assign", c + R"(,"userId":"am"})"},
+      {"transfer", c + R"(,"agentId":"secretwithdrawn"})"},
+      {"removeMember", c + R"(,"userId":"secretwithdrawn"})"},  // member.left, agents-only
       {"transfer", c + R"(,"agentId":"secretagent"})"},   // member.suggested, transfer.agent
       {"setGroup", c + R"(,"groupId":"secretgroup"})"},   // group.changed
       {"setManualEttr", c + R"(,"time":4102444800000})"},  // ettr.changed

@@ -22,12 +22,9 @@
 // before pasting it.
 #include <request.hpp>
 
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
-#include <sstream>
 
 #include "matrix_driver.hpp"
 
