@@ -138,6 +138,15 @@ void Driver::setup() {
     std::vector<Conv> convs = seed(s, fresh + 1 + kSpares);
     base_[s] = convs.back();
     convs.pop_back();
+    // There is something to leak: every agents-only kind is in the log.
+    Json log = root_->call("queryMessages", obj({{"conversationId", base_[s].id}, {"limit", 200}}));
+    ++counts_.calls;
+    std::set<std::string> kinds;
+    for (const Json& e : log.items("/data"))
+      kinds.insert(e.get_string("/type") + (e.get_string("/visibility") == "agents" ? "/agents" : ""));
+    for (const auto& type : agents_only_types()) CHECK_MESSAGE(kinds.count(type + "/agents"), type);
+    CHECK(kinds.count("custom/agents") == 1);
+    CHECK(kinds.count("member.left/agents") == 1);
     fresh_[s].assign(convs.begin(), convs.end());
   }
   drain_all("setup");
