@@ -145,13 +145,15 @@ for (let i = 0; i < CONVERSATIONS; i += 25) {
 }
 log(`${convIds.length} conversations`);
 
-const pub = { sent: 0, acked: 0, retried: 0, errors: {}, inFlight: 0 };
+/** Requests a publisher may have unanswered: past it, a due message is not sent (counted as `held`). */
+const WINDOW = 20;
+const pub = { sent: 0, acked: 0, held: 0, retried: 0, errors: {}, inFlight: 0 };
 const publishers = [];
 for (let p = 0; p < PUBLISHERS; p++) {
   const s = await devSocket(broker.wsUrl, `soak-pub${p}`, 'agent');
   const mine = convIds.filter((_, i) => i % PUBLISHERS === p);
   for (const id of mine) await s.call('join', { conversationId: id });
-  publishers.push({ s, mine, next: 0 });
+  publishers.push({ s, mine, next: 0, inFlight: 0 });
 }
 /** Sends one message; a 503 (storage late) is sent again with the same clientMessageId, so it is stored once. */
 function send(p, conversationId, n, tries = 0) {
@@ -159,6 +161,7 @@ function send(p, conversationId, n, tries = 0) {
     () => {
       pub.acked++;
       pub.inFlight--;
+      p.inFlight--;
     },
     (e) => {
       if (e.rpc?.code === 503 && tries < 20) {
@@ -167,6 +170,7 @@ function send(p, conversationId, n, tries = 0) {
         return;
       }
       pub.inFlight--;
+      p.inFlight--;
       const k = e.rpc ? String(e.rpc.code) : e.message;
       pub.errors[k] = (pub.errors[k] || 0) + 1;
     }
@@ -180,9 +184,15 @@ function publishTick() {
   const due = ((Date.now() - publishStart) * RATE) / 1000;
   publishDone = Math.max(publishDone, due - RATE);
   for (; publishDone + 1 <= due; publishDone++) {
-    const p = publishers[pub.sent % PUBLISHERS];
+    const p = publishers[(pub.sent + pub.held) % PUBLISHERS];
+    if (p.inFlight >= WINDOW) {
+      // The broker is behind: a steady rate, not a growing queue inside it.
+      pub.held++;
+      continue;
+    }
     pub.sent++;
     pub.inFlight++;
+    p.inFlight++;
     send(p, p.mine[p.next++ % p.mine.length], pub.sent);
   }
 }
@@ -322,6 +332,7 @@ const summary = {
   earlyPushes: ps.early,
   churnPerSecondAchieved: Number(((ps.churned - psBefore.churned) / runSeconds).toFixed(1)),
   messagesPerSecondAchieved: Number(((pub.acked - pubBefore.acked) / runSeconds).toFixed(1)),
+  messagesHeldBack: pub.held,
   retriedAfter503: { sendMessage: pub.retried, subscriber: ps.unavailable },
   rssAfterWarmupKiB: before.rssKiB,
   rssAfterRunKiB: after.rssKiB,
@@ -341,6 +352,7 @@ soak summary (${summary.date})
   run               ${WARMUP_S} s warm-up, then ${summary.runSeconds} s; churn ${summary.churnPerSecond}/s (${(CHURN * 100).toFixed(0)} %), ${(ABRUPT * 100).toFixed(0)} % of closes abrupt
   churned           ${summary.churnedInRun} in the run, ${summary.churnPerSecondAchieved}/s (${summary.churnedTotal} with the warm-up; ${ps.cleanCloses} clean, ${ps.abruptCloses} abrupt); reconnect failures ${ps.connectErrors}
   messages          ${summary.messagesSentInRun} sent in the run, ${summary.messagesPerSecondAchieved}/s (${pub.acked} in all), ${summary.eventsDeliveredInRun} events delivered (${ps.events} in all)
+  held back         ${pub.held} messages due while a publisher had ${WINDOW} unanswered
   retried on 503    sendMessage ${pub.retried}, subscriber sockets ${JSON.stringify(ps.unavailable)}
   seq               ${ps.gaps} gaps, ${ps.duplicates} duplicates, ${tail.behind} subscriptions short of the tail, ${tail.ahead} past it
   RSS               ${mib(before.rssKiB)} MiB after the warm-up, ${mib(after.rssKiB)} MiB after the run: ${growth >= 0 ? '+' : ''}${growth.toFixed(2)} % (peak ${mib(after.hwmKiB)} MiB)
