@@ -10,7 +10,8 @@
 //        [--binary build/parley] [--engine redis|memory] [--conversations 300]
 //        [--publishers 10] [--rate 100] [--churn 0.1] [--abrupt 0.5]
 //        [--workers 2] [--batch 250] [--settle 10] [--sample 30]
-//        [--max-growth 5] [--fd-slack 16] [--trim] [--out FILE]
+//        [--max-growth 5] [--fd-slack 16] [--trim] [--broker-env NAME=VALUE]
+//        [--out FILE]
 //
 // --engine redis (the default) starts a private redis-server: the log lives
 // there, so what the broker holds is its sockets, sessions, subscriptions
@@ -54,6 +55,7 @@ const { values: opt } = parseArgs({
     engine: { type: 'string', default: 'redis' },
     out: { type: 'string' },
     trim: { type: 'boolean' },
+    'broker-env': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean' },
   },
 });
@@ -114,10 +116,12 @@ const brokerArgs = [
   // A loaded machine can keep Redis waiting more than the default 1 s.
   ...(redis ? ['--redis', redis.url, '--redis-timeout-ms', '10000'] : []),
 ];
-const broker = await startBroker({ binary: path.resolve(opt.binary), args: brokerArgs });
+// --broker-env NAME=VALUE (repeatable): e.g. an allocator to compare (LD_PRELOAD, MALLOC_ARENA_MAX).
+const brokerEnv = Object.fromEntries(opt['broker-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const broker = await startBroker({ binary: path.resolve(opt.binary), args: brokerArgs, env: brokerEnv });
 const pid = broker.process.pid;
 const metricsUrl = `${broker.httpUrl}/metrics`;
-log(`broker ${opt.binary} pid ${pid} on ${broker.wsUrl}, engine ${opt.engine}; ${brokerArgs.join(' ')}`);
+log(`broker ${opt.binary} pid ${pid} on ${broker.wsUrl}, engine ${opt.engine}; ${brokerArgs.join(' ')} ${opt['broker-env'].join(' ')}`);
 
 function rssKiB() {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
