@@ -138,10 +138,11 @@ asio::awaitable<Reply> list_members(Context& ctx, const params::ListMembers& p) 
 
 // The agent side's figures of one conversation, from its record.
 asio::awaitable<Reply> get_conversation_stats(Context& ctx, const params::GetConversationStats& p) {
-  if (!is_agent_side(ctx.who.role) && ctx.who.role != AccountRole::bot)
-    co_return forbidden("agent", "only the agent side reads conversation stats");
+  // The conversation first: another tenant's is 404, never 403.
   auto conv = co_await readable(ctx, p.conversation_id);
   if (!conv.ok()) co_return conv.error();
+  if (!is_agent_side(ctx.who.role) && ctx.who.role != AccountRole::bot)
+    co_return forbidden("agent", "only the agent side reads conversation stats");
   uint64_t members[4] = {0, 0, 0, 0};  // by MemberState
   for (const auto& m : conv->members) ++members[static_cast<size_t>(m.state)];
   JsonWriter w;

@@ -38,7 +38,8 @@ namespace {
 // Columns of the other rows: the same ten, then another tenant's
 //   gc ga gm gb gd (consumer, agent, manager, bot, admin).
 // A line ending in "// <why>" records the broker's answer where the
-// contract is silent; "// DEFECT" marks an answer the contract forbids.
+// contract is silent; "// fixed:" marks a cell where the broker once gave
+// an answer the contract forbids (docs/reliability.md, "Defects found").
 const std::vector<Row>& table() {
   static const std::vector<Row> rows = {
       // ---- session, users, presence, listings (no conversation) ----
@@ -83,6 +84,9 @@ const std::vector<Row>& table() {
       //                 cm  cx  am  ax  mm  mx  bm  bx  dm  dx
       {"getConversation", true, false, +[](const CellCtx& c) { return cref(c); },
        "AAA 333 AAA AAA AAA AAA AAA 333 AAA AAA"},
+      // The agent side's figures: agent-side accounts that may read it.
+      {"getConversationStats", true, false, +[](const CellCtx& c) { return cref(c); },
+       "333 333 AAA AAA AAA AAA AAA 333 AAA AAA"},
       {"updateConversation", true, true,
        +[](const CellCtx& c) { return cref(c, R"("displayName":"pubword renamed")"); },
        "AA9 333 AA9 AA9 AA9 AA9 AA9 333 AA9 AA9"},
@@ -109,15 +113,15 @@ const std::vector<Row>& table() {
        "333 333 AAA 999 A99 A99 333 333 A99 A99"},
       {"listMembers", true, false, +[](const CellCtx& c) { return cref(c); },
        "AAA 333 AAA AAA AAA AAA AAA 333 AAA AAA"},
-      // DEFECT: another tenant's consumer and bot get 403 "listing users is
+      // fixed: another tenant's consumer and bot got 403 "listing users is
       // for the agent side" (the role is checked before the conversation is
       // looked up); PROTOCOL §2: another tenant's resource is 404, never 403.
       {"getInvitableUsers", true, false, +[](const CellCtx& c) { return cref(c); },
        "333 333 AAA AAA AAA AAA 333 333 AAA AAA"},
       // ---- messages ----
-      // DEFECT (the five send methods): a sender that may not send gets 409
+      // fixed (the five send methods): a sender that may not send got 409
       // {"state"} instead of 403 in CLOSE and LOCKED: check_append
-      // (storage/engine.cpp) checks OPEN before the sender's seat, against
+      // (storage/engine.cpp) checked OPEN before the sender's seat, against
       // the order of checks of rules.hpp (who may act, then the state). For
       // cx and bx, which may not read the conversation, it discloses its
       // state (PROTOCOL §3: a consumer sees only its own conversations).
@@ -189,7 +193,7 @@ const std::vector<Row>& table() {
       {"setGroup", true, true,
        +[](const CellCtx& c) { return cref(c, R"("groupId":"secretgroup3")"); },
        "333 333 AA9 AA9 AA9 AA9 AA9 333 AA9 AA9"},
-      // DEFECT: bx, a bot account that is not a member, takes the seat over
+      // fixed: bx, a bot account that is not a member, took the seat over
       // (OPEN, CLOSE; 409 in LOCKED) and is answered the Conversation it may
       // not read; docs/protocol.md: "a bot acts as a BOT member (a bot
       // account that is not a member is refused)", consumerTakeover "BOT

@@ -202,10 +202,17 @@ TEST_CASE("memory: timestamps never decrease along a log") {
 
 // ---- the helpers every engine shares (protocol/write.cpp) -------------------
 
-TEST_CASE("check_append: state, membership and role, in that order") {
+TEST_CASE("check_append: membership, role, then the state") {
   Conversation conv = conversation("t", "c").record;
   AppendRequest rq = message("c1", "hi");
   CHECK(check_append(conv, rq).ok());
+  conv.state = ConvState::locked;
+  auto locked = check_append(conv, rq);
+  REQUIRE_FALSE(locked.ok());
+  CHECK(locked.error().code == code::conflict);
+  CHECK(locked.error().message == "conversation is LOCKED");
+  CHECK(locked.error().data == R"({"state":"LOCKED"})");
+  // Who may send comes before the state: a refused sender learns nothing of it.
   rq.sender_roles = role_bit(ParticipantRole::assigned_agent);
   auto role = check_append(conv, rq);
   REQUIRE_FALSE(role.ok());
@@ -213,12 +220,9 @@ TEST_CASE("check_append: state, membership and role, in that order") {
   CHECK(role.error().data == R"({"required":"role"})");
   rq.event.from_user = "x1";
   auto member = check_append(conv, rq);
+  REQUIRE_FALSE(member.ok());
+  CHECK(member.error().code == code::forbidden);
   CHECK(member.error().data == R"({"required":"member"})");
-  conv.state = ConvState::locked;
-  auto locked = check_append(conv, rq);
-  CHECK(locked.error().code == code::conflict);
-  CHECK(locked.error().message == "conversation is LOCKED");
-  CHECK(locked.error().data == R"({"state":"LOCKED"})");
 }
 
 TEST_CASE("stamp_appended numbers events and moves the counters") {
