@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <malloc.h>
 #include <thread>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "net/listener.hpp"
 #include "net/web_files.hpp"
 #include "redis/redis_engine.hpp"
+#include "tuning.hpp"
 
 namespace parley {
 
@@ -58,6 +60,19 @@ std::unique_ptr<Engine> make_engine(const Config& cfg) {
 // Logs each change of the engine's readiness, so an operator sees storage
 // go and come back (the Redis engine reconnects by itself). The first look
 // comes a second after start, once a reachable Redis has been connected.
+// Hands the heap's free pages back to the system every kHeapTrimInterval
+// (tuning.hpp says why), until the timer is cancelled or its context stops.
+void trim_heap(asio::steady_timer& timer) {
+  timer.expires_after(kHeapTrimInterval);
+  timer.async_wait([&timer](const boost::system::error_code& ec) {
+    if (ec) return;
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+    trim_heap(timer);
+  });
+}
+
 void watch_readiness(Engine& engine, asio::steady_timer& timer, bool was_ready) {
   timer.expires_after(was_ready ? 1s : 500ms);
   timer.async_wait([&engine, &timer, was_ready](const boost::system::error_code& ec) {
@@ -110,6 +125,7 @@ struct Server::Impl {
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<asio::steady_timer> drain_timer;
   std::unique_ptr<asio::steady_timer> ready_timer;
+  std::unique_ptr<asio::steady_timer> trim_timer;
   bool shutting_down = false;
 };
 
@@ -136,6 +152,7 @@ Server::Impl::~Impl() {
   signals.reset();
   drain_timer.reset();
   ready_timer.reset();
+  trim_timer.reset();
   listener.reset();
   guards.clear();
   contexts.clear();
@@ -288,6 +305,8 @@ int Server::run() {
   s.drain_timer = std::make_unique<asio::steady_timer>(main);
   s.ready_timer = std::make_unique<asio::steady_timer>(main);
   watch_readiness(*s.engine, *s.ready_timer, true);
+  s.trim_timer = std::make_unique<asio::steady_timer>(main);
+  trim_heap(*s.trim_timer);
   s.timers->start(main.get_executor());
   s.presence->start(main.get_executor());
   s.listener->start();
