@@ -28,17 +28,10 @@ constexpr size_t kCrossConversationScan = 100;
 }  // namespace
 
 asio::awaitable<Reply> send_message(Context& ctx, const params::SendMessage& p) {
-  auto commit =
-      co_await ctx.node.engine.append(ctx.key(p.conversation_id), rules::send_message(ctx.who, p));
-  if (!commit.ok()) co_return commit.error();
-  JsonWriter w;
-  w.begin_object()
-      .field("seq", commit->seq)
-      .field("ts", commit->ts)
-      .field("epoch", commit->record.epoch)
-      .field("duplicate", commit->duplicate)
-      .end_object();
-  co_return w.take();
+  // Built by its rule and appended like every other message kind
+  // (methods_content.cpp).
+  AppendRequest req = rules::send_message(ctx.who, p);
+  co_return co_await append_reply(ctx, p.conversation_id, std::move(req));
 }
 
 asio::awaitable<Reply> edit_message(Context& ctx, const params::EditMessage& p) {
