@@ -30,6 +30,12 @@ asio::awaitable<Result<Commit>> commit_rule(Context& ctx, const std::string& id,
   co_return commit;
 }
 
+asio::awaitable<Reply> rule_reply(Context& ctx, const std::string& id, Rule rule) {
+  auto commit = co_await commit_rule(ctx, id, std::move(rule));
+  if (!commit.ok()) co_return commit.error();
+  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
+}
+
 asio::awaitable<Reply> append_reply(Context& ctx, const std::string& id, AppendRequest req) {
   auto commit = co_await ctx.node.engine.append(ctx.key(id), std::move(req));
   if (!commit.ok()) co_return commit.error();

@@ -23,6 +23,9 @@ asio::awaitable<Result<Conversation>> readable(Context& ctx, const std::string& 
 // co_await expression.)
 using Rule = std::function<Result<Decision>(const Conversation&)>;
 asio::awaitable<Result<Commit>> commit_rule(Context& ctx, const std::string& id, Rule rule);
+// commit_rule, answered with the Conversation as the caller sees it after
+// the commit (what the workflow and routing methods answer).
+asio::awaitable<Reply> rule_reply(Context& ctx, const std::string& id, Rule rule);
 
 // Appends `req` to the conversation `id` and answers {seq, ts, epoch,
 // duplicate}.
