@@ -36,14 +36,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// How long a shutdown waits for sessions to finish their close handshakes
-// (each gives up after its own one-second grace) before stopping anyway.
-constexpr auto drain_timeout = 3s;
 
-// Users registered from their tokens (live/user_registration.hpp): how many
-// this node remembers, and how long a registration counts as recent.
-constexpr size_t kRegistrations = 100'000;
-constexpr Millis kRegistrationRefreshMs = 10 * 60 * 1000;
 
 // The one place the storage engine is chosen: Redis when --redis names
 // shards, else the embedded memory engine. The Redis engine connects in the
@@ -210,7 +203,7 @@ void Server::Impl::on_signal(const boost::system::error_code& ec, int signo) {
   signals->async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
   // The first check comes after a short wait, so the acceptor close posted
   // by stop() has run and the accept loop has let go of the listener.
-  auto deadline = std::chrono::steady_clock::now() + drain_timeout;
+  auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
   drain_timer->expires_after(20ms);
   drain_timer->async_wait([this, deadline](const boost::system::error_code& ec) {
     if (!ec) drain(deadline);
@@ -224,7 +217,7 @@ void Server::Impl::drain(std::chrono::steady_clock::time_point deadline) {
   if (done || std::chrono::steady_clock::now() >= deadline) {
     if (size_t left = listener->sessions())
       spdlog::warn("{} sessions still open after {}s; stopping anyway", left,
-                   std::chrono::duration_cast<std::chrono::seconds>(drain_timeout).count());
+                   std::chrono::duration_cast<std::chrono::seconds>(kDrainTimeout).count());
     timers->stop();
     presence->stop();
     stop_all();

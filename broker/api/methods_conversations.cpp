@@ -5,15 +5,12 @@
 #include "dialog/rules.hpp"
 #include "json_writer.hpp"
 #include "serialize.hpp"
+#include "tuning.hpp"
 
 namespace parley::methods {
 
 namespace {
 
-// The tenant's most recently updated conversations the open-conversation
-// count looks at: a consumer's conversations idle longer than that do not
-// count (one that floods the tenant has its conversations on top).
-constexpr size_t kOpenScan = 10'000;
 
 // The quotas a creation by the caller must pass (quota.hpp): OK or 429.
 asio::awaitable<Status> creation_quotas(Context& ctx) {

@@ -8,15 +8,12 @@
 #include "dialog/inbox.hpp"
 #include "dialog/rules.hpp"
 #include "json_writer.hpp"
+#include "tuning.hpp"
 
 namespace parley::methods {
 
 namespace {
 
-// Conversations one list() call hands a search at a time.
-constexpr size_t kSearchBatch = 50;
-// Events one read() call hands a search at a time.
-constexpr size_t kSearchEventPage = 200;
 
 // name, displayName, externalId: what a search matches besides messages.
 bool strike_fields(std::vector<std::string>& terms, const Conversation& c) {

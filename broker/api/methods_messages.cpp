@@ -10,6 +10,7 @@
 #include "dialog/rules.hpp"
 #include "json_writer.hpp"
 #include "serialize.hpp"
+#include "tuning.hpp"
 
 namespace parley::methods {
 
@@ -21,9 +22,6 @@ std::string seq_json(uint64_t seq) {
   return w.take();
 }
 
-// At most this many of the caller's conversations are scanned by a
-// queryMessages without conversationId.
-constexpr size_t kCrossConversationScan = 100;
 
 }  // namespace
 

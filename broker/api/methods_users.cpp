@@ -5,14 +5,12 @@
 #include "dialog/rules.hpp"
 #include "dialog/users.hpp"
 #include "json_writer.hpp"
+#include "tuning.hpp"
 
 namespace parley::methods {
 
 namespace {
 
-// Users one listing examines at most: a selective q over a large tenant
-// answers a short page with a cursor instead of reading every user.
-constexpr size_t kUserScanLimit = 5000;
 
 void write_user(JsonWriter& w, const User& u) {
   w.begin_object().field("userId", u.user_id);

@@ -18,9 +18,6 @@ namespace parley {
 
 namespace {
 
-// A re-read that storage refuses (503) is tried again this many times,
-// with back-off, before the notice is dropped (a later one brings it back).
-constexpr int kReadAttempts = 6;
 
 
 std::shared_ptr<const std::string> inbox_frame(const std::string& sub_id, bool upsert,
@@ -248,7 +245,7 @@ asio::awaitable<void> InboxManager::reread(ConvKey key) {
   for (;;) {
     auto conv = co_await engine_.get(key);
     if (!conv.ok() && conv.error().code != code::not_found) {
-      if (++failures < kReadAttempts) {
+      if (++failures < kInboxReadAttempts) {
         asio::steady_timer t(co_await asio::this_coro::executor);
         t.expires_after(std::chrono::milliseconds(100 << failures));
         co_await t.async_wait(asio::use_awaitable);
@@ -259,7 +256,7 @@ asio::awaitable<void> InboxManager::reread(ConvKey key) {
     std::lock_guard lock(mu_);
     auto t = tenants_.find(key.tenant);
     if (t == tenants_.end()) co_return;
-    if (conv.ok() || failures < kReadAttempts) {
+    if (conv.ok() || failures < kInboxReadAttempts) {
       const Conversation* c = conv.ok() ? &conv.value() : nullptr;
       for (const auto& sub : t->second.subs) apply_locked(*sub, key.id, c);
     }

@@ -38,6 +38,7 @@
 #include "engine.hpp"
 #include "live/hub.hpp"
 #include "params.hpp"
+#include "tuning.hpp"
 
 namespace parley {
 
@@ -78,9 +79,7 @@ class InboxManager : public ChangeListener, public std::enable_shared_from_this<
  public:
   // The Conversation object as a user sees it (serialized).
   using View = std::function<std::string(const Conversation&, const Identity&)>;
-  // How many conversations one subscription reports at most (InboxReported).
-  static constexpr size_t kMaxReported = 1000;
-  InboxManager(Engine& engine, View view, size_t per_socket, size_t max_reported = kMaxReported);
+  InboxManager(Engine& engine, View view, size_t per_socket, size_t max_reported = kInboxMaxReported);
 
   // subscribeInbox: the result JSON {subscriptionId, snapshot: {data, total}},
   // or the error (413 over the per-socket limit, 503 from storage).
@@ -118,7 +117,7 @@ class InboxManager : public ChangeListener, public std::enable_shared_from_this<
     bool started = false;             // the snapshot is taken: changes are pushed
     bool resync_after_start = false;  // a gap came before the snapshot was in
     bool resyncing = false, resync_again = false;
-    InboxReported reported{kMaxReported};
+    InboxReported reported{kInboxMaxReported};
     std::unordered_set<std::string> pending;  // changed before start
   };
   using SubPtr = std::shared_ptr<Sub>;

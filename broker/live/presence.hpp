@@ -41,16 +41,14 @@
 #include "config.hpp"
 #include "net/connection.hpp"
 #include "engine.hpp"
+#include "tuning.hpp"
 
 namespace parley {
 
 class PresenceTracker : public std::enable_shared_from_this<PresenceTracker> {
  public:
-  static constexpr size_t kAnnounceConversations = 100;
-  static constexpr size_t kAnnounceScan = 1000;
-  static constexpr size_t kMaxQueuedAnnouncements = 10000;
-  static constexpr size_t kAnnouncers = 4;     // listings in flight at once
-  static constexpr size_t kSweepBatch = 1000;  // users per sweep call
+  // The announcement's bounds: kAnnounce*, kAnnouncers, kSweepBatch
+  // (tuning.hpp).
 
   PresenceTracker(Engine& engine, const Config& cfg);
 

@@ -19,10 +19,6 @@ namespace parley {
 namespace {
 
 
-// Only deadlines this close are kept for the fast path: a later one gains
-// nothing from it (the poll finds it within a period), and the set stays
-// small whatever --lock-after-sec is.
-constexpr Millis kLocalHorizon = 60'000;
 
 }  // namespace
 
@@ -79,7 +75,7 @@ asio::awaitable<void> TimerService::arm(ConvKey key, TimerKind kind, Millis due)
     spdlog::warn("{} timer of {} not stored: {}", to_string(kind), key.id, st.error().message);
     co_return;
   }
-  if (due - wall_clock_ms() > kLocalHorizon) co_return;
+  if (due - wall_clock_ms() > kTimerLocalHorizon) co_return;
   std::optional<asio::any_io_executor> ex;
   {
     std::lock_guard lk(mu_);
@@ -121,7 +117,7 @@ asio::awaitable<void> TimerService::run() {
     // A full batch means more may be due: claim again at once.
     for (;;) {
       const size_t handled = co_await poll_once(now);
-      if (stopped_ || handled < kBatch) break;
+      if (stopped_ || handled < kTimerBatch) break;
       now = wall_clock_ms();
     }
     next_poll = wall_clock_ms() + opt_.poll;
@@ -130,7 +126,7 @@ asio::awaitable<void> TimerService::run() {
 }
 
 asio::awaitable<size_t> TimerService::poll_once(Millis now) {
-  auto due = co_await engine_.timers_due(now, kBatch, opt_.lease);
+  auto due = co_await engine_.timers_due(now, kTimerBatch, opt_.lease);
   if (!due.ok()) {
     spdlog::debug("timer poll failed: {}", due.error().message);
     co_return 0;

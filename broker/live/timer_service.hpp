@@ -9,7 +9,7 @@
 // timer after the commit that makes it due (commit_rule for a close;
 // create/updateConversation for a ttl). Every node polls the engine every
 // --timer-poll-ms for the timers due by then; the engine hands each one to
-// a single node for a lease (kLease), and that node commits the rule
+// a single node for a lease (kTimerLease), and that node commits the rule
 // through engine.update — rules::auto_lock, rules::expire_ttl — then clears
 // the timer. Those rules re-check the record, so a timer that fires for a
 // conversation reopened, given a message, or already locked meanwhile
@@ -34,6 +34,7 @@
 #include <set>
 
 #include "engine.hpp"
+#include "tuning.hpp"
 
 namespace parley {
 
@@ -43,13 +44,12 @@ std::optional<Millis> timer_deadline(TimerKind kind, const Conversation& c, Mill
 
 class TimerService {
  public:
-  static constexpr Millis kLease = 30'000;  // a claimed timer is another node's after this
-  static constexpr size_t kBatch = 100;     // timers claimed per engine call
+  // The lease and the claim batch: kTimerLease, kTimerBatch (tuning.hpp).
 
   struct Options {
     Millis lock_after = 0;  // ms; 0: never lock automatically
     Millis poll = 1000;     // ms between two polls of the engine
-    Millis lease = kLease;
+    Millis lease = kTimerLease;
   };
 
   TimerService(Engine& engine, Options options) : engine_(engine), opt_(options) {}

@@ -5,12 +5,12 @@
 #include <algorithm>
 
 #include "engine_common.hpp"
+#include "tuning.hpp"
 
 namespace parley {
 
 namespace {
 
-constexpr size_t kListBatch = 128;  // keys list() copies per tenant-lock hold
 
 }  // namespace
 
@@ -191,10 +191,10 @@ Result<ListPage> MemoryEngine::list_now(const std::string& tenant, const ListReq
       const auto& idx = t->by_updated;
       if (req.descending) {
         auto it = pos ? idx.lower_bound(*pos) : idx.end();
-        while (it != idx.begin() && batch.size() < kListBatch) add(*--it);
+        while (it != idx.begin() && batch.size() < kMemoryListBatch) add(*--it);
       } else {
         auto it = pos ? idx.upper_bound(*pos) : idx.begin();
-        for (; it != idx.end() && batch.size() < kListBatch; ++it) add(*it);
+        for (; it != idx.end() && batch.size() < kMemoryListBatch; ++it) add(*it);
       }
     }
     if (batch.empty()) return page;

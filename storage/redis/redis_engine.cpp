@@ -14,12 +14,12 @@
 #include "engine_common.hpp"
 #include "redis_engine_support.hpp"
 #include "redis_record_codec.hpp"
+#include "tuning.hpp"
 
 namespace parley::redis {
 
 namespace {
 
-constexpr size_t kListBatch = 64;  // ids list() takes from the index per round
 
 std::vector<RedisAddress> parse_urls(const std::vector<std::string>& urls) {
   if (urls.empty()) throw std::invalid_argument("redis engine: no redis:// URL given");
@@ -434,7 +434,7 @@ asio::awaitable<Result<ListPage>> RedisEngine::list(std::string tenant, ListRequ
     std::vector<std::string> cmd =
         strs("ZRANGE", t.updated, start, req.descending ? "-inf" : "+inf", "BYSCORE");
     if (req.descending) cmd.emplace_back("REV");
-    for (auto& a : strs("LIMIT", std::to_string(same), std::to_string(kListBatch), "WITHSCORES"))
+    for (auto& a : strs("LIMIT", std::to_string(same), std::to_string(kRedisListBatch), "WITHSCORES"))
       cmd.push_back(std::move(a));
     auto r = co_await ts.cmd->command(std::move(cmd));
     if (!r) co_return std::move(r).error();
@@ -472,7 +472,7 @@ asio::awaitable<Result<ListPage>> RedisEngine::list(std::string tenant, ListRequ
       if (verdict == ListPager::Verdict::done) co_return page;
       if (verdict == ListPager::Verdict::take) page.data.push_back(std::move(*c));
     }
-    if (e.size() < 2 * kListBatch) co_return page;
+    if (e.size() < 2 * kRedisListBatch) co_return page;
   }
 }
 

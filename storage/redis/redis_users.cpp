@@ -21,12 +21,12 @@
 
 #include "redis_engine.hpp"
 #include "redis_engine_support.hpp"
+#include "tuning.hpp"
 
 namespace parley::redis {
 
 namespace {
 
-constexpr size_t kBatch = 100;  // ids read per ZRANGE, records per pipeline
 
 constexpr std::array<AccountRole, 5> kRoles = {AccountRole::consumer, AccountRole::agent,
                                                AccountRole::manager, AccountRole::bot,
@@ -124,7 +124,7 @@ void optional_op(std::vector<std::string>& args,
   }
 }
 
-// One sorted index a listing walks, read kBatch ids at a time.
+// One sorted index a listing walks, read kRedisUserBatch ids at a time.
 struct Source {
   std::string key;
   std::deque<std::string> buffer;
@@ -187,17 +187,17 @@ asio::awaitable<Result<UserPage>> RedisEngine::user_list(std::string tenant,
   for (;;) {
     // The next ids in order: a merge of the sources, each refilled when empty.
     std::vector<std::string> ids;
-    while (ids.size() < kBatch) {
+    while (ids.size() < kRedisUserBatch) {
       for (auto& src : sources) {
         if (!src.buffer.empty() || src.exhausted) continue;
         const std::string lo = src.started ? "(" + src.from : std::string("-");
         std::vector<std::string> cmd = strs("ZRANGE", src.key, lo, "+", "BYLEX", "LIMIT", "0",
-                                            std::to_string(kBatch));
+                                            std::to_string(kRedisUserBatch));
         auto r = co_await s.cmd->command(std::move(cmd));
         if (!r) co_return std::move(r).error();
         if (r->is_error()) co_return unavailable("redis: " + r->str());
         for (const auto& e : r->elements()) src.buffer.push_back(e.str());
-        if (r->size() < kBatch) src.exhausted = true;
+        if (r->size() < kRedisUserBatch) src.exhausted = true;
         if (!src.buffer.empty()) {
           src.from = src.buffer.back();
           src.started = true;

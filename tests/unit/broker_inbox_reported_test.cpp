@@ -60,12 +60,12 @@ TEST_CASE("inbox reported: at the cap a new one drops the oldest updatedAt") {
 }
 
 TEST_CASE("inbox reported: many puts never hold more than the cap") {
-  InboxReported r(InboxManager::kMaxReported);
+  InboxReported r(kInboxMaxReported);
   size_t dropped = 0;
-  const size_t n = InboxManager::kMaxReported + 250;
+  const size_t n = kInboxMaxReported + 250;
   for (size_t i = 0; i < n; ++i)
     if (r.put("c" + std::to_string(i), 1, static_cast<Millis>(i))) ++dropped;
-  CHECK(r.size() == InboxManager::kMaxReported);
+  CHECK(r.size() == kInboxMaxReported);
   CHECK(dropped == 250);
   // The most recently updated ones are kept.
   CHECK(r.version("c" + std::to_string(n - 1)).has_value());

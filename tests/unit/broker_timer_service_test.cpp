@@ -56,7 +56,7 @@ struct Fixture {
     return *r;
   }
   // Whether no timer is left: a poll long after every lease finds none.
-  bool none_left() { return poll(kT + 100 * TimerService::kLease) == 0; }
+  bool none_left() { return poll(kT + 100 * kTimerLease) == 0; }
 };
 
 TEST_CASE("timer service: the automatic lock fires when due, then its timer is gone") {
