@@ -51,18 +51,14 @@ asio::awaitable<Reply> transfer(Context& ctx, const params::Transfer& p) {
   Rule rule = [&](const Conversation& cur) {
     return rules::transfer(cur, ctx.who, p, ctx.now, ctx.node.cfg.limits);
   };
-  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
-  if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
+  co_return co_await rule_reply(ctx, p.conversation_id, std::move(rule));
 }
 
 asio::awaitable<Reply> set_group(Context& ctx, const params::SetGroup& p) {
   Rule rule = [&](const Conversation& cur) {
     return rules::set_group(cur, ctx.who, p.group_id, ctx.now);
   };
-  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
-  if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
+  co_return co_await rule_reply(ctx, p.conversation_id, std::move(rule));
 }
 
 asio::awaitable<Reply> consumer_takeover(Context& ctx, const params::ConsumerTakeover& p) {
@@ -70,9 +66,7 @@ asio::awaitable<Reply> consumer_takeover(Context& ctx, const params::ConsumerTak
     return rules::consumer_takeover(cur, ctx.who, p.new_consumer_user_id, ctx.now,
                                     ctx.node.cfg.limits);
   };
-  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
-  if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
+  co_return co_await rule_reply(ctx, p.conversation_id, std::move(rule));
 }
 
 }  // namespace parley::methods

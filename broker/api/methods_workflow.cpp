@@ -27,32 +27,24 @@ asio::awaitable<Reply> close_conversation(Context& ctx, const params::CloseConve
   Rule rule = [&](const Conversation& cur) {
     return rules::close(cur, ctx.who, p.closed_cause, ctx.now);
   };
-  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
-  if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
+  co_return co_await rule_reply(ctx, p.conversation_id, std::move(rule));
 }
 
 asio::awaitable<Reply> reopen_conversation(Context& ctx, const params::ReopenConversation& p) {
   Rule rule = [&](const Conversation& cur) { return rules::reopen(cur, ctx.who, ctx.now); };
-  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
-  if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
+  co_return co_await rule_reply(ctx, p.conversation_id, std::move(rule));
 }
 
 asio::awaitable<Reply> lock_conversation(Context& ctx, const params::LockConversation& p) {
   Rule rule = [&](const Conversation& cur) { return rules::lock(cur, ctx.who, ctx.now); };
-  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
-  if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
+  co_return co_await rule_reply(ctx, p.conversation_id, std::move(rule));
 }
 
 asio::awaitable<Reply> set_status(Context& ctx, const params::SetStatus& p) {
   Rule rule = [&](const Conversation& cur) {
     return rules::set_status(cur, ctx.who, p.status, ctx.now);
   };
-  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
-  if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
+  co_return co_await rule_reply(ctx, p.conversation_id, std::move(rule));
 }
 
 asio::awaitable<Reply> set_note(Context& ctx, const params::SetNote& p) {
@@ -112,27 +104,21 @@ asio::awaitable<Reply> list_notes(Context& ctx, const params::ListNotes& p) {
 
 asio::awaitable<Reply> set_csat(Context& ctx, const params::SetCsat& p) {
   Rule rule = [&](const Conversation& cur) { return rules::set_csat(cur, ctx.who, p, ctx.now); };
-  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
-  if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
+  co_return co_await rule_reply(ctx, p.conversation_id, std::move(rule));
 }
 
 asio::awaitable<Reply> set_ttr(Context& ctx, const params::SetTtr& p) {
   Rule rule = [&](const Conversation& cur) {
     return rules::set_ttr(cur, ctx.who, p, ctx.now, ctx.node.cfg.ttr);
   };
-  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
-  if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
+  co_return co_await rule_reply(ctx, p.conversation_id, std::move(rule));
 }
 
 asio::awaitable<Reply> set_manual_ettr(Context& ctx, const params::SetManualEttr& p) {
   Rule rule = [&](const Conversation& cur) {
     return rules::set_manual_ettr(cur, ctx.who, p.time, ctx.now, ctx.node.cfg.ttr);
   };
-  auto commit = co_await commit_rule(ctx, p.conversation_id, std::move(rule));
-  if (!commit.ok()) co_return commit.error();
-  co_return conversation_json(commit->record, ctx.who, ctx.node.cfg.ttr);
+  co_return co_await rule_reply(ctx, p.conversation_id, std::move(rule));
 }
 
 }  // namespace parley::methods
