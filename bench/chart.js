@@ -90,9 +90,9 @@ for (const [row, s] of series) {
     for (const q of pts) {
       const fill = q.valid ? colour : 'white';
       if (key === 'p50')
-        svg += `<circle cx="${x(q.rate).toFixed(1)}" cy="${y(q[key]).toFixed(1)}" r="3.5" fill="${fill}" stroke="${colour}"><title>${esc(s.label)} p50 at ${q.rate}/s: ${q[key]} ms</title></circle>\n`;
+        svg += `<circle cx="${x(q.rate).toFixed(1)}" cy="${y(q[key]).toFixed(1)}" r="3.5" fill="${fill}" stroke="${colour}"><title>${esc(s.label)} p50 at ${q.rate}/s: ${+q[key].toPrecision(3)} ms</title></circle>\n`;
       else
-        svg += `<rect x="${(x(q.rate) - 3.5).toFixed(1)}" y="${(y(q[key]) - 3.5).toFixed(1)}" width="7" height="7" fill="${fill}" stroke="${colour}"><title>${esc(s.label)} p99 at ${q.rate}/s: ${q[key]} ms</title></rect>\n`;
+        svg += `<rect x="${(x(q.rate) - 3.5).toFixed(1)}" y="${(y(q[key]) - 3.5).toFixed(1)}" width="7" height="7" fill="${fill}" stroke="${colour}"><title>${esc(s.label)} p99 at ${q.rate}/s: ${+q[key].toPrecision(3)} ms</title></rect>\n`;
     }
   }
   const lx = left + plotW + 16;
