@@ -30,12 +30,10 @@ std::shared_ptr<Subscription> Hub::add(const ConvKey& key, std::weak_ptr<Connect
     auto lane = std::find_if(topic.lanes.begin(), topic.lanes.end(),
                              [&](const Lane& l) { return l.state->executor == ex; });
     if (lane == topic.lanes.end()) {
-      topic.lanes.push_back(Lane{std::make_shared<LaneState>(ex), nullptr});
+      topic.lanes.push_back(Lane{std::make_shared<LaneState>(ex), std::make_shared<SubList>()});
       lane = topic.lanes.end() - 1;
     }
-    auto subs = lane->subs ? std::make_shared<SubList>(*lane->subs) : std::make_shared<SubList>();
-    subs->push_back(sub);
-    lane->subs = std::move(subs);
+    writable(*lane).push_back(sub);
     ++topic.count;
   }
   if (first) engine_.watch(key);
@@ -58,11 +56,8 @@ void Hub::remove(const std::shared_ptr<Subscription>& sub) {
     if (lane->subs->size() == 1) {
       topic.lanes.erase(lane);
     } else {
-      auto subs = std::make_shared<SubList>();
-      subs->reserve(lane->subs->size() - 1);
-      for (const auto& s : *lane->subs)
-        if (s != sub) subs->push_back(s);
-      lane->subs = std::move(subs);
+      auto& subs = writable(*lane);
+      subs.erase(std::find(subs.begin(), subs.end(), sub));
     }
     if (--topic.count == 0) {
       shard.topics.erase(it);
@@ -90,6 +85,18 @@ std::vector<std::shared_ptr<Subscription>> Hub::subscribers(const ConvKey& key) 
   std::vector<std::shared_ptr<Subscription>> out;
   for (const auto& lane : it->second.lanes) out.insert(out.end(), lane.subs->begin(), lane.subs->end());
   return out;
+}
+
+// Under the shard lock nothing can take a new reference to the list, so a
+// count of one means no hand-off holds it; the fence orders this thread's
+// changes after the last reads of a hand-off that has just let it go.
+Hub::SubList& Hub::writable(Lane& lane) {
+  if (lane.subs.use_count() == 1) {
+    std::atomic_thread_fence(std::memory_order_acquire);
+  } else {
+    lane.subs = std::make_shared<SubList>(*lane.subs);
+  }
+  return *lane.subs;
 }
 
 bool Hub::at_once(const Lane& lane) {
@@ -138,7 +145,8 @@ uint64_t Hub::fan_out(const ConvKey& key, Topic& topic, const std::string& epoch
     }
     lane.state->queued.fetch_add(1, std::memory_order_relaxed);
     asio::post(lane.state->executor,
-               [this, state = lane.state, subs = lane.subs, epoch, e, f0 = frames[0],
+               [this, state = lane.state, subs = std::shared_ptr<const SubList>(lane.subs), epoch,
+                e, f0 = frames[0],
                 f1 = frames[1]]() mutable {
                  std::shared_ptr<const std::string> fs[2] = {std::move(f0), std::move(f1)};
                  if (uint64_t n = offer_all(*subs, epoch, e, fs))
@@ -244,7 +252,8 @@ void Hub::on_signal(const ConvKey& key, const Signal& signal) {
       continue;
     }
     lane.state->queued.fetch_add(1, std::memory_order_relaxed);
-    asio::post(lane.state->executor, [state = lane.state, subs = lane.subs, signal] {
+    asio::post(lane.state->executor, [state = lane.state,
+                                      subs = std::shared_ptr<const SubList>(lane.subs), signal] {
       for (const auto& sub : *subs) sub->signal(signal);
       state->queued.fetch_sub(1, std::memory_order_relaxed);
     });

@@ -76,9 +76,10 @@ class Hub : public EventSink {
   // sets it and local copies wait for it, so a local copy never makes the
   // subscriptions re-read the log only because it overtook its elders.
   //
-  // A lane's list is replaced, never changed in place (add() and remove()
-  // build a new one), so a hand-off posted to its thread walks the list as
-  // it was when the event was fanned out, without the shard lock. `queued`
+  // A hand-off posted to a lane's thread holds the lane's list as it was
+  // when the event was fanned out and walks it without the shard lock: so
+  // add() and remove() change a list in place only while nothing else
+  // holds it, and otherwise replace it with a changed copy (writable()). `queued`
   // counts the hand-offs posted and not run yet: while any is, the lane's
   // own thread posts too (rather than offering at once), so its thread
   // sees the topic's events in the order the hub fanned them out.
@@ -90,8 +91,10 @@ class Hub : public EventSink {
   };
   struct Lane {
     std::shared_ptr<LaneState> state;
-    std::shared_ptr<const SubList> subs;
+    std::shared_ptr<SubList> subs;  // hand-offs hold it as const
   };
+  // `lane`'s list, to change under the shard lock (see Lane).
+  static SubList& writable(Lane& lane);
   struct Topic {
     std::vector<Lane> lanes;
     size_t count = 0;  // subscriptions over all lanes
