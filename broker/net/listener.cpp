@@ -127,13 +127,71 @@ void Listener::close_all(uint16_t code, std::string_view reason) {
     close_reason_ = std::string(reason);
     closing_all_.store(true);
   }
+  for (auto& s : open_sessions()) s->close(code, reason);
+}
+
+std::vector<std::shared_ptr<Session>> Listener::open_sessions() const {
   std::vector<std::shared_ptr<Session>> open;
   for (size_t i = 0; i < executors_.size(); ++i) {
     std::lock_guard lk(shards_[i].mu);
     for (auto& weak : shards_[i].sessions)
       if (auto s = weak.lock()) open.push_back(std::move(s));
   }
-  for (auto& s : open) s->close(code, reason);
+  return open;
+}
+
+void Listener::start_draining() { draining_.store(true, std::memory_order_release); }
+
+// The sessions a spread close still has to close, and its pace.
+struct Listener::Spread {
+  explicit Spread(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+  std::vector<std::shared_ptr<Session>> sessions;
+  size_t closed = 0;
+  uint16_t code = 1012;
+  std::string reason;
+  Clock::time_point start;
+  std::chrono::milliseconds window{0};
+};
+
+void Listener::close_spread(uint16_t code, std::string_view reason,
+                            std::chrono::milliseconds window) {
+  {
+    std::lock_guard lk(mu_);
+    close_code_ = code;
+    close_reason_ = std::string(reason);
+    closing_all_.store(true);
+  }
+  auto spread = std::make_shared<Spread>(executors_.front());
+  spread->sessions = open_sessions();
+  spread->code = code;
+  spread->reason = std::string(reason);
+  spread->start = Clock::now();
+  spread->window = window;
+  asio::dispatch(executors_.front(),
+                 [self = shared_from_this(), spread] { self->close_next(spread); });
+}
+
+// Closes the share of the sessions that the time elapsed so far calls for,
+// then waits a tick; the last tick closes the rest.
+void Listener::close_next(std::shared_ptr<Spread> spread) {
+  const auto n = spread->sessions.size();
+  const auto elapsed = Clock::now() - spread->start;
+  size_t due = n;
+  if (elapsed < spread->window) {
+    const double share = std::chrono::duration<double>(elapsed) / spread->window;
+    due = static_cast<size_t>(static_cast<double>(n) * share);
+  }
+  for (; spread->closed < due; ++spread->closed) {
+    auto& s = spread->sessions[spread->closed];
+    s->close(spread->code, spread->reason);
+    s.reset();
+  }
+  if (spread->closed == n) return;
+  spread->timer.expires_after(kDrainSpreadTick);
+  spread->timer.async_wait([self = shared_from_this(), spread](boost::system::error_code ec) {
+    if (!ec) self->close_next(spread);
+  });
 }
 
 size_t Listener::sessions() const {
@@ -313,7 +371,8 @@ bool Listener::decide(asio::ip::tcp::socket& socket, size_t executor_index,
   UpgradeHead head;
   auto verdict = parse_upgrade_head(data, kHttpHeaderBytes, head);
   if (verdict == HeadVerdict::incomplete) return false;
-  if (verdict == HeadVerdict::other) {
+  // Draining: the full parser answers, and refuses an upgrade.
+  if (verdict == HeadVerdict::other || draining()) {
     auto executor = socket.get_executor();
     asio::co_spawn(executor,
                    serve_http(std::move(socket), executor_index, std::string(data), deadline),
@@ -385,7 +444,13 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
   } else {
     auto req = parser.release();
     std::string_view target = req.target();
-    if (websocket::is_upgrade(req) && target_path(target) == "/ws") {
+    if (draining() && (websocket::is_upgrade(req) || target_path(target) == "/readyz")) {
+      // Drained: no new socket here (a proxy tries the next node on 503),
+      // and the load balancer hears it from /readyz.
+      reply.status = 503;
+      reply.body = "draining\n";
+      reply.headers.emplace_back("Retry-After", "1");
+    } else if (websocket::is_upgrade(req) && target_path(target) == "/ws") {
       // Bytes read past the request are the client's first frames.
       std::string leftover(static_cast<const char*>(buffer.data().data()), buffer.size());
       stream.expires_never();
@@ -393,8 +458,7 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
                    req[http::field::authorization], req[http::field::sec_websocket_key],
                    req[http::field::sec_websocket_version], std::move(leftover));
       co_return;
-    }
-    if (deps_.web && !builtin_path(target_path(target)))
+    } else if (deps_.web && !builtin_path(target_path(target)))
       reply = deps_.web->reply({req.method_string(), target, req[http::field::origin],
                                 req[http::field::if_none_match]});
     else

@@ -97,8 +97,8 @@ TEST_CASE("config: the defaults") {
 
 TEST_CASE("config: no secret and no --dev refuses to start") {
   CHECK(error({}) ==
-        "refusing to start: set --jwt-secret / --jwt-secret-file (PARLEY_JWT_SECRET) or run with "
-        "--dev");
+        "refusing to start: set --jwt-secret / --jwt-secret-file (PARLEY_JWT_SECRET), "
+        "--jwt-jwks-file, or run with --dev");
   CHECK_FALSE(ok({"--jwt-secret", "s"}).dev);
   CHECK(ok({"--jwt-secret", "s"}).auth.jwt_secret == "s");
 }
