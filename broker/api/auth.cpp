@@ -117,18 +117,21 @@ Result<Identity> Authenticator::verify(std::string_view token, Millis now) const
   const char* alg = jwt_get_header(unverified.get(), "alg");
   const char* kid = jwt_get_header(unverified.get(), "kid");
   if (!alg) return unauthenticated("algorithm not allowed");
-  std::string key;
-  jwt_alg_t pinned = JWT_ALG_HS256;
-  // Held until verified: a reload meanwhile does not free the PEM.
-  std::shared_ptr<const JwtKeys> held;
+  JwtPtr jwt;
   if (kid) {
-    held = keys();
+    // Held while in use: a reload meanwhile does not free the key.
+    std::shared_ptr<const JwtKeys> held = keys();
     auto it = held->find(std::string_view(kid));
     if (it == held->end()) return unauthenticated("unknown key id");
-    pinned = it->second.alg;
-    if (std::string_view(alg) != jwt_alg_str(pinned))
+    if (std::string_view(alg) != jwt_alg_str(it->second.alg))
       return unauthenticated("algorithm does not match the key");
-    key = it->second.pem;
+    // 2. The signature, with the key's own algorithm (jwks.cpp). The token
+    // has three parts: libjwt split it above.
+    const std::string_view whole(tok);
+    const size_t dot = whole.rfind('.');
+    if (!verify_signature(it->second, whole.substr(0, dot), whole.substr(dot + 1)))
+      return unauthenticated("bad signature");
+    jwt = std::move(unverified);
   } else {
     if (std::string_view(alg) != "HS256") {
       // RS256/ES256 need a kid; anything else is refused outright.
@@ -138,14 +141,12 @@ Result<Identity> Authenticator::verify(std::string_view token, Millis now) const
       return unauthenticated("algorithm not allowed");
     }
     if (cfg_.jwt_secret.empty()) return unauthenticated("algorithm not allowed");
-    key = cfg_.jwt_secret;
+    // 2. The signature, with the secret; and check again that libjwt
+    // verified it as HS256.
+    jwt = decode(tok, &cfg_.jwt_secret);
+    if (!jwt) return unauthenticated("bad signature");
+    if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return unauthenticated("algorithm not allowed");
   }
-
-  // 2. Verify the signature with that key, and check again that libjwt
-  // verified it with the pinned algorithm.
-  JwtPtr jwt = decode(tok, &key);
-  if (!jwt) return unauthenticated("bad signature");
-  if (jwt_get_alg(jwt.get()) != pinned) return unauthenticated("algorithm not allowed");
 
   // 3. Claims, type-checked: a claim of the wrong type is refused rather
   // than read as absent.

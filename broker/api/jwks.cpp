@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
@@ -83,7 +84,7 @@ std::optional<JwtKey> finish(const char* type, OSSL_PARAM_BLD* bld, jwt_alg_t al
     error = invalid;
     return std::nullopt;
   }
-  return JwtKey{alg, std::move(*pem)};
+  return JwtKey{alg, std::move(*pem), std::shared_ptr<EVP_PKEY>(key.release(), EVP_PKEY_free)};
 }
 
 // A string member, or nullopt when absent; `bad` when present but not a string.
@@ -217,7 +218,54 @@ std::optional<std::pair<std::string, JwtKey>> one_key(simdjson::dom::element e,
   return std::make_pair(std::string(*kid), std::move(*key));
 }
 
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct SigFree {
+  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
+};
+
+// A JWS ES256 signature (r||s) as the DER that OpenSSL verifies.
+std::optional<std::string> ecdsa_der(const std::string& raw) {
+  if (raw.size() != 2 * kP256CoordinateBytes) return std::nullopt;
+  const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
+  BIGNUM* r = BN_bin2bn(p, kP256CoordinateBytes, nullptr);
+  BIGNUM* s = BN_bin2bn(p + kP256CoordinateBytes, kP256CoordinateBytes, nullptr);
+  std::unique_ptr<ECDSA_SIG, SigFree> sig(ECDSA_SIG_new());
+  if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    return std::nullopt;
+  }
+  unsigned char* der = nullptr;
+  int n = i2d_ECDSA_SIG(sig.get(), &der);
+  if (n <= 0) return std::nullopt;
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(n));
+  OPENSSL_free(der);
+  return out;
+}
+
 }  // namespace
+
+bool verify_signature(const JwtKey& key, std::string_view signing_input,
+                      std::string_view signature) {
+  if (!key.key) return false;
+  auto sig = base64url_decode(signature);
+  if (!sig || sig->empty()) return false;
+  if (key.alg == JWT_ALG_ES256) {
+    sig = ecdsa_der(*sig);
+    if (!sig) return false;
+  } else if (key.alg != JWT_ALG_RS256) {
+    return false;
+  }
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  return ctx &&
+         EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.key.get()) == 1 &&
+         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig->data()),
+                          sig->size(),
+                          reinterpret_cast<const unsigned char*>(signing_input.data()),
+                          signing_input.size()) == 1;
+}
 
 std::optional<std::string> base64url_decode(std::string_view in) {
   std::string out;
