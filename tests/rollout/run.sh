@@ -14,4 +14,12 @@ if [[ ! -f "$web/node_modules/ws/package.json" ]]; then
   (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 export PARLEY_BINARY="${PARLEY_BINARY:-$here/../../build/parley}"
-exec timeout --kill-after=10 180 node "$here/rollout.mjs" "$@"
+# In its own process group, so whatever it started (nodes, Redis, nginx)
+# goes with it, even when it fails or is killed at the bound.
+setsid timeout --kill-after=10 180 node "$here/rollout.mjs" "$@" &
+pid=$!
+trap 'kill -KILL -- -$pid 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+status=0
+wait $pid || status=$?
+exit $status
