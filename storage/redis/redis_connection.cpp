@@ -151,7 +151,9 @@ void RedisConnection::on_reply(redisAsyncContext*, void* reply, void* privdata) 
   }
   self->last_reply_at_ = Clock::now();
   if (f.req->done(f.index)) return;  // timed out: the late reply is dropped
-  f.req->set(f.index, RedisReply::copy_of(static_cast<const redisReply*>(reply)));
+  // Built by RedisReply::reader_functions() (on_up): moved out, not copied;
+  // hiredis deletes the emptied shell after this returns.
+  f.req->set(f.index, std::move(*static_cast<RedisReply*>(reply)));
 }
 
 // One timer serves the whole queue: every command gets the same time-out and
@@ -195,7 +197,13 @@ void RedisConnection::on_deadline() {
   arm_deadline();
 }
 
-void RedisConnection::on_up() { last_reply_at_ = Clock::now(); }
+void RedisConnection::on_up() {
+  last_reply_at_ = Clock::now();
+  // From here on the reader builds RedisReply values itself, in one pass.
+  // The handshake's replies (read as hiredis redisReply) are all in, and
+  // nothing else was sent yet, so no reply is half-built with the old ones.
+  context()->c.reader->fn = RedisReply::reader_functions();
+}
 
 void RedisConnection::on_down() {
   // hiredis answered every pending callback with a null reply before the

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <pthread.h>
 #include <stdexcept>
 
 #include "engine_common.hpp"
@@ -97,19 +98,30 @@ RedisEngine::RedisEngine(RedisEngineOptions options)
   for (auto& address : parse_urls(options_.urls)) {
     Shard s;
     s.address = address;
-    s.cmd = std::make_shared<RedisConnection>(io_.get_executor(), address, options_.connection,
-                                              "parley");
+    s.cmd.own = std::make_shared<RedisConnection>(io_.get_executor(), address,
+                                                  options_.connection, "parley");
+    s.cmd.callers = &options_.callers;
+    for (size_t i = 0; i < options_.callers.size(); ++i)
+      s.cmd.per_caller.push_back(std::make_shared<RedisConnection>(
+          options_.callers[i]->get_executor(), address, options_.connection,
+          "parley-io" + std::to_string(i)));
     s.sub = std::make_shared<RedisSubscriber>(io_.get_executor(), address, options_.connection.link,
                                               "parley-sub");
     s.sub->set_listener(dispatcher_.get());
     shards_.push_back(std::move(s));
   }
   for (auto& s : shards_) {
-    s.cmd->start();
+    s.cmd.own->start();
+    for (auto& c : s.cmd.per_caller) c->start();
     s.sub->start();
   }
   for (size_t i = 0; i < std::max<size_t>(options_.io_threads, 1); ++i)
-    threads_.emplace_back([this] { io_.run(); });
+    threads_.emplace_back([this] {
+#if defined(__linux__)
+      pthread_setname_np(pthread_self(), "parley-redis");  // for top -H, perf, schedstat
+#endif
+      io_.run();
+    });
 }
 
 RedisEngine::~RedisEngine() {
@@ -118,16 +130,38 @@ RedisEngine::~RedisEngine() {
   for (auto& s : shards_) {
     s.sub->set_listener(nullptr);
     s.sub->close();
-    s.cmd->close();
+    s.cmd.own->close();
+    // A caller's context no longer runs (the broker joined its threads
+    // first): close on this thread, failing what is in flight into that
+    // stopped context, where it is destroyed without running.
+    for (size_t i = 0; i < s.cmd.per_caller.size(); ++i) {
+      if (options_.callers[i]->stopped())
+        s.cmd.per_caller[i]->close_stopped();
+      else
+        s.cmd.per_caller[i]->close();
+    }
   }
   gate_.open_all();
   work_.reset();
   for (auto& t : threads_) t.join();
 }
 
+RedisConnection* RedisEngine::Commands::operator->() const {
+  for (size_t i = 0; i < per_caller.size(); ++i)
+    if ((*callers)[i]->get_executor().running_in_this_thread()) return per_caller[i].get();
+  return own.get();
+}
+
+bool RedisEngine::Commands::all_up() const {
+  if (!own->up()) return false;
+  for (const auto& c : per_caller)
+    if (!c->up()) return false;
+  return true;
+}
+
 bool RedisEngine::ready() const {
   for (const auto& s : shards_)
-    if (!s.cmd->up()) return false;
+    if (!s.cmd.all_up()) return false;
   return true;
 }
 
@@ -135,7 +169,7 @@ bool RedisEngine::wait_until_ready(std::chrono::milliseconds limit) const {
   const auto until = std::chrono::steady_clock::now() + limit;
   for (;;) {
     bool all = true;
-    for (const auto& s : shards_) all = all && s.cmd->up() && s.sub->up();
+    for (const auto& s : shards_) all = all && s.cmd.all_up() && s.sub->up();
     if (all) return true;
     if (std::chrono::steady_clock::now() >= until) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
