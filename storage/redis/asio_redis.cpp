@@ -157,6 +157,7 @@ void RedisLink::handshake() {
   if (current_.db != 0) cmds.push_back({"SELECT", std::to_string(current_.db)});
   // Names the connection in CLIENT LIST, and proves the server answers.
   cmds.push_back({"CLIENT", "SETNAME", name_});
+  cmds.insert(cmds.end(), preamble_.begin(), preamble_.end());
   handshake_pending_ = static_cast<int>(cmds.size());
   for (const auto& argv : cmds) {
     std::vector<const char*> ptrs;

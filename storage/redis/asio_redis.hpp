@@ -38,6 +38,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "redis_url.hpp"
 
@@ -66,6 +67,9 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   // Where each connect goes (see the header comment). Call before start().
   using AddressSource = std::function<RedisAddress()>;
   void set_address_source(AddressSource source) { source_ = std::move(source); }
+  // Commands sent after the handshake on every connect, before the link
+  // counts as up (an error reply fails the connect). Call before start().
+  void set_preamble(std::vector<std::vector<std::string>> cmds) { preamble_ = std::move(cmds); }
   // Starts connecting. Thread-safe; call once, after construction.
   void start();
   // Stops for good: no more reconnects; the context, if any, is freed, which
@@ -128,6 +132,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
 
   const RedisAddress address_;
   AddressSource source_;
+  std::vector<std::vector<std::string>> preamble_;
   RedisAddress current_;  // where the present connect goes (strand only)
   const LinkOptions options_;
   const std::string name_;

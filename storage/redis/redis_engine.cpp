@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdexcept>
 
@@ -20,6 +21,21 @@
 namespace parley::redis {
 
 namespace {
+
+// The SHA1 Redis names a script by (EVALSHA), as hex.
+std::string sha1_hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha1(), nullptr) != 1)
+    return {};  // unknown: loaded on first use instead
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
+}
 
 
 std::vector<RedisAddress> parse_urls(const std::vector<std::string>& urls) {
@@ -95,6 +111,17 @@ RedisEngine::RedisEngine(RedisEngineOptions options)
       ring_(shard_ids(options_.urls), options_.vnodes),
       gate_(io_.get_executor(), options_.connection.command_timeout),
       dispatcher_(std::make_unique<Dispatcher>(*this)) {
+  // Every script's SHA is known from the start and every command connection
+  // loads every script before it counts as up: an EVALSHA goes out at once,
+  // never behind a SCRIPT LOAD of its own, so the appends one socket issues
+  // back to back (pipelined sendMessage) reach Redis in the order issued.
+  // Only a SCRIPT FLUSH while connected still takes the NOSCRIPT path.
+  std::vector<std::vector<std::string>> preamble;
+  for (int i = 0; i < kScriptCount; ++i) {
+    const Script& sc = script(static_cast<ScriptId>(i));
+    shas_[static_cast<size_t>(i)] = sha1_hex(sc.source);
+    preamble.push_back(strs("SCRIPT", "LOAD", sc.source));
+  }
   for (auto& address : parse_urls(options_.urls)) {
     Shard s;
     s.address = address;
@@ -111,8 +138,12 @@ RedisEngine::RedisEngine(RedisEngineOptions options)
     shards_.push_back(std::move(s));
   }
   for (auto& s : shards_) {
+    s.cmd.own->set_preamble(preamble);
     s.cmd.own->start();
-    for (auto& c : s.cmd.per_caller) c->start();
+    for (auto& c : s.cmd.per_caller) {
+      c->set_preamble(preamble);
+      c->start();
+    }
     s.sub->start();
   }
   for (size_t i = 0; i < std::max<size_t>(options_.io_threads, 1); ++i)
