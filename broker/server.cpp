@@ -43,10 +43,14 @@ namespace {
 // shards, else the embedded memory engine. The Redis engine connects in the
 // background and never blocks start-up: until every shard answers, /readyz
 // says 503 and requests that need storage answer 503.
-std::unique_ptr<Engine> make_engine(const Config& cfg) {
+// Each io thread (`contexts`) gets its own Redis command connection per
+// shard, driven on that thread (redis_engine.hpp, CONNECTIONS).
+std::unique_ptr<Engine> make_engine(const Config& cfg,
+                                    const std::vector<std::unique_ptr<asio::io_context>>& contexts) {
   if (cfg.redis_urls.empty()) return std::make_unique<MemoryEngine>();
   redis::RedisEngineOptions o;
   o.urls = cfg.redis_urls;
+  for (const auto& c : contexts) o.callers.push_back(c.get());
   o.connection.command_timeout = std::chrono::milliseconds(cfg.redis_timeout_ms);
   return std::make_unique<redis::RedisEngine>(std::move(o));
 }
@@ -293,7 +297,7 @@ int Server::run() {
   }
   asio::io_context& main = *s.contexts.front();
 
-  s.engine = make_engine(cfg);
+  s.engine = make_engine(cfg, s.contexts);
   s.hub = std::make_unique<Hub>(*s.engine, s.metrics, s.cfg.limits);
   s.engine->set_sink(s.hub.get());
   s.auth = std::make_unique<Authenticator>(cfg.auth);

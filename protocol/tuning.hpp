@@ -51,6 +51,9 @@ inline constexpr std::chrono::seconds kHandshakeTimeout{10};
 // request pipeline sends beyond it waits in the kernel until the requests
 // read so far are handled.
 inline constexpr size_t kReadScratchBytes = 64 * 1024;
+// The most consecutive pipelinable requests (sendMessage) of one socket
+// run at once (net/session_read.cpp); their answers still go out in order.
+inline constexpr size_t kPipelineFrames = 32;
 // Frames per gather-write: two buffers each (header, payload), well under
 // the kernel's IOV_MAX (1024).
 inline constexpr size_t kFramesPerWrite = 64;

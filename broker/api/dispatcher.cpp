@@ -77,6 +77,13 @@ asio::awaitable<std::string> Dispatcher::on_frame(std::shared_ptr<Connection> c,
   co_return out;
 }
 
+bool Dispatcher::pipelinable(std::string_view frame) {
+  auto decoded = decode_frame(frame, node_.cfg.limits);
+  if (!decoded.ok() || decoded->batch || decoded->calls.size() != 1) return false;
+  const Call& call = decoded->calls.front();
+  return call.params.ok() && std::holds_alternative<params::SendMessage>(call.params.value());
+}
+
 asio::awaitable<std::string> Dispatcher::run_call(std::shared_ptr<Connection> conn,
                                                   const Call& call) {
   node_.metrics.requests.fetch_add(1, std::memory_order_relaxed);

@@ -32,6 +32,10 @@ class Dispatcher : public Handler {
   void on_open(const std::shared_ptr<Connection>& c) override;
   asio::awaitable<std::string> on_frame(std::shared_ptr<Connection> c, std::string frame) override;
   void on_close(const std::shared_ptr<Connection>& c) override;
+  // A lone sendMessage with valid params: the Redis engine's append issues
+  // its script before it first suspends (redis_engine.hpp, CONNECTIONS),
+  // the memory engine's does not suspend at all.
+  bool pipelinable(std::string_view frame) override;
 
  private:
   // One call of a frame: its response, or "" for a notification.

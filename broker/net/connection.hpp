@@ -69,6 +69,15 @@ class Handler {
                                                        std::string frame) = 0;
   // Once, when the socket is gone.
   virtual void on_close(const std::shared_ptr<Connection>& c) = 0;
+  // Whether `frame` may start while the frames before it still run: its
+  // handler reaches its one storage call without suspending first, so a run
+  // of such frames, started in order, commits in order. The session starts
+  // a run of them together and still answers them in order, each response
+  // before the pushes it caused. Asked only when two or more frames wait.
+  virtual bool pipelinable(std::string_view frame) {
+    (void)frame;
+    return false;
+  }
 };
 
 }  // namespace parley

@@ -146,7 +146,14 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void consume(const char* data, size_t size);
   void on_control();
   asio::awaitable<void> handle_received();
+  // The frames from received_next_ on that may run together (at least 2,
+  // else 1), at most kPipelineFrames.
+  size_t pipeline_run();
+  asio::awaitable<void> handle_pipelined(size_t n);
   void after_request(std::string response);
+  // A response of a pipelined run but its last: queued now, the held
+  // pushes stay held until the run's last response.
+  void queue_response(std::string response);
 
   // session_write.cpp: the outbound queue.
   bool enqueue_locked(Payload payload, bool hold);

@@ -7,11 +7,15 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <simdjson.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <optional>
 
 #include "net/flusher.hpp"
 #include "net/session.hpp"
@@ -176,12 +180,18 @@ void Session::on_control() {
   }
 }
 
-// Hands the received messages to the Handler, one at a time; a request's
+// Hands the received messages to the Handler in arrival order: one at a
+// time, but for a run of pipelinable ones (handle_pipelined); a request's
 // response is queued before the pushes it caused. Ends when none is left,
 // so an idle session holds no coroutine.
 asio::awaitable<void> Session::handle_received() {
   auto self = shared_from_this();
   while (received_next_ < received_.size() && phase() != Phase::finished) {
+    if (const size_t run = pipeline_run(); run > 1) {
+      co_await handle_pipelined(run);
+      last_rx_ = Clock::now();
+      continue;
+    }
     std::string frame = std::move(received_[received_next_++]);
     if (closing()) continue;
     shared_.metrics.frames_in.fetch_add(1, std::memory_order_relaxed);
@@ -206,6 +216,86 @@ asio::awaitable<void> Session::handle_received() {
   handling_received_ = false;
   if (phase() == Phase::finished) co_return;
   start_read();
+}
+
+size_t Session::pipeline_run() {
+  if (closing() || received_.size() - received_next_ < 2) return 1;
+  size_t n = 0;
+  while (n < kPipelineFrames && received_next_ + n < received_.size() &&
+         shared_.handler.pipelinable(received_[received_next_ + n]))
+    ++n;
+  return std::max<size_t>(n, 1);
+}
+
+// A run of pipelinable requests (consecutive sendMessages): each is started
+// in arrival order and runs up to its storage call before the next starts
+// (Handler::pipelinable), so they reach Redis back to back, in order, and
+// commit in order. Their responses are queued in arrival order as they
+// complete; pushes stay held until the last response, so each push still
+// follows the response of the request that caused it.
+asio::awaitable<void> Session::handle_pipelined(size_t n) {
+  auto self = shared_from_this();
+  struct Run {
+    Run(size_t n, const asio::any_io_executor& ex) : out(n), wake(ex) {}
+    std::vector<std::optional<std::string>> out;  // responses, by position in the run
+    asio::steady_timer wake;                      // cancelled by each completion
+  };
+  auto run = std::make_shared<Run>(n, executor_);
+  {
+    std::lock_guard lk(mu_);
+    handling_ = true;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    std::string frame = std::move(received_[received_next_++]);
+    shared_.metrics.frames_in.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(executor_, shared_.handler.on_frame(self, std::move(frame)),
+                   [self, run, i](std::exception_ptr e, std::string response) {
+                     if (e) {
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         spdlog::error("session {}: on_frame: {}", self->id_, ex.what());
+                       } catch (...) {
+                       }
+                       self->close(1011, "internal error");
+                       response.clear();
+                     }
+                     run->out[i] = std::move(response);
+                     run->wake.cancel();
+                   });
+  }
+  // Everything here runs on the session's one thread: a completion lands
+  // either before the check (seen) or during the wait (wakes it).
+  for (size_t next = 0; next < n;) {
+    if (!run->out[next]) {
+      run->wake.expires_at(asio::steady_timer::time_point::max());
+      co_await run->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    std::string response = std::move(*run->out[next]);
+    if (++next < n)
+      queue_response(std::move(response));
+    else
+      after_request(std::move(response));
+  }
+}
+
+void Session::queue_response(std::string response) {
+  if (response.empty()) return;
+  bool slow = false;
+  bool schedule = false;
+  {
+    std::lock_guard lk(mu_);
+    if (closing()) return;
+    slow = !enqueue_locked(std::make_shared<const std::string>(std::move(response)), false);
+    if (!slow) schedule_flush_locked(schedule);
+  }
+  if (slow) {
+    shared_.metrics.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
+    close(4008, "slow consumer");
+  } else if (schedule) {
+    flusher_.schedule(shared_from_this());
+  }
 }
 
 // PROTOCOL.md §2: a request's response goes out before any push it caused,

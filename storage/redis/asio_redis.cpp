@@ -48,13 +48,15 @@ void RedisLink::start() {
 }
 
 void RedisLink::close() {
-  asio::dispatch(strand_, [self = shared_from_this()] {
-    self->close_now();
-    self->retry_timer_.cancel();
-    self->connect_timer_.cancel();
-    self->resolver_.cancel();
-    self->on_close();
-  });
+  asio::dispatch(strand_, [self = shared_from_this()] { self->close_stopped(); });
+}
+
+void RedisLink::close_stopped() {
+  close_now();
+  retry_timer_.cancel();
+  connect_timer_.cancel();
+  resolver_.cancel();
+  on_close();
 }
 
 void RedisLink::close_now() {
@@ -76,8 +78,9 @@ void RedisLink::reset(std::string why) {
 
 void RedisLink::connect() {
   if (closed_ || ac_) return;
+  current_ = source_ ? source_() : address_;
   boost::system::error_code ec;
-  auto ip = asio::ip::make_address(address_.host, ec);
+  auto ip = asio::ip::make_address(current_.host, ec);
   if (!ec) {
     connect_to(ip.to_string());
     return;
@@ -85,12 +88,12 @@ void RedisLink::connect() {
   // A host name: resolve it here, so hiredis's getaddrinfo() only ever sees
   // a numeric address and cannot block the thread on DNS.
   resolver_.async_resolve(
-      address_.host, std::to_string(address_.port),
+      current_.host, std::to_string(current_.port),
       [self = shared_from_this()](const boost::system::error_code& ec,
                                   asio::ip::tcp::resolver::results_type results) {
         if (self->closed_) return;
         if (ec || results.empty()) {
-          self->set_error("resolve " + self->address_.host + ": " + ec.message());
+          self->set_error("resolve " + self->current_.host + ": " + ec.message());
           self->schedule_retry();
           return;
         }
@@ -99,7 +102,7 @@ void RedisLink::connect() {
 }
 
 void RedisLink::connect_to(const std::string& ip) {
-  redisAsyncContext* ac = redisAsyncConnect(ip.c_str(), address_.port);
+  redisAsyncContext* ac = redisAsyncConnect(ip.c_str(), current_.port);
   if (!ac) {
     set_error("out of memory");
     schedule_retry();
@@ -150,10 +153,11 @@ void RedisLink::on_connect(const redisAsyncContext* ac, int status) {
 
 void RedisLink::handshake() {
   std::vector<std::vector<std::string>> cmds;
-  if (!address_.password.empty()) cmds.push_back({"AUTH", address_.password});
-  if (address_.db != 0) cmds.push_back({"SELECT", std::to_string(address_.db)});
+  if (!current_.password.empty()) cmds.push_back({"AUTH", current_.password});
+  if (current_.db != 0) cmds.push_back({"SELECT", std::to_string(current_.db)});
   // Names the connection in CLIENT LIST, and proves the server answers.
   cmds.push_back({"CLIENT", "SETNAME", name_});
+  cmds.insert(cmds.end(), preamble_.begin(), preamble_.end());
   handshake_pending_ = static_cast<int>(cmds.size());
   for (const auto& argv : cmds) {
     std::vector<const char*> ptrs;

@@ -13,6 +13,14 @@
 //    SETNAME) proves the server answers before the link counts as up.
 //  - A lost link reconnects by itself after a back-off that starts at
 //    backoff_min and doubles up to backoff_max, until close().
+//  - The link's I/O runs on the executor it was given: the Redis engine
+//    gives each broker io thread links on that thread's own io_context, so
+//    a command issued there is written, and its reply read, without a
+//    thread hop (strand dispatch runs inline on an idle strand).
+//  - The address is looked up on each connect: set_address_source() gives
+//    a function the link calls then (on its strand), so a link that follows
+//    a failover (Sentinel) or a redirection (Cluster) replaces that one
+//    point; without it the address given at construction is used.
 //
 // RedisLink is the shared machinery; RedisConnection (commands) and
 // RedisSubscriber (pub/sub) build on it.
@@ -25,10 +33,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "redis_url.hpp"
 
@@ -54,11 +64,21 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   RedisLink(const RedisLink&) = delete;
   RedisLink& operator=(const RedisLink&) = delete;
 
+  // Where each connect goes (see the header comment). Call before start().
+  using AddressSource = std::function<RedisAddress()>;
+  void set_address_source(AddressSource source) { source_ = std::move(source); }
+  // Commands sent after the handshake on every connect, before the link
+  // counts as up (an error reply fails the connect). Call before start().
+  void set_preamble(std::vector<std::vector<std::string>> cmds) { preamble_ = std::move(cmds); }
   // Starts connecting. Thread-safe; call once, after construction.
   void start();
   // Stops for good: no more reconnects; the context, if any, is freed, which
   // fails every pending command. Thread-safe; returns before it is done.
   void close();
+  // close(), done on the calling thread: only for a link whose executor no
+  // longer runs (its io_context stopped, its thread joined), where a
+  // dispatched close() would never run.
+  void close_stopped();
   // Whether the handshake completed and the link has not dropped since.
   bool up() const { return up_.load(std::memory_order_acquire); }
   const RedisAddress& address() const { return address_; }
@@ -111,6 +131,9 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   static void on_handshake_reply(redisAsyncContext* ac, void* reply, void* privdata);
 
   const RedisAddress address_;
+  AddressSource source_;
+  std::vector<std::vector<std::string>> preamble_;
+  RedisAddress current_;  // where the present connect goes (strand only)
   const LinkOptions options_;
   const std::string name_;
   Strand strand_;

@@ -115,13 +115,28 @@ void RedisConnection::submit(std::vector<std::vector<std::string>> cmds, Handler
 }
 
 void RedisConnection::send(const std::shared_ptr<Request>& req) {
-  redisAsyncContext* ac = up() ? context() : nullptr;
-  if (!ac) {
+  if (!up() || !context()) {
     // Fail fast: nothing is queued behind a dead link.
     for (size_t i = 0; i < req->argv.size(); ++i)
       req->set(i, unavailable("redis " + address().id() + " is unreachable"));
     return;
   }
+  if (!waiting_.empty() || inflight_.size() >= options_.window) {
+    waiting_.push_back(req);
+    return;
+  }
+  write(req);
+}
+
+void RedisConnection::fail_waiting(const std::string& why) {
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& req : waiting)
+    for (size_t i = 0; i < req->argv.size(); ++i) req->set(i, unavailable(why));
+}
+
+void RedisConnection::write(const std::shared_ptr<Request>& req) {
+  redisAsyncContext* ac = context();
   const auto now = Clock::now();
   const auto deadline = now + options_.command_timeout;
   thread_local std::string resp;
@@ -150,8 +165,16 @@ void RedisConnection::on_reply(redisAsyncContext*, void* reply, void* privdata) 
     return;
   }
   self->last_reply_at_ = Clock::now();
+  // Room in the window: what waits goes out, in order.
+  while (!self->waiting_.empty() && self->inflight_.size() < self->options_.window) {
+    auto next = std::move(self->waiting_.front());
+    self->waiting_.pop_front();
+    self->write(next);
+  }
   if (f.req->done(f.index)) return;  // timed out: the late reply is dropped
-  f.req->set(f.index, RedisReply::copy_of(static_cast<const redisReply*>(reply)));
+  // Built by RedisReply::reader_functions() (on_up): moved out, not copied;
+  // hiredis deletes the emptied shell after this returns.
+  f.req->set(f.index, std::move(*static_cast<RedisReply*>(reply)));
 }
 
 // One timer serves the whole queue: every command gets the same time-out and
@@ -195,13 +218,20 @@ void RedisConnection::on_deadline() {
   arm_deadline();
 }
 
-void RedisConnection::on_up() { last_reply_at_ = Clock::now(); }
+void RedisConnection::on_up() {
+  last_reply_at_ = Clock::now();
+  // From here on the reader builds RedisReply values itself, in one pass.
+  // The handshake's replies (read as hiredis redisReply) are all in, and
+  // nothing else was sent yet, so no reply is half-built with the old ones.
+  context()->c.reader->fn = RedisReply::reader_functions();
+}
 
 void RedisConnection::on_down() {
   // hiredis answered every pending callback with a null reply before the
   // context went; anything left here was never sent.
   for (auto& f : inflight_) f.req->set(f.index, unavailable("redis connection lost"));
   inflight_.clear();
+  fail_waiting("redis connection lost");
   deadline_timer_.cancel();
 }
 
@@ -212,6 +242,7 @@ namespace parley::redis {
 void RedisConnection::on_close() {
   for (auto& f : inflight_) f.req->set(f.index, unavailable("redis connection closed"));
   inflight_.clear();
+  fail_waiting("redis connection closed");
   deadline_timer_.cancel();
 }
 

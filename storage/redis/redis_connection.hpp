@@ -1,7 +1,10 @@
 // One command connection to one Redis shard, shared by every session: all
 // commands are pipelined on it, in the order they are submitted.
 //
-// Each command has a deadline. When it passes, the caller gets 503
+// At most ConnectionOptions::window commands are in flight; the rest wait
+// their turn in order (see there).
+//
+// Each command has a deadline, counted from when it is sent. When it passes, the caller gets 503
 // `unavailable()` at once; the reply, if it comes later, is dropped. While
 // the link is down, commands fail fast with 503 instead of queueing. If the
 // oldest command has waited stall_timeout with nothing received, the server
@@ -31,6 +34,12 @@ struct ConnectionOptions {
   LinkOptions link;
   std::chrono::milliseconds command_timeout{1000};
   std::chrono::milliseconds stall_timeout{5000};
+  // Commands sent and not answered, at most (a batch is sent whole once it
+  // starts). The rest wait here, in order, and their time-out runs from
+  // when they are sent: under overload the queue forms in the broker, as it
+  // did when a socket had one request in flight, instead of in Redis,
+  // where commands that wait past their time-out answer 503 and still run.
+  size_t window = 128;
 };
 
 class RedisConnection : public RedisLink {
@@ -91,6 +100,8 @@ class RedisConnection : public RedisLink {
 
   void submit(std::vector<std::vector<std::string>> cmds, Handler one, BatchHandler many);
   void send(const std::shared_ptr<Request>& req);
+  void write(const std::shared_ptr<Request>& req);
+  void fail_waiting(const std::string& why);
   void arm_deadline();
   void on_deadline();
   static void on_reply(redisAsyncContext* ac, void* reply, void* privdata);
@@ -98,6 +109,7 @@ class RedisConnection : public RedisLink {
   const ConnectionOptions options_;
   asio::any_io_executor io_ex_;
   std::deque<Inflight> inflight_;  // in hiredis's reply order
+  std::deque<std::shared_ptr<Request>> waiting_;  // beyond the window, not sent yet
   asio::steady_timer deadline_timer_;
   bool timer_armed_ = false;
   Clock::time_point last_reply_at_;

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <pthread.h>
 #include <stdexcept>
 
 #include "engine_common.hpp"
@@ -18,8 +19,11 @@
 
 namespace parley::redis {
 
-namespace {
+// The SHA1 Redis names `source` by (EVALSHA), in hex; "" if it cannot be
+// computed (the script is then loaded on first use). redis_engine_scripts.cpp.
+std::string script_sha1(std::string_view source);
 
+namespace {
 
 std::vector<RedisAddress> parse_urls(const std::vector<std::string>& urls) {
   if (urls.empty()) throw std::invalid_argument("redis engine: no redis:// URL given");
@@ -94,22 +98,48 @@ RedisEngine::RedisEngine(RedisEngineOptions options)
       ring_(shard_ids(options_.urls), options_.vnodes),
       gate_(io_.get_executor(), options_.connection.command_timeout),
       dispatcher_(std::make_unique<Dispatcher>(*this)) {
+  // Every script's SHA is known from the start and every command connection
+  // loads every script before it counts as up: an EVALSHA goes out at once,
+  // never behind a SCRIPT LOAD of its own, so the appends one socket issues
+  // back to back (pipelined sendMessage) reach Redis in the order issued.
+  // Only a SCRIPT FLUSH while connected still takes the NOSCRIPT path.
+  std::vector<std::vector<std::string>> preamble;
+  for (int i = 0; i < kScriptCount; ++i) {
+    const Script& sc = script(static_cast<ScriptId>(i));
+    shas_[static_cast<size_t>(i)] = script_sha1(sc.source);
+    preamble.push_back(strs("SCRIPT", "LOAD", sc.source));
+  }
   for (auto& address : parse_urls(options_.urls)) {
     Shard s;
     s.address = address;
-    s.cmd = std::make_shared<RedisConnection>(io_.get_executor(), address, options_.connection,
-                                              "parley");
+    s.cmd.own = std::make_shared<RedisConnection>(io_.get_executor(), address,
+                                                  options_.connection, "parley");
+    s.cmd.callers = &options_.callers;
+    for (size_t i = 0; i < options_.callers.size(); ++i)
+      s.cmd.per_caller.push_back(std::make_shared<RedisConnection>(
+          options_.callers[i]->get_executor(), address, options_.connection,
+          "parley-io" + std::to_string(i)));
     s.sub = std::make_shared<RedisSubscriber>(io_.get_executor(), address, options_.connection.link,
                                               "parley-sub");
     s.sub->set_listener(dispatcher_.get());
     shards_.push_back(std::move(s));
   }
   for (auto& s : shards_) {
-    s.cmd->start();
+    s.cmd.own->set_preamble(preamble);
+    s.cmd.own->start();
+    for (auto& c : s.cmd.per_caller) {
+      c->set_preamble(preamble);
+      c->start();
+    }
     s.sub->start();
   }
   for (size_t i = 0; i < std::max<size_t>(options_.io_threads, 1); ++i)
-    threads_.emplace_back([this] { io_.run(); });
+    threads_.emplace_back([this] {
+#if defined(__linux__)
+      pthread_setname_np(pthread_self(), "parley-redis");  // for top -H, perf, schedstat
+#endif
+      io_.run();
+    });
 }
 
 RedisEngine::~RedisEngine() {
@@ -118,16 +148,38 @@ RedisEngine::~RedisEngine() {
   for (auto& s : shards_) {
     s.sub->set_listener(nullptr);
     s.sub->close();
-    s.cmd->close();
+    s.cmd.own->close();
+    // A caller's context no longer runs (the broker joined its threads
+    // first): close on this thread, failing what is in flight into that
+    // stopped context, where it is destroyed without running.
+    for (size_t i = 0; i < s.cmd.per_caller.size(); ++i) {
+      if (options_.callers[i]->stopped())
+        s.cmd.per_caller[i]->close_stopped();
+      else
+        s.cmd.per_caller[i]->close();
+    }
   }
   gate_.open_all();
   work_.reset();
   for (auto& t : threads_) t.join();
 }
 
+RedisConnection* RedisEngine::Commands::operator->() const {
+  for (size_t i = 0; i < per_caller.size(); ++i)
+    if ((*callers)[i]->get_executor().running_in_this_thread()) return per_caller[i].get();
+  return own.get();
+}
+
+bool RedisEngine::Commands::all_up() const {
+  if (!own->up()) return false;
+  for (const auto& c : per_caller)
+    if (!c->up()) return false;
+  return true;
+}
+
 bool RedisEngine::ready() const {
   for (const auto& s : shards_)
-    if (!s.cmd->up()) return false;
+    if (!s.cmd.all_up()) return false;
   return true;
 }
 
@@ -135,7 +187,7 @@ bool RedisEngine::wait_until_ready(std::chrono::milliseconds limit) const {
   const auto until = std::chrono::steady_clock::now() + limit;
   for (;;) {
     bool all = true;
-    for (const auto& s : shards_) all = all && s.cmd->up() && s.sub->up();
+    for (const auto& s : shards_) all = all && s.cmd.all_up() && s.sub->up();
     if (all) return true;
     if (std::chrono::steady_clock::now() >= until) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -188,103 +240,6 @@ void RedisEngine::publish_signal(const ConvKey& key, Signal signal) {
   ConvKeys k(key);
   shard_of(k).cmd->async_command(strs("PUBLISH", k.channel, signal_message(signal)),
                                  [](Result<RedisReply>) {});
-}
-
-// ---- scripts ---------------------------------------------------------------
-
-asio::awaitable<Result<std::string>> RedisEngine::script_sha(Shard& s, ScriptId id) {
-  const Script& sc = script(id);
-  const auto slot = static_cast<size_t>(id);
-  {
-    std::lock_guard lk(sha_mu_);
-    if (!shas_[slot].empty()) co_return shas_[slot];
-  }
-  auto loaded = co_await s.cmd->command(strs("SCRIPT", "LOAD", sc.source));
-  if (!loaded) co_return std::move(loaded).error();
-  if (loaded->is_error())
-    co_return unavailable("redis: SCRIPT LOAD " + std::string(sc.name) + ": " + loaded->str());
-  std::lock_guard lk(sha_mu_);
-  shas_[slot] = loaded->str();
-  co_return shas_[slot];
-}
-
-asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
-                                                      std::vector<std::string> keys,
-                                                      std::vector<std::string> args) {
-  const Script& sc = script(id);
-  const auto slot = static_cast<size_t>(id);
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto sha = co_await script_sha(s, id);
-    if (!sha) co_return std::move(sha).error();
-    std::vector<std::string> cmd;
-    cmd.reserve(3 + keys.size() + args.size());
-    cmd.emplace_back("EVALSHA");
-    cmd.push_back(*sha);
-    cmd.push_back(std::to_string(keys.size()));
-    cmd.insert(cmd.end(), keys.begin(), keys.end());
-    cmd.insert(cmd.end(), args.begin(), args.end());
-    auto r = co_await s.cmd->command(std::move(cmd));
-    if (!r) co_return r;
-    if (r->error_is("NOSCRIPT")) {
-      // This shard never saw it, or SCRIPT FLUSH ran: load it again.
-      std::lock_guard lk(sha_mu_);
-      if (shas_[slot] == *sha) shas_[slot].clear();
-      continue;
-    }
-    if (r->is_error())
-      co_return unavailable("redis " + s.address.id() + " " + std::string(sc.name) + ": " +
-                            r->str());
-    co_return r;
-  }
-  co_return unavailable("redis: script " + std::string(sc.name) + " would not load");
-}
-
-asio::awaitable<Result<std::vector<RedisReply>>> RedisEngine::eval_pipeline(
-    Shard& s, ScriptId id, std::vector<ScriptCall> calls) {
-  const Script& sc = script(id);
-  const auto slot = static_cast<size_t>(id);
-  std::vector<RedisReply> out(calls.size());
-  std::vector<size_t> todo(calls.size());
-  for (size_t i = 0; i < todo.size(); ++i) todo[i] = i;
-  for (int attempt = 0; attempt < 3 && !todo.empty(); ++attempt) {
-    auto sha = co_await script_sha(s, id);
-    if (!sha) co_return std::move(sha).error();
-    std::vector<std::vector<std::string>> cmds;
-    cmds.reserve(todo.size());
-    for (size_t i : todo) {
-      const ScriptCall& c = calls[i];
-      std::vector<std::string> cmd;
-      cmd.reserve(3 + c.keys.size() + c.args.size());
-      cmd.emplace_back("EVALSHA");
-      cmd.push_back(*sha);
-      cmd.push_back(std::to_string(c.keys.size()));
-      cmd.insert(cmd.end(), c.keys.begin(), c.keys.end());
-      cmd.insert(cmd.end(), c.args.begin(), c.args.end());
-      cmds.push_back(std::move(cmd));
-    }
-    auto replies = co_await s.cmd->pipeline(std::move(cmds));
-    std::vector<size_t> again;
-    for (size_t j = 0; j < todo.size(); ++j) {
-      auto& r = replies[j];
-      if (!r) co_return std::move(r).error();
-      if (r->error_is("NOSCRIPT")) {
-        again.push_back(todo[j]);
-        continue;
-      }
-      if (r->is_error())
-        co_return unavailable("redis " + s.address.id() + " " + std::string(sc.name) + ": " +
-                              r->str());
-      out[todo[j]] = std::move(*r);
-    }
-    if (!again.empty()) {
-      std::lock_guard lk(sha_mu_);
-      if (shas_[slot] == *sha) shas_[slot].clear();
-    }
-    todo = std::move(again);
-  }
-  if (!todo.empty())
-    co_return unavailable("redis: script " + std::string(sc.name) + " would not load");
-  co_return out;
 }
 
 // ---- reads -----------------------------------------------------------------

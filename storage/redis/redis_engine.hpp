@@ -96,7 +96,21 @@
 // gone (FLUSHALL, a Redis restarted without persistence) the conversation
 // does not exist: every call answers 404.
 //
-// AVAILABILITY: ready() is true while every shard's command connection is up.
+// CONNECTIONS. Per shard: one command connection per caller io thread
+// (RedisEngineOptions::callers, the broker's io_contexts), one command
+// connection of the engine's own, and one pub/sub connection; so
+// io threads + 2 in all (3 with the broker's default of 2 io threads is 4).
+// A call made on a caller's thread goes out on that thread's connection,
+// whose socket is read and written by that same thread: an append crosses
+// no thread between the session, Redis and the session again, and the
+// commands of one socket reach Redis in the order they were issued. A
+// call from any other thread (the engine's own coroutines, tests) takes
+// the engine's connection, driven by the engine's I/O thread. Every
+// connection reconnects on its own; replies reach their caller in order
+// per connection, and across connections the hub already orders what it
+// is handed (contract 15).
+//
+// AVAILABILITY: ready() is true while every shard's command connections are up.
 // While a shard is down, calls touching it answer 503 at once (nothing was
 // written: each step is one script), and it is reconnected with back-off
 // (100 ms doubling to 2 s); no restart is needed.
@@ -127,6 +141,11 @@ namespace parley::redis {
 struct RedisEngineOptions {
   std::vector<std::string> urls{"redis://127.0.0.1:6379"};  // one per shard
   size_t io_threads = 1;                                    // the engine's own Redis I/O threads
+  // The broker's io threads, one io_context each, each run by one thread:
+  // each gets a command connection per shard, driven on that context (see
+  // CONNECTIONS above). They must outlive the engine, and be stopped (or
+  // never run again) when it is destroyed. Empty: the engine's own only.
+  std::vector<asio::io_context*> callers;
   ConnectionOptions connection;                             // connect/command time-outs, back-off
   std::chrono::seconds message_id_ttl{24 * 3600};           // clientMessageId idempotency
   std::chrono::seconds create_key_ttl{24 * 3600};           // createConversation clientRequestId
@@ -196,9 +215,18 @@ class RedisEngine : public Engine {
   size_t shards() const { return shards_.size(); }
 
  private:
+  // A shard's command connections. `cmd->` is the one for the calling
+  // thread: its caller's, else the engine's own.
+  struct Commands {
+    std::shared_ptr<RedisConnection> own;
+    std::vector<std::shared_ptr<RedisConnection>> per_caller;  // parallel to options_.callers
+    const std::vector<asio::io_context*>* callers = nullptr;
+    RedisConnection* operator->() const;
+    bool all_up() const;
+  };
   struct Shard {
     RedisAddress address;
-    std::shared_ptr<RedisConnection> cmd;
+    Commands cmd;
     std::shared_ptr<RedisSubscriber> sub;
   };
   class Dispatcher;  // the subscribers' listener: pub/sub -> EventSink

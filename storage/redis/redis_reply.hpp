@@ -1,5 +1,11 @@
-// A Redis reply that owns its data. hiredis frees its redisReply as soon as
-// the callback returns, so every reply is copied out before that.
+// A Redis reply that owns its data.
+//
+// Command connections build it in one pass: reply_functions() makes
+// hiredis's reader create RedisReply objects directly (strings written once,
+// array elements built in place), and the reply callback moves the value
+// out. copy_of() is the older way, a deep copy of hiredis's own redisReply,
+// kept for the pub/sub link (whose hiredis subscribe handling reads
+// redisReply) and as the reference the fuzz target compares against.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +15,7 @@
 #include <vector>
 
 struct redisReply;
+struct redisReplyObjectFunctions;
 
 namespace parley::redis {
 
@@ -41,10 +48,20 @@ class RedisReply {
   size_t size() const { return elements_.size(); }
   const RedisReply& operator[](size_t i) const { return elements_[i]; }
 
+  // The same type and value, elements compared in order.
+  bool operator==(const RedisReply& other) const = default;
+
   // True for an error reply whose first word is `prefix` (NOSCRIPT, BUSY…).
   bool error_is(std::string_view prefix) const;
 
+  // For redisReaderCreateWithFunctions (or a reader's `fn`): the reader then
+  // yields RedisReply* (a heap object the reader's freeObject deletes; move
+  // its value out before that). A reader using these must never reach
+  // hiredis code that reads a redisReply (its pub/sub handling does).
+  static redisReplyObjectFunctions* reader_functions();
+
  private:
+  friend struct ReaderFunctions;
   Type type_ = Type::nil;
   int64_t integer_ = 0;
   std::string str_;

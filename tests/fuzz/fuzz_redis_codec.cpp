@@ -4,13 +4,16 @@
 // The first byte picks what the rest is:
 //   0 an event encoding, 1 a member encoding, 2 a record's `rec` JSON,
 //   3 a pub/sub message, 4 a whole record as HGETALL replies (a token list),
-//   5 RESP bytes through hiredis' reader into RedisReply::copy_of,
+//   5 RESP bytes through hiredis' reader into RedisReply::copy_of, and
+//     through a reader built with RedisReply::reader_functions (one pass),
+//     which must build the same replies,
 //   6 an event and a member built from the bytes, encoded then decoded.
 // Whatever decodes must encode and decode again to the same value (and the
 // second encoding must equal the first); nothing may crash.
 #include <hiredis/hiredis.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -211,15 +214,40 @@ void same_reply(const redisReply* r, const RedisReply& copy) {
   }
 }
 
-void resp_replies(std::string_view bytes) {
-  std::unique_ptr<redisReader, void (*)(redisReader*)> reader(redisReaderCreate(), redisReaderFree);
-  if (!reader || redisReaderFeed(reader.get(), bytes.data(), bytes.size()) != REDIS_OK) return;
+// The same bytes through a second reader with RedisReply::reader_functions
+// (the one-pass build the command connections use), fed in pieces of
+// `step`: each reply must equal copy_of's, and both readers must agree on
+// where the stream fails.
+void resp_replies(std::string_view bytes, size_t step) {
+  using Reader = std::unique_ptr<redisReader, void (*)(redisReader*)>;
+  Reader reader(redisReaderCreate(), redisReaderFree);
+  Reader one_pass(redisReaderCreateWithFunctions(RedisReply::reader_functions()), redisReaderFree);
+  if (!reader || !one_pass || redisReaderFeed(reader.get(), bytes.data(), bytes.size()) != REDIS_OK)
+    return;
+  size_t fed = 0;
   for (int n = 0; n < 64; ++n) {
     void* raw = nullptr;
-    if (redisReaderGetReply(reader.get(), &raw) != REDIS_OK || !raw) return;
+    const bool ok = redisReaderGetReply(reader.get(), &raw) == REDIS_OK;
     std::unique_ptr<redisReply, void (*)(void*)> reply(static_cast<redisReply*>(raw),
                                                        freeReplyObject);
-    same_reply(reply.get(), RedisReply::copy_of(reply.get()));
+    // The one-pass reader, fed a piece at a time until it has a reply or
+    // has seen every byte.
+    void* mine = nullptr;
+    bool mine_ok = true;
+    for (;;) {
+      mine_ok = redisReaderGetReply(one_pass.get(), &mine) == REDIS_OK;
+      if (!mine_ok || mine || fed == bytes.size()) break;
+      const size_t piece = std::min(step, bytes.size() - fed);
+      FUZZ_CHECK(redisReaderFeed(one_pass.get(), bytes.data() + fed, piece) == REDIS_OK);
+      fed += piece;
+    }
+    std::unique_ptr<RedisReply> built(static_cast<RedisReply*>(mine));
+    FUZZ_CHECK(ok == mine_ok);
+    FUZZ_CHECK((reply != nullptr) == (built != nullptr));
+    if (!ok || !reply) return;
+    const RedisReply copy = RedisReply::copy_of(reply.get());
+    same_reply(reply.get(), copy);
+    FUZZ_CHECK(copy == *built);
   }
 }
 
@@ -281,9 +309,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 4:
       record_round_trip(in);
       break;
-    case 5:
-      resp_replies(in.rest());
+    case 5: {
+      const size_t step = 1 + in.below(16);  // the one-pass reader's feed size
+      resp_replies(in.rest(), step);
       break;
+    }
     default:
       built_round_trip(in);
       break;

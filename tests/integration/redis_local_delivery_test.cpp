@@ -76,3 +76,51 @@ TEST_CASE("redis: both nodes publish into one conversation; every subscriber see
   Json page = ann->call("queryMessages", obj({{"conversationId", id}, {"limit", 200}}));
   CHECK(page.get_int("/lastSeq") == last);
 }
+
+// Pipelined sends (docs/protocol.md, "Order on one socket"): one socket
+// sends many sendMessage frames without waiting; they run together on the
+// Redis engine, yet commit in the order sent, are answered in that order,
+// and each of the sender's own event pushes comes after its response.
+TEST_CASE("redis: a socket's back-to-back sendMessages commit and answer in order") {
+  RedisServer redis;
+  BrokerProcess node(node_args(redis, "n1"));
+  REQUIRE(storage_ready(node.port()));
+  auto ann = login(node.port(), "ann", "consumer", "acme");
+  const std::string id = create_conversation(*ann).get_string("/id");
+  const int64_t start = subscribe(*ann, id).last_seq;
+
+  constexpr int kSends = 60;
+  for (int n = 1; n <= kSends; ++n)
+    ann->send_raw(R"({"jsonrpc":"2.0","id":)" + std::to_string(n) +
+                  R"(,"method":"sendMessage","params":{"conversationId":")" + id +
+                  R"(","text":"p)" + std::to_string(n) + R"("}})");
+  int next_id = 1;
+  int64_t answered_seq = start;  // the seq of the last response read
+  int64_t pushed_seq = start;    // the seq of the last own event pushed
+  while (next_id <= kSends || pushed_seq < start + kSends) {
+    auto f = ann->read_frame();
+    REQUIRE(f);
+    if (f->is_push()) {
+      if (f->method() != "event") continue;
+      const int64_t seq = f->get_int("/params/seq");
+      if (seq <= start) continue;
+      CHECK(seq == pushed_seq + 1);
+      CHECK(seq <= answered_seq);  // never before its response
+      pushed_seq = seq;
+      continue;
+    }
+    REQUIRE_MESSAGE(f->has("/result/seq"), f->frame());
+    CHECK(f->get_int("/id") == next_id);  // answers in request order
+    const int64_t seq = f->get_int("/result/seq");
+    CHECK(seq == answered_seq + 1);  // committed in request order
+    answered_seq = seq;
+    ++next_id;
+  }
+  CHECK(answered_seq == start + kSends);
+  Json page = ann->call("queryMessages", obj({{"conversationId", id}, {"fromSeq", start + 1},
+                                              {"limit", 200}}));
+  REQUIRE(page.size("/data") == kSends);
+  for (int n = 0; n < kSends; ++n)
+    CHECK(page.get_string("/data/" + std::to_string(n) + "/body/text") ==
+          "p" + std::to_string(n + 1));
+}
