@@ -20,11 +20,13 @@ static_assert(static_cast<int>(ParticipantRole::consumer) == 0 &&
 const std::string_view kAppend = R"LUA(#!lua
 -- KEYS: 1 meta, 2 members, 3 log, 4 idempotency key (= meta when none), 5 tenant's
 --       updated-at set (only when it lives on this shard)
--- ARGV: 1 sender, 2 now ms, 3 flags: five '1'/'0' (require OPEN, mark read, visibility
---       all, is a message, has an idempotency key), 4 role mask (0 = any), 5 the new
---       `lm` (sender and preview tokens), 6 the event's type token, 7 idempotency ttl s,
---       8 channel, 9 conversation id, 10 the event's visibility, client message id and
---       body tokens, 11 the tenant's change channel
+-- ARGV: 1 sender, 2 the call's head: five '1'/'0' flags (require OPEN, mark read,
+--       visibility all, is a message, has an idempotency key), then now ms and the
+--       role mask (0 = any) as fixed-width numbers, then the idempotency ttl s to the
+--       end, 3 the lastMessage preview's token, 4 the event's type token, 5 channel,
+--       6 conversation id, 7 the event's visibility, client message id and body
+--       tokens, 8 the tenant's change channel
+-- (Few arguments, because each one costs Redis more than slicing the head does.)
 -- The script fills in what only it knows: seq and the counters, the dialog in
 -- progress (meta `dialog`) and the sender's seat (its member entry's role).
 -- It reads and writes fixed-width strings by offset, never by pattern: meta
@@ -35,7 +37,8 @@ if not h then
   if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('LAYOUT conversation stored in an older Parley layout: see docs/storage.md') end
   return {'404'}
 end
-local open, mark, public, message, idem = string.byte(ARGV[3], 1, 5)  -- 49 = '1'
+local head = ARGV[2]
+local open, mark, public, message, idem = string.byte(head, 1, 5)  -- 49 = '1'
 local epoch = string.sub(h, 222)
 -- A retry of a message that went through gets its first answer, even if the
 -- conversation has closed since. An entry from an older epoch (the id was
@@ -56,19 +59,20 @@ if (open == 49 and state ~= 'O') or not member or string.byte(member, 2) ~= 50 t
   return {'pre', state, member or false}
 end
 local role = string.byte(member, 1) - 48
-local mask = tonumber(ARGV[4])
+local mask = tonumber(string.sub(head, 26, 45))
 if mask ~= 0 and bit.band(mask, bit.lshift(1, role)) == 0 then
   return {'pre', state, member}
 end
 
+-- Numbers become strings with string.format('%d'): Lua's own number to
+-- string conversion (a concatenation, `#s .. ':'`) goes through printf's
+-- floating-point path, several times dearer.
 local function num(i) return tonumber(string.sub(h, i * 20 - 19, i * 20)) end
-local function tok(s) return #s .. ':' .. s end
-local function int(n) return string.format('%d', n) end
 local ROLES = {'8:CONSUMER', '14:ASSIGNED_AGENT', '5:AGENT', '7:MANAGER', '6:READER', '3:BOT'}
 local seq = num(2) + 1
 local prev_public = num(3)
 local ma, mp = num(4), num(5)
-local ts = math.max(tonumber(ARGV[2]), num(6))  -- ts never decreases along the log
+local ts = math.max(tonumber(string.sub(head, 6, 25)), num(6))  -- ts never decreases along the log
 local pub, msg = public == 49, message == 49
 if msg then
   ma = ma + 1
@@ -76,10 +80,16 @@ if msg then
 end
 local dialog = m[2] or 'MAIN'
 local role_tok = ROLES[role + 1] or '6:SYSTEM'
-local enc = tok(int(seq)) .. tok(int(prev_public)) .. tok(int(ts)) .. tok(int(ma)) ..
-  tok(int(mp)) .. ARGV[6] .. tok(dialog) .. tok(ARGV[1]) .. role_tok .. ARGV[10]
+local a, b, c, d, e = string.format('%d', seq), string.format('%d', prev_public),
+  string.format('%d', ts), string.format('%d', ma), string.format('%d', mp)
+-- (string.format's %s only for digits: below 100 bytes it copies with C's
+-- sprintf, which stops at a zero byte; text is joined with `..`.)
+local sender = ARGV[1]
+local sender_tok = string.format('%d:', #sender) .. sender
+local enc = string.format('%d:%s%d:%s%d:%s%d:%s%d:%s', #a, a, #b, b, #c, c, #d, d, #e, e) ..
+  ARGV[4] .. string.format('%d:', #dialog) .. dialog .. sender_tok .. role_tok .. ARGV[7]
 -- The only write that could fail comes first.
-redis.call('XADD', KEYS[3], '0-' .. int(seq), 'e', enc)
+redis.call('XADD', KEYS[3], '0-' .. a, 'e', enc)
 -- `hot` rewritten: version, last_seq, last_public_seq, the counters and
 -- updated_at always; lastMessage's at/seq/ts on a public message; the
 -- consumer's last message (TTR counts from it, apply_appended's rule) on a
@@ -88,7 +98,7 @@ local lm = m[4]
 local last = string.sub(h, 121, 180)
 if pub and msg then
   last = string.format('%020d%020d%020d', ts, seq, ts)
-  lm = ARGV[5]
+  lm = sender_tok .. ARGV[3]
 end
 local lcm = string.sub(h, 181, 200)
 if msg and role == 0 then lcm = string.format('%020d', ts) end
@@ -106,12 +116,13 @@ if mark == 49 then
     string.format('%020d%020d%020d', seq, ma, mp) .. string.sub(member, 63))
 end
 if idem == 49 then
-  redis.call('SET', KEYS[4], int(seq) .. ':' .. int(ts) .. ':' .. epoch, 'EX', ARGV[7])
+  redis.call('SET', KEYS[4], a .. ':' .. c .. ':' .. epoch, 'EX', string.sub(head, 46))
 end
-if KEYS[5] then redis.call('ZADD', KEYS[5], 'GT', int(ts), ARGV[9]) end
-redis.call('PUBLISH', ARGV[8], '1:E' .. tok(epoch) .. tok(enc))
+if KEYS[5] then redis.call('ZADD', KEYS[5], 'GT', c, ARGV[6]) end
+redis.call('PUBLISH', ARGV[5], string.format('1:E%d:', #epoch) .. epoch ..
+  string.format('%d:', #enc) .. enc)
 -- Contract 14: the tenant's change channel ("0" + the conversation's channel).
-redis.call('PUBLISH', ARGV[11], '0' .. ARGV[8])
+redis.call('PUBLISH', ARGV[8], '0' .. ARGV[5])
 -- AFTER THE COMMIT: an optional step that needs the committed event (e.g. an
 -- outbox XADD, guarded by an argument flag) goes here, before the return.
 return {'ok', prev_public, hot, m[3], lm, role_tok, dialog}

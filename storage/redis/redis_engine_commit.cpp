@@ -340,22 +340,21 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
   if (same_shard) keys.push_back(t.updated);
   // The event's encoding around the dialog, sender and seat, which the
   // script fills in (see kAppend).
-  std::string type_token, rest_tokens, last_message;
+  std::string type_token, rest_tokens, preview, head;
   append_token(type_token, ev.type);
   append_token(rest_tokens, to_string(ev.visibility));
   append_token(rest_tokens, ev.client_message_id);
   append_token(rest_tokens, ev.body);
-  append_token(last_message, ev.from_user);
-  append_token(last_message, scratch.last_message.text);
-  std::string flags;
+  append_token(preview, scratch.last_message.text);
   for (bool f : {req.require_open, req.mark_read, ev.visibility == Visibility::all,
                  is_message_type(ev.type), has_idem})
-    flags.push_back(f ? '1' : '0');
+    head.push_back(f ? '1' : '0');
+  append_fixed(head, static_cast<int64_t>(wall_clock_ms()));
+  append_fixed(head, static_cast<uint64_t>(req.sender_roles));
+  head.append(std::to_string(options_.message_id_ttl.count()));
   std::vector<std::string> args =
-      strs(ev.from_user, std::to_string(wall_clock_ms()), std::move(flags),
-           std::to_string(req.sender_roles), std::move(last_message), std::move(type_token),
-           std::to_string(options_.message_id_ttl.count()), k.channel, key.id,
-           std::move(rest_tokens), t.changes);
+      strs(ev.from_user, std::move(head), std::move(preview), std::move(type_token), k.channel,
+           key.id, std::move(rest_tokens), t.changes);
   auto r = co_await eval(cs, ScriptId::append, std::move(keys), std::move(args));
   if (!r) co_return std::move(r).error();
   const std::string status = r->size() > 0 ? (*r)[0].str() : "";
