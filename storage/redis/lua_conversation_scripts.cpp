@@ -18,9 +18,9 @@ static_assert(static_cast<int>(ParticipantRole::consumer) == 0 &&
               "the append script's ROLES table follows ParticipantRole");
 
 const std::string_view kAppend = R"LUA(#!lua
--- KEYS: 1 meta, 2 log, 3 idempotency key (= meta when none), 4 tenant's updated-at set
---       (only when it lives on this shard)
--- ARGV: 1 the sender's member field in meta ('m:' .. sender), 2 the call's head: five '1'/'0' flags (require OPEN, mark read,
+-- KEYS: 1 meta, 2 members, 3 log, 4 idempotency key (= meta when none), 5 tenant's
+--       updated-at set (only when it lives on this shard)
+-- ARGV: 1 sender, 2 the call's head: five '1'/'0' flags (require OPEN, mark read,
 --       visibility all, is a message, has an idempotency key), then now ms and the
 --       role mask (0 = any) as fixed-width numbers, then the idempotency ttl s to the
 --       end, 3 the lastMessage preview's token, 4 the event's type token, 5 channel,
@@ -31,7 +31,7 @@ const std::string_view kAppend = R"LUA(#!lua
 -- progress (meta `dialog`) and the sender's seat (its member entry's role).
 -- It reads and writes fixed-width strings by offset, never by pattern: meta
 -- `hot` (redis_record_codec.hpp) and the member entry (redis_codec.hpp).
-local m = redis.call('HMGET', KEYS[1], 'hot', 'dialog', 'status', 'lm', ARGV[1])
+local m = redis.call('HMGET', KEYS[1], 'hot', 'dialog', 'status', 'lm')
 local h = m[1]
 if not h then
   if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('LAYOUT conversation stored in an older Parley layout: see docs/storage.md') end
@@ -44,7 +44,7 @@ local epoch = string.sub(h, 222)
 -- conversation has closed since. An entry from an older epoch (the id was
 -- reused after the log was lost) is not a duplicate.
 if idem == 49 then
-  local v = redis.call('GET', KEYS[3])
+  local v = redis.call('GET', KEYS[4])
   if v then
     local seq, ts, ep = string.match(v, '^(%d+):(%-?%d+):(.*)$')
     if ep == epoch then return {'dup', seq, ts, h, m[3], m[4]} end
@@ -54,7 +54,7 @@ end
 -- its role bit. Any refusal returns what check_append() needs (the state and
 -- the sender's entry); C++ turns it into the same Error, in its order.
 local state = string.sub(h, 221, 221)
-local member = m[5]
+local member = redis.call('HGET', KEYS[2], ARGV[1])
 if (open == 49 and state ~= 'O') or not member or string.byte(member, 2) ~= 50 then
   return {'pre', state, member or false}
 end
@@ -84,12 +84,12 @@ local a, b, c, d, e = string.format('%d', seq), string.format('%d', prev_public)
   string.format('%d', ts), string.format('%d', ma), string.format('%d', mp)
 -- (string.format's %s only for digits: below 100 bytes it copies with C's
 -- sprintf, which stops at a zero byte; text is joined with `..`.)
-local sender = string.sub(ARGV[1], 3)
+local sender = ARGV[1]
 local sender_tok = string.format('%d:', #sender) .. sender
 local enc = string.format('%d:%s%d:%s%d:%s%d:%s%d:%s', #a, a, #b, b, #c, c, #d, d, #e, e) ..
   ARGV[4] .. string.format('%d:', #dialog) .. dialog .. sender_tok .. role_tok .. ARGV[7]
 -- The only write that could fail comes first.
-redis.call('XADD', KEYS[2], '0-' .. a, 'e', enc)
+redis.call('XADD', KEYS[3], '0-' .. a, 'e', enc)
 -- `hot` rewritten: version, last_seq, last_public_seq, the counters and
 -- updated_at always; lastMessage's at/seq/ts on a public message; the
 -- consumer's last message (TTR counts from it, apply_appended's rule) on a
@@ -104,21 +104,21 @@ local lcm = string.sub(h, 181, 200)
 if msg and role == 0 then lcm = string.format('%020d', ts) end
 local hot = string.format('%020d%020d%020d%020d%020d%020d', num(1) + 1, seq,
   pub and seq or prev_public, ma, mp, ts) .. last .. lcm .. string.sub(h, 201)
+if pub and msg then
+  redis.call('HSET', KEYS[1], 'hot', hot, 'lm', lm)
+else
+  redis.call('HSET', KEYS[1], 'hot', hot)
+end
 -- The sender's read horizon moves to its own message: its last read seq
 -- becomes this seq and its read counters the conversation's (bytes 3..62).
--- One HSET writes `hot`, `lm` on a public message, and the member entry.
-local f = {'hot', hot}
-if pub and msg then f[3] = 'lm'; f[4] = lm end
 if mark == 49 then
-  f[#f + 1] = ARGV[1]
-  f[#f + 1] = string.sub(member, 1, 2) .. string.format('%020d%020d%020d', seq, ma, mp) ..
-    string.sub(member, 63)
+  redis.call('HSET', KEYS[2], ARGV[1], string.sub(member, 1, 2) ..
+    string.format('%020d%020d%020d', seq, ma, mp) .. string.sub(member, 63))
 end
-redis.call('HSET', KEYS[1], unpack(f))
 if idem == 49 then
-  redis.call('SET', KEYS[3], a .. ':' .. c .. ':' .. epoch, 'EX', string.sub(head, 46))
+  redis.call('SET', KEYS[4], a .. ':' .. c .. ':' .. epoch, 'EX', string.sub(head, 46))
 end
-if KEYS[4] then redis.call('ZADD', KEYS[4], 'GT', c, ARGV[6]) end
+if KEYS[5] then redis.call('ZADD', KEYS[5], 'GT', c, ARGV[6]) end
 redis.call('PUBLISH', ARGV[5], string.format('1:E%d:', #epoch) .. epoch ..
   string.format('%d:', #enc) .. enc)
 -- Contract 14: the tenant's change channel ("0" + the conversation's channel).
@@ -129,7 +129,7 @@ return {'ok', prev_public, hot, m[3], lm, role_tok, dialog}
 )LUA";
 
 const std::string_view kCommit = R"LUA(#!lua
--- KEYS: 1 meta (members inside, as m:USER), 2 the earlier layout's members (erased), 3 log, 4 overrides, 5 tenant's updated-at set (only when it
+-- KEYS: 1 meta, 2 members, 3 log, 4 overrides, 5 tenant's updated-at set (only when it
 --       lives on this shard)
 -- ARGV: 1 expected version (fixed-width, as in meta `hot`), 2 erase '1'/'0', 3 channel, 4 pub/sub message ('' = none),
 --       5 conversation id, 6 updated_at, 7 target seq ('0' = none), 8 target's new
@@ -162,8 +162,8 @@ if ARGV[7] ~= '0' then
   redis.call('XDEL', KEYS[3], '0-' .. ARGV[7])
 end
 if #meta > 0 then redis.call('HSET', KEYS[1], unpack(meta)) end
-if #members > 0 then redis.call('HSET', KEYS[1], unpack(members)) end
-if #removed > 0 then redis.call('HDEL', KEYS[1], unpack(removed)) end
+if #members > 0 then redis.call('HSET', KEYS[2], unpack(members)) end
+if #removed > 0 then redis.call('HDEL', KEYS[2], unpack(removed)) end
 if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 -- Contract 14 (see the append script): '1' when erased.
 redis.call('PUBLISH', 'pl:{t:' .. string.match(ARGV[3], '^pl:{c:([^:]*):') .. '}:chg',
@@ -177,7 +177,7 @@ return {'ok'}
 )LUA";
 
 const std::string_view kCreate = R"LUA(#!lua
--- KEYS: 1 meta (members inside, as m:USER), 2 the earlier layout's members (erased), 3 log, 4 overrides, 5 tenant's updated-at set (only when it
+-- KEYS: 1 meta, 2 members, 3 log, 4 overrides, 5 tenant's updated-at set (only when it
 --       lives on this shard)
 -- ARGV: 1 channel, 2 pub/sub message ('' = none), 3 conversation id, 4 updated_at,
 --       5 meta values count, 6 member values count, then meta pairs, member pairs,
@@ -198,7 +198,7 @@ while i <= #ARGV do
   i = i + 2
 end
 redis.call('HSET', KEYS[1], unpack(meta))
-if #members > 0 then redis.call('HSET', KEYS[1], unpack(members)) end
+if #members > 0 then redis.call('HSET', KEYS[2], unpack(members)) end
 if KEYS[5] then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[3]) end
 if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
 -- Contract 14 (see the append script).
@@ -208,24 +208,13 @@ return {'ok'}
 )LUA";
 
 const std::string_view kLoad = R"LUA(#!lua flags=no-writes
--- KEYS: 1 meta (members inside, as m:USER), 2 unused, 3 log, 4 overrides
+-- KEYS: 1 meta, 2 members, 3 log, 4 overrides
 -- ARGV: 1 target seq ('0' = none)
 -- Returns nil when the conversation does not exist, else
 -- {meta pairs, member pairs, target encoding or nil}.
-local all = redis.call('HGETALL', KEYS[1])
-if #all == 0 then return false end
--- The member entries (fields m:USER) apart from the record's own fields.
-local meta, members = {}, {}
-for i = 1, #all, 2 do
-  local f = all[i]
-  if string.byte(f, 1) == 109 and string.byte(f, 2) == 58 then  -- 'm:'
-    members[#members + 1] = string.sub(f, 3)
-    members[#members + 1] = all[i + 1]
-  else
-    meta[#meta + 1] = f
-    meta[#meta + 1] = all[i + 1]
-  end
-end
+local meta = redis.call('HGETALL', KEYS[1])
+if #meta == 0 then return false end
+local members = redis.call('HGETALL', KEYS[2])
 local target = false
 if ARGV[1] ~= '0' then
   target = redis.call('HGET', KEYS[4], ARGV[1])

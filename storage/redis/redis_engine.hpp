@@ -22,10 +22,8 @@
 //                              channel, metadata, dialogs, ttl, postSurvey).
 //                              The hot path never decodes rec. docs/storage.md
 //                              has this layout and the upgrade from the last.
-//                              And the members: field m:USER -> a fixed-width
-//                              member entry (role, state, read horizon, joined,
-//                              left, ...; redis_codec.hpp), so that an append
-//                              reads and writes the sender with the counters.
+//   pl:{c:T:ID}:members  hash  user -> a fixed-width member entry (role, state,
+//                              read horizon, joined, left, ...; redis_codec.hpp)
 //   pl:{c:T:ID}:log      stream, one entry per event, entry id 0-<seq> (so the
 //                              id IS the seq), field e = the event encoding
 //   pl:{c:T:ID}:ovr      hash  seq -> the rewritten event (edit, redaction); its

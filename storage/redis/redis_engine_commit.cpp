@@ -164,7 +164,7 @@ asio::awaitable<Result<Commit>> RedisEngine::create(CreateRequest req) {
            std::to_string(rec.members.size() * 2));
   push_fields(args, meta);
   for (size_t i = 0; i < rec.members.size(); ++i) {
-    args.push_back(member_field(rec.members[i].user_id));
+    args.push_back(rec.members[i].user_id);
     args.push_back(encode_member(rec.members[i], i));
   }
   for (size_t i = 0; i < events.size(); ++i) {
@@ -264,10 +264,10 @@ asio::awaitable<Result<Commit>> RedisEngine::update(ConvKey key, UpdateRequest r
           continue;
         }
         if (it != before.end()) before.erase(it);
-        member_args.push_back(member_field(next.members[i].user_id));
+        member_args.push_back(next.members[i].user_id);
         member_args.push_back(std::move(enc));
       }
-      for (const auto& [user, enc] : before) removed.push_back(member_field(user));
+      for (const auto& [user, enc] : before) removed.emplace_back(user);
     }
     std::string expected;  // as meta `hot` holds it
     append_fixed(expected, cur.version);
@@ -335,7 +335,8 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
   apply_appended(scratch, ev);
   const bool has_idem = !ev.client_message_id.empty();
   std::vector<std::string> keys =
-      strs(k.meta, k.log, has_idem ? k.idempotency(ev.from_user, ev.client_message_id) : k.meta);
+      strs(k.meta, k.members, k.log,
+           has_idem ? k.idempotency(ev.from_user, ev.client_message_id) : k.meta);
   if (same_shard) keys.push_back(t.updated);
   // The event's encoding around the dialog, sender and seat, which the
   // script fills in (see kAppend).
@@ -352,7 +353,7 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
   append_fixed(head, static_cast<uint64_t>(req.sender_roles));
   head.append(std::to_string(options_.message_id_ttl.count()));
   std::vector<std::string> args =
-      strs(member_field(ev.from_user), std::move(head), std::move(preview), std::move(type_token), k.channel,
+      strs(ev.from_user, std::move(head), std::move(preview), std::move(type_token), k.channel,
            key.id, std::move(rest_tokens), t.changes);
   auto r = co_await eval(cs, ScriptId::append, std::move(keys), std::move(args));
   if (!r) co_return std::move(r).error();

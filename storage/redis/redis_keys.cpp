@@ -68,13 +68,6 @@ std::string ConvKeys::idempotency(std::string_view user, std::string_view client
   return key(tag, "idem:" + escape_component(user) + ":" + escape_component(client_message_id));
 }
 
-std::string member_field(std::string_view user) {
-  std::string f;
-  f.reserve(user.size() + 2);
-  f.append("m:").append(user);
-  return f;
-}
-
 TenantKeys::TenantKeys(std::string_view tenant)
     : tag("t:" + escape_component(tenant)),
       names(key(tag, "names")),

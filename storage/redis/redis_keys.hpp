@@ -22,19 +22,13 @@ struct ConvKeys {
   explicit ConvKeys(const ConvKey& key);
   std::string tag;      // "c:TENANT:ID": what the hash ring places
   std::string meta;     // pl:{c:T:ID}:meta     hash
-  std::string members;  // pl:{c:T:ID}:members  the earlier layout's members hash: no
-                        // longer written (members are meta fields, member_field), erased
-                        // with the conversation
+  std::string members;  // pl:{c:T:ID}:members  hash user -> member encoding
   std::string log;      // pl:{c:T:ID}:log      stream, entry id 0-<seq>
   std::string ovr;      // pl:{c:T:ID}:ovr      hash seq -> rewritten event
   std::string channel;  // pl:{c:T:ID}:ch       pub/sub channel
   // pl:{c:T:ID}:idem:USER:CMID  string "seq:ts:epoch", expiring
   std::string idempotency(std::string_view user, std::string_view client_message_id) const;
 };
-
-// The meta hash's field of a member's entry: "m:" + the user id (verbatim;
-// the record's own fields never start with "m:").
-std::string member_field(std::string_view user);
 
 // The tenant-wide keys, under the hash tag {t:TENANT}.
 struct TenantKeys {
