@@ -20,127 +20,128 @@ static_assert(static_cast<int>(ParticipantRole::consumer) == 0 &&
 const std::string_view kAppend = R"LUA(#!lua
 -- KEYS: 1 meta, 2 members, 3 log, 4 idempotency key (= meta when none), 5 tenant's
 --       updated-at set (only when it lives on this shard)
--- ARGV: 1 sender, 2 now ms, 3 require OPEN '1'/'0', 4 role mask (0 = any), 5 mark read
---       '1'/'0', 6 visibility, 7 is a message '1'/'0', 8 preview text, 9 the event's
---       type token, 10 idempotency ttl s, 11 channel, 12 conversation id, 13 has
---       idempotency key, 14 the event's visibility, client message id and body tokens
+-- ARGV: 1 sender, 2 the call's head: five '1'/'0' flags (require OPEN, mark read,
+--       visibility all, is a message, has an idempotency key), then now ms and the
+--       role mask (0 = any) as fixed-width numbers, then the idempotency ttl s to the
+--       end, 3 the lastMessage preview's token, 4 the event's type token, 5 channel,
+--       6 conversation id, 7 the event's visibility, client message id and body
+--       tokens, 8 the tenant's change channel
+-- (Few arguments, because each one costs Redis more than slicing the head does.)
 -- The script fills in what only it knows: seq and the counters, the dialog in
 -- progress (meta `dialog`) and the sender's seat (its member entry's role).
-local function int(n) return string.format('%d', n) end
-local function tok(s) return #s .. ':' .. s end
-local ROLES = {'CONSUMER', 'ASSIGNED_AGENT', 'AGENT', 'MANAGER', 'READER', 'BOT'}
-local LEAN = {'epoch', 'version', 'state', 'status', 'last_seq', 'last_public_seq',
-  'messages_all', 'messages_public', 'updated_at', 'created_at', 'last_message_at',
-  'lm_seq', 'lm_from', 'lm_text', 'lm_ts', 'lcm_at'}
--- The record's lean fields (returned, updated, at the end), then the dialog in progress.
-local m = redis.call('HMGET', KEYS[1], unpack(LEAN))
-if not m[1] then return {'404'} end
-local dialog = redis.call('HGET', KEYS[1], 'dialog') or 'MAIN'
-local epoch = m[1]
+-- It reads and writes fixed-width strings by offset, never by pattern: meta
+-- `hot` (redis_record_codec.hpp) and the member entry (redis_codec.hpp).
+local m = redis.call('HMGET', KEYS[1], 'hot', 'dialog', 'status', 'lm')
+local h = m[1]
+if not h then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('LAYOUT conversation stored in an older Parley layout: see docs/storage.md') end
+  return {'404'}
+end
+local head = ARGV[2]
+local open, mark, public, message, idem = string.byte(head, 1, 5)  -- 49 = '1'
+local epoch = string.sub(h, 222)
 -- A retry of a message that went through gets its first answer, even if the
 -- conversation has closed since. An entry from an older epoch (the id was
 -- reused after the log was lost) is not a duplicate.
-if ARGV[13] == '1' then
+if idem == 49 then
   local v = redis.call('GET', KEYS[4])
   if v then
     local seq, ts, ep = string.match(v, '^(%d+):(%-?%d+):(.*)$')
-    if ep == epoch then return {'dup', seq, ts, m} end
+    if ep == epoch then return {'dup', seq, ts, h, m[3], m[4]} end
   end
 end
--- The preconditions of check_append(): an ACTIVE (2) member, its role bit,
--- the state. Any refusal returns what check_append() needs (the state and
+-- The preconditions of check_append(): the state, an ACTIVE ('2') member,
+-- its role bit. Any refusal returns what check_append() needs (the state and
 -- the sender's entry); C++ turns it into the same Error, in its order.
+local state = string.sub(h, 221, 221)
 local member = redis.call('HGET', KEYS[2], ARGV[1])
-local refused = false
-local role = nil
-if ARGV[3] == '1' and m[3] ~= 'OPEN' then
-  refused = true
-elseif not member then
-  refused = true
-else
-  local r, state = string.match(member, '^(%d+)|(%d+)|')
-  role = tonumber(r)
-  local mask = tonumber(ARGV[4])
-  if tonumber(state) ~= 2 then
-    refused = true
-  elseif mask ~= 0 and bit.band(mask, bit.lshift(1, role)) == 0 then
-    refused = true
-  end
+if (open == 49 and state ~= 'O') or not member or string.byte(member, 2) ~= 50 then
+  return {'pre', state, member or false}
 end
-if refused then return {'pre', m[3], member or false} end
+local role = string.byte(member, 1) - 48
+local mask = tonumber(string.sub(head, 26, 45))
+if mask ~= 0 and bit.band(mask, bit.lshift(1, role)) == 0 then
+  return {'pre', state, member}
+end
 
-local role_name = ROLES[role + 1] or 'SYSTEM'
-local seq = tonumber(m[5]) + 1
-local prev_public = tonumber(m[6])
-local ma, mp = tonumber(m[7]), tonumber(m[8])
-local ts = math.max(tonumber(ARGV[2]), tonumber(m[9]))  -- ts never decreases along the log
-local public = ARGV[6] == 'all'
-local message = ARGV[7] == '1'
-if message then
+-- Numbers become strings with string.format('%d'): Lua's own number to
+-- string conversion (a concatenation, `#s .. ':'`) goes through printf's
+-- floating-point path, several times dearer.
+local function num(i) return tonumber(string.sub(h, i * 20 - 19, i * 20)) end
+local ROLES = {'8:CONSUMER', '14:ASSIGNED_AGENT', '5:AGENT', '7:MANAGER', '6:READER', '3:BOT'}
+local seq = num(2) + 1
+local prev_public = num(3)
+local ma, mp = num(4), num(5)
+local ts = math.max(tonumber(string.sub(head, 6, 25)), num(6))  -- ts never decreases along the log
+local pub, msg = public == 49, message == 49
+if msg then
   ma = ma + 1
-  if public then mp = mp + 1 end
+  if pub then mp = mp + 1 end
 end
-local enc = tok(int(seq)) .. tok(int(prev_public)) .. tok(int(ts)) .. tok(int(ma)) ..
-  tok(int(mp)) .. ARGV[9] .. tok(dialog) .. tok(ARGV[1]) .. tok(role_name) .. ARGV[14]
+local dialog = m[2] or 'MAIN'
+local role_tok = ROLES[role + 1] or '6:SYSTEM'
+local a, b, c, d, e = string.format('%d', seq), string.format('%d', prev_public),
+  string.format('%d', ts), string.format('%d', ma), string.format('%d', mp)
+-- (string.format's %s only for digits: below 100 bytes it copies with C's
+-- sprintf, which stops at a zero byte; text is joined with `..`.)
+local sender = ARGV[1]
+local sender_tok = string.format('%d:', #sender) .. sender
+local enc = string.format('%d:%s%d:%s%d:%s%d:%s%d:%s', #a, a, #b, b, #c, c, #d, d, #e, e) ..
+  ARGV[4] .. string.format('%d:', #dialog) .. dialog .. sender_tok .. role_tok .. ARGV[7]
 -- The only write that could fail comes first.
-redis.call('XADD', KEYS[3], '0-' .. int(seq), 'e', enc)
-local f = {'last_seq', int(seq), 'messages_all', int(ma), 'messages_public', int(mp),
-  'updated_at', int(ts), 'version', int(tonumber(m[2]) + 1)}
-if public then
-  f[#f + 1] = 'last_public_seq'; f[#f + 1] = int(seq)
-  if message then
-    for _, v in ipairs({'lm_seq', int(seq), 'lm_from', ARGV[1], 'lm_text', ARGV[8], 'lm_ts',
-      int(ts), 'last_message_at', int(ts)}) do f[#f + 1] = v end
-  end
+redis.call('XADD', KEYS[3], '0-' .. a, 'e', enc)
+-- `hot` rewritten: version, last_seq, last_public_seq, the counters and
+-- updated_at always; lastMessage's at/seq/ts on a public message; the
+-- consumer's last message (TTR counts from it, apply_appended's rule) on a
+-- consumer seat's message; created_at, state and epoch as they were.
+local lm = m[4]
+local last = string.sub(h, 121, 180)
+if pub and msg then
+  last = string.format('%020d%020d%020d', ts, seq, ts)
+  lm = sender_tok .. ARGV[3]
 end
--- TTR counts from the consumer seat's last message (apply_appended's rule).
-if message and role == 0 then f[#f + 1] = 'lcm_at'; f[#f + 1] = int(ts) end
-redis.call('HSET', KEYS[1], unpack(f))
+local lcm = string.sub(h, 181, 200)
+if msg and role == 0 then lcm = string.format('%020d', ts) end
+local hot = string.format('%020d%020d%020d%020d%020d%020d', num(1) + 1, seq,
+  pub and seq or prev_public, ma, mp, ts) .. last .. lcm .. string.sub(h, 201)
+if pub and msg then
+  redis.call('HSET', KEYS[1], 'hot', hot, 'lm', lm)
+else
+  redis.call('HSET', KEYS[1], 'hot', hot)
+end
 -- The sender's read horizon moves to its own message: its last read seq
--- becomes this seq and its read counters the conversation's (both only ever
--- grow, so no comparison is needed). Only those three fields are rewritten.
-if ARGV[5] == '1' then
-  local head, la, tail = string.match(member,
-    '^(%d+|%d+|%-?%d+|%-?%d+|)%d+|(%d+)|%d+|%d+(|.*)$')
-  if head then
-    redis.call('HSET', KEYS[2], ARGV[1],
-      head .. int(seq) .. '|' .. la .. '|' .. int(ma) .. '|' .. int(mp) .. tail)
-  end
+-- becomes this seq and its read counters the conversation's (bytes 3..62).
+if mark == 49 then
+  redis.call('HSET', KEYS[2], ARGV[1], string.sub(member, 1, 2) ..
+    string.format('%020d%020d%020d', seq, ma, mp) .. string.sub(member, 63))
 end
-if ARGV[13] == '1' then
-  redis.call('SET', KEYS[4], int(seq) .. ':' .. int(ts) .. ':' .. epoch, 'EX', ARGV[10])
+if idem == 49 then
+  redis.call('SET', KEYS[4], a .. ':' .. c .. ':' .. epoch, 'EX', string.sub(head, 46))
 end
-if KEYS[5] then redis.call('ZADD', KEYS[5], 'GT', int(ts), ARGV[12]) end
-redis.call('PUBLISH', ARGV[11], tok('E') .. tok(epoch) .. tok(enc))
--- Contract 14: the tenant's change channel, named from the conversation's
--- ("pl:{c:TENANT:ID}:ch" -> "pl:{t:TENANT}:chg", TENANT escaped alike).
-redis.call('PUBLISH', 'pl:{t:' .. string.match(ARGV[11], '^pl:{c:([^:]*):') .. '}:chg',
-  '0' .. ARGV[11])
--- The lean record after the append, from what was read and written (the
--- same values a second HMGET would return).
-m[2] = int(tonumber(m[2]) + 1)
-m[5] = int(seq); m[7] = int(ma); m[8] = int(mp); m[9] = int(ts)
-if public then
-  m[6] = int(seq)
-  if message then
-    m[11] = int(ts); m[12] = int(seq); m[13] = ARGV[1]; m[14] = ARGV[8]; m[15] = int(ts)
-  end
-end
-if message and role == 0 then m[16] = int(ts) end
-return {'ok', int(seq), int(ts), int(prev_public), int(ma), int(mp), m, role_name, dialog}
+if KEYS[5] then redis.call('ZADD', KEYS[5], 'GT', c, ARGV[6]) end
+redis.call('PUBLISH', ARGV[5], string.format('1:E%d:', #epoch) .. epoch ..
+  string.format('%d:', #enc) .. enc)
+-- Contract 14: the tenant's change channel ("0" + the conversation's channel).
+redis.call('PUBLISH', ARGV[8], '0' .. ARGV[5])
+-- AFTER THE COMMIT: an optional step that needs the committed event (e.g. an
+-- outbox XADD, guarded by an argument flag) goes here, before the return.
+return {'ok', prev_public, hot, m[3], lm, role_tok, dialog}
 )LUA";
 
 const std::string_view kCommit = R"LUA(#!lua
 -- KEYS: 1 meta, 2 members, 3 log, 4 overrides, 5 tenant's updated-at set (only when it
 --       lives on this shard)
--- ARGV: 1 expected version, 2 erase '1'/'0', 3 channel, 4 pub/sub message ('' = none),
+-- ARGV: 1 expected version (fixed-width, as in meta `hot`), 2 erase '1'/'0', 3 channel, 4 pub/sub message ('' = none),
 --       5 conversation id, 6 updated_at, 7 target seq ('0' = none), 8 target's new
 --       encoding, 9 meta values count, 10 member values count, 11 removed members count,
 --       then meta field/value pairs, member user/encoding pairs, removed users, and
 --       event seq/encoding pairs
-local v = redis.call('HGET', KEYS[1], 'version')
-if not v then return {'404'} end
-if v ~= ARGV[1] then return {'conflict'} end
+local h = redis.call('HGET', KEYS[1], 'hot')
+if not h then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('LAYOUT conversation stored in an older Parley layout: see docs/storage.md') end
+  return {'404'}
+end
+if string.sub(h, 1, 20) ~= ARGV[1] then return {'conflict'} end
 local i = 12
 local function take(n)
   local t = {}
@@ -233,9 +234,13 @@ const std::string_view kRead = R"LUA(#!lua flags=no-writes
 -- {epoch, last_seq, has_more, resume_seq (0 = done), {encodings}}: a scan that
 -- used up its budget stops and says where to resume, so no call holds Redis long.
 local function int(n) return string.format('%d', n) end
-local m = redis.call('HMGET', KEYS[1], 'epoch', 'last_seq')
-if not m[1] then return false end
-local last = tonumber(m[2])
+local h = redis.call('HGET', KEYS[1], 'hot')
+if not h then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('LAYOUT conversation stored in an older Parley layout: see docs/storage.md') end
+  return false
+end
+local m = {string.sub(h, 222)}  -- the epoch (meta `hot`: redis_record_codec.hpp)
+local last = tonumber(string.sub(h, 21, 40))
 local lo = math.max(tonumber(ARGV[1]), 1)
 local hi = math.min(tonumber(ARGV[2]), last)
 local desc = ARGV[3] == '1'

@@ -2,6 +2,8 @@
 // are in redis_record_codec.cpp.
 #include "redis_codec.hpp"
 
+#include <cstdio>
+
 namespace parley::redis {
 
 namespace {
@@ -15,6 +17,18 @@ void append_number(std::string& out, int64_t n) { append_token(out, std::to_stri
 }  // namespace
 
 // ---- tokens ------------------------------------------------------------------
+
+void append_fixed(std::string& out, uint64_t n) {
+  char buf[32];
+  const int len = std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(n));
+  out.append(buf, static_cast<size_t>(len));
+}
+
+void append_fixed(std::string& out, int64_t n) {
+  char buf[32];
+  const int len = std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(n));
+  out.append(buf, static_cast<size_t>(len));
+}
 
 void append_token(std::string& out, std::string_view value) {
   out.append(std::to_string(value.size())).push_back(':');
@@ -93,16 +107,16 @@ std::optional<Event> decode_event(std::string_view enc) {
 
 std::string encode_member(const Member& m, size_t ordinal) {
   std::string out;
-  out.reserve(m.name.size() + 64);
-  out.append(std::to_string(static_cast<int>(m.role))).push_back('|');
-  out.append(std::to_string(static_cast<int>(m.state))).push_back('|');
-  out.append(std::to_string(m.joined_at)).push_back('|');
-  out.append(std::to_string(m.left_at)).push_back('|');
-  out.append(std::to_string(m.last_read_seq)).push_back('|');
-  out.append(std::to_string(m.last_accept_seq)).push_back('|');
-  out.append(std::to_string(m.read_messages_all)).push_back('|');
-  out.append(std::to_string(m.read_messages_public)).push_back('|');
-  out.append(std::to_string(ordinal)).push_back('|');
+  out.reserve(m.name.size() + kMemberHead);
+  out.push_back(static_cast<char>('0' + static_cast<int>(m.role)));
+  out.push_back(static_cast<char>('0' + static_cast<int>(m.state)));
+  append_fixed(out, m.last_read_seq);
+  append_fixed(out, m.read_messages_all);
+  append_fixed(out, m.read_messages_public);
+  append_fixed(out, m.joined_at);
+  append_fixed(out, m.left_at);
+  append_fixed(out, m.last_accept_seq);
+  append_fixed(out, static_cast<uint64_t>(ordinal));
   // The member's own state rides in an extended tail; a member without any
   // keeps the plain name tail, the format records had before it existed.
   const bool extended = m.archived || !m.draft.empty() || m.draft_at != 0 ||
@@ -121,24 +135,17 @@ std::string encode_member(const Member& m, size_t ordinal) {
 
 std::optional<std::pair<Member, uint64_t>> decode_member(std::string_view user_id,
                                                          std::string_view enc) {
-  std::string_view parts[9];
-  for (auto& p : parts) {
-    const auto bar = enc.find('|');
-    if (bar == std::string_view::npos) return std::nullopt;
-    p = enc.substr(0, bar);
-    enc.remove_prefix(bar + 1);
-  }
+  if (enc.size() < kMemberHead) return std::nullopt;
   Member m;
-  int role = 0, state = 0;
+  const int role = enc[0] - '0', state = enc[1] - '0';
   uint64_t ordinal = 0;
-  if (!parse_number(parts[8], ordinal) || !parse_number(parts[0], role) ||
-      !parse_number(parts[1], state) || !parse_number(parts[2], m.joined_at) ||
-      !parse_number(parts[3], m.left_at) || !parse_number(parts[4], m.last_read_seq) ||
-      !parse_number(parts[5], m.last_accept_seq) || !parse_number(parts[6], m.read_messages_all) ||
-      !parse_number(parts[7], m.read_messages_public) || role < 0 ||
-      role > static_cast<int>(ParticipantRole::bot) || state < 0 ||
-      state > static_cast<int>(MemberState::left))
+  if (role < 0 || role > static_cast<int>(ParticipantRole::bot) || state < 0 ||
+      state > static_cast<int>(MemberState::left) || !read_fixed(enc, 2, m.last_read_seq) ||
+      !read_fixed(enc, 22, m.read_messages_all) || !read_fixed(enc, 42, m.read_messages_public) ||
+      !read_fixed(enc, 62, m.joined_at) || !read_fixed(enc, 82, m.left_at) ||
+      !read_fixed(enc, 102, m.last_accept_seq) || !read_fixed(enc, 122, ordinal))
     return std::nullopt;
+  enc.remove_prefix(kMemberHead);
   m.user_id = user_id;
   m.role = static_cast<ParticipantRole>(role);
   m.state = static_cast<MemberState>(state);

@@ -14,14 +14,16 @@
 // Pub/sub message, tokens: "E", epoch, event encoding...  (committed events)
 //                          "S", from_user, flags, frame   (a signal; flags:
 //                          1 skip_sender, 2 agents_only)
-// Member encoding: role|state|joined_at|left_at|last_read_seq|last_accept_seq|
-//   read_messages_all|read_messages_public|ordinal|name   (enums as their
-//   numbers; ordinal = the member's place in Conversation::members, since a
-//   hash keeps no order; the name last, so it may hold '|'). A member with
-//   its own state (archived, a draft) ends instead, after ordinal|, with the
-//   byte 0x1E and a token list: name, archived ("0"|"1"), draft_at, draft.
-//   The append script keeps everything after ordinal| as it is; a record
-//   written before the extension decodes as before.
+// Member encoding: the role and the state as one digit each (their enum
+//   numbers), then seven fixed-width numbers (append_fixed): last_read_seq,
+//   read_messages_all, read_messages_public, joined_at, left_at,
+//   last_accept_seq, ordinal (the member's place in Conversation::members,
+//   since a hash keeps no order), then the name, to the end. A member with
+//   its own state (archived, a draft) ends instead, after the ordinal, with
+//   the byte 0x1E and a token list: name, archived ("0"|"1"), draft_at,
+//   draft. The append script reads the role and state at bytes 1 and 2 and
+//   rewrites the read horizon (bytes 3..62: the first three numbers) with
+//   string.sub and string.format, without parsing (lua_conversation_scripts.cpp).
 #pragma once
 
 #include <charconv>
@@ -44,6 +46,21 @@ bool parse_number(std::string_view s, T& out) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return !s.empty() && ec == std::errc{} && end == s.data() + s.size();
 }
+
+// Fixed-width numbers (member entries, the meta hash's `hot`): 20
+// characters, zero-padded, '-' first for a negative one (Lua's
+// string.format('%020d') writes the same), so that a script finds a field at
+// a fixed offset with string.sub and needs no pattern.
+inline constexpr size_t kFixedWidth = 20;
+void append_fixed(std::string& out, uint64_t n);
+void append_fixed(std::string& out, int64_t n);
+// The fixed-width number at byte `pos` of `s`.
+template <class T>
+bool read_fixed(std::string_view s, size_t pos, T& out) {
+  return s.size() >= pos + kFixedWidth && parse_number(s.substr(pos, kFixedWidth), out);
+}
+// Member encoding: bytes before the name (see above).
+inline constexpr size_t kMemberHead = 2 + 7 * kFixedWidth;
 
 // Reads a token list front to back.
 class TokenReader {

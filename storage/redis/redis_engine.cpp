@@ -254,8 +254,11 @@ asio::awaitable<Result<RedisEngine::Loaded>> RedisEngine::load(const ConvKey& ke
   if (r->is_nil()) co_return not_found("no such conversation");
   if (!r->is_array() || r->size() != 3) co_return unavailable("redis: malformed record reply");
   Loaded out;
-  if (!decode_record((*r)[0], (*r)[1], out.record, &out.creq))
-    co_return unavailable("redis: unreadable record of " + key.id);
+  if (!decode_record((*r)[0], (*r)[1], out.record, &out.creq)) {
+    std::string why = "redis: unreadable record of " + key.id;
+    if (older_layout((*r)[0])) why = "redis: " + std::string(kOlderLayout);
+    co_return unavailable(why);
+  }
   out.record.tenant = key.tenant;
   out.record.id = key.id;
   if (target_seq > 0 && !(*r)[2].is_nil()) out.target = decode_event((*r)[2].str());

@@ -7,19 +7,23 @@
 //
 //  Per conversation, under the hash tag {c:TENANT:ID}, on the shard the hash
 //  ring gives for "c:TENANT:ID":
-//   pl:{c:T:ID}:meta     hash  epoch, version, state (OPEN|CLOSE|LOCKED), status,
+//   pl:{c:T:ID}:meta     hash  hot: the counters an append moves (version,
 //                              last_seq, last_public_seq, messages_all,
-//                              messages_public, updated_at, created_at,
-//                              last_message_at, lm_seq, lm_from, lm_text, lm_ts
-//                              (lastMessage), lcm_at (the consumer's last
-//                              message), dialog (the dialog in progress, which
-//                              files appended events), creq (the create() idempotency key
-//                              that made it), and rec: the rest of the record as
-//                              JSON (names, ids, channel, metadata, dialogs, ttl,
-//                              postSurvey). The hot path patches the single
-//                              fields and never decodes rec.
-//   pl:{c:T:ID}:members  hash  user -> role|state|joined|left|lastRead|lastAccept|
-//                              readAll|readPublic|ordinal|name (redis_codec.hpp)
+//                              messages_public, updated_at, last_message_at,
+//                              lastMessage seq and ts, the consumer's last
+//                              message, created_at), the state's letter and
+//                              the epoch, as ONE fixed-width string the append
+//                              slices by offset (redis_record_codec.hpp);
+//                              status; lm (lastMessage's sender and text);
+//                              dialog (the dialog in progress, which files
+//                              appended events); creq (the create()
+//                              idempotency key that made it); and rec: the
+//                              rest of the record as JSON (names, ids,
+//                              channel, metadata, dialogs, ttl, postSurvey).
+//                              The hot path never decodes rec. docs/storage.md
+//                              has this layout and the upgrade from the last.
+//   pl:{c:T:ID}:members  hash  user -> a fixed-width member entry (role, state,
+//                              read horizon, joined, left, ...; redis_codec.hpp)
 //   pl:{c:T:ID}:log      stream, one entry per event, entry id 0-<seq> (so the
 //                              id IS the seq), field e = the event encoding
 //   pl:{c:T:ID}:ovr      hash  seq -> the rewritten event (edit, redaction); its
@@ -48,8 +52,8 @@
 // WHAT IS ATOMIC
 //  - append(): one Lua script on the conversation's shard — idempotency
 //    check, preconditions (check_append's), seq = last_seq + 1, XADD 0-<seq>,
-//    counters, lastMessage, updated_at, version, the sender's read horizon,
-//    the idempotency key, PUBLISH. When the tenant lives on the same shard,
+//    meta `hot` (counters, lastMessage, updated_at, version) in one field,
+//    the sender's read horizon, the idempotency key, PUBLISH. When the tenant lives on the same shard,
 //    the updated-at index moves in the same script; otherwise a ZADD GT on
 //    the tenant's shard follows (a crash between the two leaves list() order
 //    stale for that conversation until its next commit; list() repairs it
@@ -88,7 +92,8 @@
 //
 // TENANT CHANGES (contract 14). Every commit script also PUBLISHes "0" or
 // "1" (erased) followed by the conversation's channel name on the tenant's
-// change channel pl:{t:T}:chg, on the conversation's shard. watch_tenant()
+// change channel pl:{t:T}:chg, on the conversation's shard (the append is
+// given the channel's name; the other scripts derive it). watch_tenant()
 // subscribes to that channel on every shard; each confirmation (the first,
 // or one renewed after the link came back) calls EventSink::on_tenant_gap.
 //

@@ -269,8 +269,10 @@ asio::awaitable<Result<Commit>> RedisEngine::update(ConvKey key, UpdateRequest r
       }
       for (const auto& [user, enc] : before) removed.emplace_back(user);
     }
+    std::string expected;  // as meta `hot` holds it
+    append_fixed(expected, cur.version);
     std::vector<std::string> args = strs(
-        std::to_string(cur.version), erase ? "1" : "0", k.channel,
+        std::move(expected), erase ? "1" : "0", k.channel,
         encs.empty() ? std::string() : events_message(cur.epoch, encs), key.id,
         std::to_string(next.updated_at), target_enc.empty() ? "0" : std::to_string(req.target_seq),
         target_enc, std::to_string(meta.size() * 2), std::to_string(member_args.size()),
@@ -338,17 +340,21 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
   if (same_shard) keys.push_back(t.updated);
   // The event's encoding around the dialog, sender and seat, which the
   // script fills in (see kAppend).
-  std::string type_token, rest_tokens;
+  std::string type_token, rest_tokens, preview, head;
   append_token(type_token, ev.type);
   append_token(rest_tokens, to_string(ev.visibility));
   append_token(rest_tokens, ev.client_message_id);
   append_token(rest_tokens, ev.body);
+  append_token(preview, scratch.last_message.text);
+  for (bool f : {req.require_open, req.mark_read, ev.visibility == Visibility::all,
+                 is_message_type(ev.type), has_idem})
+    head.push_back(f ? '1' : '0');
+  append_fixed(head, static_cast<int64_t>(wall_clock_ms()));
+  append_fixed(head, static_cast<uint64_t>(req.sender_roles));
+  head.append(std::to_string(options_.message_id_ttl.count()));
   std::vector<std::string> args =
-      strs(ev.from_user, std::to_string(wall_clock_ms()), req.require_open ? "1" : "0",
-           std::to_string(req.sender_roles), req.mark_read ? "1" : "0", to_string(ev.visibility),
-           is_message_type(ev.type) ? "1" : "0", scratch.last_message.text, std::move(type_token),
-           std::to_string(options_.message_id_ttl.count()), k.channel, key.id, has_idem ? "1" : "0",
-           std::move(rest_tokens));
+      strs(ev.from_user, std::move(head), std::move(preview), std::move(type_token), k.channel,
+           key.id, std::move(rest_tokens), t.changes);
   auto r = co_await eval(cs, ScriptId::append, std::move(keys), std::move(args));
   if (!r) co_return std::move(r).error();
   const std::string status = r->size() > 0 ? (*r)[0].str() : "";
@@ -358,7 +364,10 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
     // Refused inside the script: check_append on what the script saw gives
     // the same Error as every other engine.
     Conversation seen;
-    seen.state = conv_state_from((*r)[1].str()).value_or(ConvState::locked);
+    const std::string state = (*r)[1].str();  // its first letter (meta `hot`)
+    seen.state = state == "O"   ? ConvState::open
+                 : state == "C" ? ConvState::close
+                                : ConvState::locked;
     if (!(*r)[2].is_nil())
       if (auto m = decode_member(ev.from_user, (*r)[2].str())) seen.members.push_back(m->first);
     AppendRequest again;
@@ -372,27 +381,32 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
   Commit c;
   c.record.tenant = key.tenant;
   c.record.id = key.id;
-  if (status == "dup" && r->size() == 4) {
+  // The lean record: meta `hot`, `status` and `lm` as the script left them.
+  auto lean = [&](size_t at) {
+    return (*r)[at].is_string() && (*r)[at + 1].is_string() && (*r)[at + 2].is_string() &&
+           decode_lean((*r)[at].str(), (*r)[at + 1].str(), (*r)[at + 2].str(), c.record);
+  };
+  if (status == "dup" && r->size() == 6) {
     auto seq = (*r)[1].as_int(), ts = (*r)[2].as_int();
-    if (!seq || !ts || !decode_lean((*r)[3], c.record))
-      co_return unavailable("redis: malformed append reply");
+    if (!seq || !ts || !lean(3)) co_return unavailable("redis: malformed append reply");
     c.duplicate = true;
     c.seq = static_cast<uint64_t>(*seq);
     c.ts = *ts;
     co_return c;
   }
-  if (status != "ok" || r->size() != 9) co_return unavailable("redis: malformed append reply");
-  auto seq = (*r)[1].as_int(), ts = (*r)[2].as_int(), prev = (*r)[3].as_int(),
-       ma = (*r)[4].as_int(), mp = (*r)[5].as_int();
-  if (!seq || !ts || !prev || !ma || !mp || !decode_lean((*r)[6], c.record))
+  if (status != "ok" || r->size() != 7) co_return unavailable("redis: malformed append reply");
+  const auto prev = (*r)[1].as_int();
+  std::string_view role = (*r)[5].str();  // a token: "8:CONSUMER"
+  const auto colon = role.find(':');
+  if (!prev || !lean(2) || colon == std::string_view::npos)
     co_return unavailable("redis: malformed append reply");
-  ev.seq = static_cast<uint64_t>(*seq);
-  ev.ts = *ts;
+  ev.seq = c.record.last_seq;
+  ev.ts = c.record.updated_at;
   ev.prev_public_seq = static_cast<uint64_t>(*prev);
-  ev.messages_all = static_cast<uint64_t>(*ma);
-  ev.messages_public = static_cast<uint64_t>(*mp);
-  ev.from_role = (*r)[7].str();
-  ev.dialog_id = (*r)[8].str();
+  ev.messages_all = c.record.messages_all;
+  ev.messages_public = c.record.messages_public;
+  ev.from_role = role.substr(colon + 1);
+  ev.dialog_id = (*r)[6].str();
   c.seq = ev.seq;
   c.ts = ev.ts;
   c.events.push_back(std::make_shared<const Event>(std::move(ev)));

@@ -39,8 +39,9 @@ struct TenantKeys {
   std::string updated;  // sorted set id scored by updated_at
   std::string pending;  // hash id -> ms a create claimed its names (until it completes)
   std::string changes;  // pl:{t:T}:chg  pub/sub channel of contract 14 (every shard):
-                        // "0"/"1" (erased) + the conversation's channel; the commit
-                        // scripts derive it from the conversation's channel
+                        // "0"/"1" (erased) + the conversation's channel; the append
+                        // script is given it, the other commit scripts derive it
+                        // from the conversation's channel
   // pl:{t:T}:creq:KEY  string id, expiring: create() idempotency
   std::string create_key(std::string_view idempotency_key) const;
 };

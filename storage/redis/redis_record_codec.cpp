@@ -32,12 +32,6 @@ void write_optional(JsonWriter& w, std::string_view key, const std::optional<std
 
 // ---- records -----------------------------------------------------------------
 
-const std::vector<std::string> kLeanFields = {
-    "epoch",      "version",         "state",           "status",
-    "last_seq",   "last_public_seq", "messages_all",    "messages_public",
-    "updated_at", "created_at",      "last_message_at", "lm_seq",
-    "lm_from",    "lm_text",         "lm_ts",           "lcm_at"};
-
 std::string encode_rec(const Conversation& c) {
   JsonWriter w;
   w.begin_object();
@@ -212,58 +206,83 @@ bool decode_rec(std::string_view json, Conversation& c) {
   return true;
 }
 
+std::string encode_hot(const Conversation& c) {
+  std::string h;
+  h.reserve(kHotEpoch + c.epoch.size());
+  append_fixed(h, c.version);
+  append_fixed(h, c.last_seq);
+  append_fixed(h, c.last_public_seq);
+  append_fixed(h, c.messages_all);
+  append_fixed(h, c.messages_public);
+  append_fixed(h, c.updated_at);
+  append_fixed(h, c.last_message_at);
+  append_fixed(h, c.last_message.seq);
+  append_fixed(h, c.last_message.ts);
+  append_fixed(h, c.last_consumer_message_at);
+  append_fixed(h, c.created_at);
+  h.push_back(to_string(c.state).front());  // O(PEN), C(LOSE), L(OCKED)
+  h.append(c.epoch);
+  return h;
+}
+
+bool decode_hot(std::string_view h, Conversation& c) {
+  constexpr size_t W = kFixedWidth;
+  if (h.size() < kHotEpoch) return false;
+  switch (h[kHotEpoch - 1]) {
+    case 'O': c.state = ConvState::open; break;
+    case 'C': c.state = ConvState::close; break;
+    case 'L': c.state = ConvState::locked; break;
+    default: return false;
+  }
+  c.epoch = h.substr(kHotEpoch);
+  return read_fixed(h, 0, c.version) && read_fixed(h, W, c.last_seq) &&
+         read_fixed(h, 2 * W, c.last_public_seq) && read_fixed(h, 3 * W, c.messages_all) &&
+         read_fixed(h, 4 * W, c.messages_public) && read_fixed(h, 5 * W, c.updated_at) &&
+         read_fixed(h, 6 * W, c.last_message_at) && read_fixed(h, 7 * W, c.last_message.seq) &&
+         read_fixed(h, 8 * W, c.last_message.ts) &&
+         read_fixed(h, 9 * W, c.last_consumer_message_at) && read_fixed(h, 10 * W, c.created_at);
+}
+
+std::string encode_last_message(const Conversation& c) {
+  std::string lm;
+  append_token(lm, c.last_message.from);
+  append_token(lm, c.last_message.text);
+  return lm;
+}
+
 FieldList encode_meta(const Conversation& c) {
   FieldList f;
-  f.reserve(18);
-  add(f, "epoch", c.epoch);
-  add(f, "version", std::to_string(c.version));
-  add(f, "state", std::string(to_string(c.state)));
+  f.reserve(6);
+  add(f, "hot", encode_hot(c));
   add(f, "status", c.status);
-  add(f, "last_seq", std::to_string(c.last_seq));
-  add(f, "last_public_seq", std::to_string(c.last_public_seq));
-  add(f, "messages_all", std::to_string(c.messages_all));
-  add(f, "messages_public", std::to_string(c.messages_public));
-  add(f, "updated_at", std::to_string(c.updated_at));
-  add(f, "created_at", std::to_string(c.created_at));
-  add(f, "last_message_at", std::to_string(c.last_message_at));
-  add(f, "lm_seq", std::to_string(c.last_message.seq));
-  add(f, "lm_from", c.last_message.from);
-  add(f, "lm_text", c.last_message.text);
-  add(f, "lm_ts", std::to_string(c.last_message.ts));
-  add(f, "lcm_at", std::to_string(c.last_consumer_message_at));
+  add(f, "lm", encode_last_message(c));
   // The append script files each event under the dialog in progress.
   add(f, "dialog", c.current_dialog_id());
   add(f, "rec", encode_rec(c));
   return f;
 }
 
-bool decode_lean(const RedisReply& v, Conversation& c) {
-  if (v.size() != kLeanFields.size() || v[0].is_nil()) return false;
-  auto num = [&](size_t i, auto& out) { return parse_number(v[i].str(), out); };
-  auto state = conv_state_from(v[2].str());
-  if (!state) return false;
-  c.epoch = v[0].str();
-  c.state = *state;
-  c.status = v[3].str();
-  c.last_message.from = v[12].str();
-  c.last_message.text = v[13].str();
-  // lcm_at came after the first records were written: absent reads as never.
-  c.last_consumer_message_at = 0;
-  if (!v[15].is_nil() && !num(15, c.last_consumer_message_at)) return false;
-  return num(1, c.version) && num(4, c.last_seq) && num(5, c.last_public_seq) &&
-         num(6, c.messages_all) && num(7, c.messages_public) && num(8, c.updated_at) &&
-         num(9, c.created_at) && num(10, c.last_message_at) && num(11, c.last_message.seq) &&
-         num(14, c.last_message.ts);
+bool decode_lean(std::string_view hot, std::string_view status, std::string_view lm,
+                 Conversation& c) {
+  TokenReader t(lm);
+  std::string_view from, text;
+  if (!decode_hot(hot, c) || !t.next(from) || !t.next(text) || !t.done()) return false;
+  c.status = status;
+  c.last_message.from = from;
+  c.last_message.text = text;
+  return true;
+}
+
+bool older_layout(const RedisReply& meta) {
+  return !find_field(meta, "hot") && find_field(meta, "last_seq");
 }
 
 bool decode_record(const RedisReply& meta, const RedisReply& members, Conversation& c,
                    std::string* creq) {
-  RedisReply lean = RedisReply::make_array({});
-  for (const auto& name : kLeanFields) {
-    const RedisReply* v = find_field(meta, name);
-    lean.elements().push_back(v ? *v : RedisReply());
-  }
-  if (!decode_lean(lean, c)) return false;
+  const RedisReply *hot = find_field(meta, "hot"), *status = find_field(meta, "status"),
+                   *lm = find_field(meta, "lm");
+  if (!hot || !status || !lm || !decode_lean(hot->str(), status->str(), lm->str(), c))
+    return false;
   const RedisReply* rec = find_field(meta, "rec");
   if (!rec || !decode_rec(rec->str(), c)) return false;
   if (creq) {

@@ -311,3 +311,27 @@ TEST_CASE("redis engine: a tenant watch sees the other node's commits and report
   CHECK(b.sink.wait_count(k, 3));
   b.engine().unwatch_tenant("t");
 }
+
+TEST_CASE("redis engine: a conversation in the earlier layout is refused, clearly, and untouched") {
+  RedisFactory::reset();
+  Harness h(make_engine());
+  // What the layout before meta `hot` wrote (docs/storage.md, Upgrading).
+  const std::string meta = "pl:{c:t:old}:meta";
+  RedisServer::shared().command({"HSET", meta, "epoch", "0123456789ab", "version", "3", "state",
+                                 "OPEN", "last_seq", "2", "rec", "{}"});
+  RedisServer::shared().command({"HSET", "pl:{c:t:old}:members", "c1", "0|2|0|0|0|0|0|0|0|Ann"});
+  const ConvKey k{"t", "old"};
+  for (const Error& e : {h.get(k).error(), h.append(k, message("c1", "hi")).error(),
+                         h.update(k, close_conversation()).error()}) {
+    CHECK(e.code == code::unavailable);
+    CHECK(e.message.find("older Parley layout") != std::string::npos);
+  }
+  auto page = run(h.engine().read(k, ReadRequest{}));
+  REQUIRE_FALSE(page.ok());
+  CHECK(page.error().message.find("older Parley layout") != std::string::npos);
+  CHECK(h.create(k).error().code == code::conflict);
+  // Nothing was written: the old fields are as they were, no `hot` appeared.
+  CHECK(RedisServer::shared().command({"HGET", meta, "last_seq"}) == "2");
+  CHECK(RedisServer::shared().command({"HEXISTS", meta, "hot"}) == "0");
+  CHECK(RedisServer::shared().command({"EXISTS", "pl:{c:t:old}:log"}) == "0");
+}

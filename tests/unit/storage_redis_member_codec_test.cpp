@@ -1,5 +1,5 @@
 // The Redis member encoding with the member's own state (archived, draft):
-// records written before the extension still decode, the extended tail
+// the fixed-width head the append script slices, the extended tail
 // round-trips any text, and a plain name that happens to start with the
 // marker byte stays a name.
 #include <doctest/doctest.h>
@@ -9,7 +9,7 @@
 using namespace parley;
 using namespace parley::redis;
 
-TEST_CASE("redis codec: a member without its own state keeps the old encoding") {
+TEST_CASE("redis codec: a member without its own state ends with its plain name") {
   Member m;
   m.user_id = "c1";
   m.name = "Ann | Lee";
@@ -17,7 +17,11 @@ TEST_CASE("redis codec: a member without its own state keeps the old encoding") 
   m.joined_at = 1000;
   m.last_read_seq = 5;
   const std::string enc = encode_member(m, 2);
-  CHECK(enc == "0|2|1000|0|5|0|0|0|2|Ann | Lee");
+  // Role and state digits, then read seq, read counters, joined, left,
+  // accept seq and ordinal at 20 digits each: the offsets the append script uses.
+  CHECK(enc == "02" "00000000000000000005" "00000000000000000000" "00000000000000000000"
+               "00000000000000001000" "00000000000000000000" "00000000000000000000"
+               "00000000000000000002" "Ann | Lee");
   auto back = decode_member("c1", enc);
   REQUIRE(back.has_value());
   CHECK(back->first.name == "Ann | Lee");
@@ -49,8 +53,9 @@ TEST_CASE("redis codec: archived and draft round-trip in the extended tail") {
   back = decode_member("x", encode_member(odd, 0));
   REQUIRE(back.has_value());
   CHECK(back->first.name == "\x1e" "3:abc");
-  // An old record whose name merely starts with it is read as a plain name.
-  back = decode_member("x", "0|2|0|0|0|0|0|0|0|\x1e" "garbage");
+  // A name that merely starts with it, not followed by a token list, is read
+  // as a plain name.
+  back = decode_member("x", std::string(2 + 7 * 20, '0') + "\x1e" "garbage");
   REQUIRE(back.has_value());
   CHECK(back->first.name == "\x1e" "garbage");
   CHECK(back->first.draft.empty());
