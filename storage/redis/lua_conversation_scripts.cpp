@@ -23,7 +23,8 @@ const std::string_view kAppend = R"LUA(#!lua
 -- ARGV: 1 sender, 2 now ms, 3 require OPEN '1'/'0', 4 role mask (0 = any), 5 mark read
 --       '1'/'0', 6 visibility, 7 is a message '1'/'0', 8 preview text, 9 the event's
 --       type token, 10 idempotency ttl s, 11 channel, 12 conversation id, 13 has
---       idempotency key, 14 the event's visibility, client message id and body tokens
+--       idempotency key, 14 the event's visibility, client message id and body tokens,
+--       15 (optional) the tenant, when the webhooks outbox gets the event
 -- The script fills in what only it knows: seq and the counters, the dialog in
 -- progress (meta `dialog`) and the sender's seat (its member entry's role).
 local function int(n) return string.format('%d', n) end
@@ -84,6 +85,13 @@ local enc = tok(int(seq)) .. tok(int(prev_public)) .. tok(int(ts)) .. tok(int(ma
   tok(int(mp)) .. ARGV[9] .. tok(dialog) .. tok(ARGV[1]) .. tok(role_name) .. ARGV[14]
 -- The only write that could fail comes first.
 redis.call('XADD', KEYS[3], '0-' .. int(seq), 'e', enc)
+-- >>> webhooks outbox (broker/hooks/, docs/webhooks.md): ARGV[15], given only when the
+-- tenant has a webhook for this event, is the tenant; the entry names the event, which
+-- the delivery reads from the log.
+if ARGV[15] then
+  redis.call('XADD', 'pl:hooks:outbox', '*', 't', ARGV[15], 'c', ARGV[12], 's', int(seq))
+end
+-- <<< webhooks outbox
 local f = {'last_seq', int(seq), 'messages_all', int(ma), 'messages_public', int(mp),
   'updated_at', int(ts), 'version', int(tonumber(m[2]) + 1)}
 if public then
@@ -137,7 +145,7 @@ const std::string_view kCommit = R"LUA(#!lua
 --       5 conversation id, 6 updated_at, 7 target seq ('0' = none), 8 target's new
 --       encoding, 9 meta values count, 10 member values count, 11 removed members count,
 --       then meta field/value pairs, member user/encoding pairs, removed users, and
---       event seq/encoding pairs
+--       event seq/encoding pairs, then (optional) the tenant for the webhooks outbox
 local v = redis.call('HGET', KEYS[1], 'version')
 if not v then return {'404'} end
 if v ~= ARGV[1] then return {'conflict'} end
@@ -150,10 +158,16 @@ end
 local meta = take(tonumber(ARGV[9]))
 local members = take(tonumber(ARGV[10]))
 local removed = take(tonumber(ARGV[11]))
-while i <= #ARGV do
+-- >>> webhooks outbox (see kAppend): an odd argument after the event pairs is the tenant.
+local outbox = (#ARGV - i) % 2 == 0 and ARGV[#ARGV] or nil
+while i + 1 <= #ARGV do
   redis.call('XADD', KEYS[3], '0-' .. ARGV[i], 'e', ARGV[i + 1])
+  if outbox then
+    redis.call('XADD', 'pl:hooks:outbox', '*', 't', outbox, 'c', ARGV[5], 's', ARGV[i])
+  end
   i = i + 2
 end
+-- <<< webhooks outbox
 -- A rewritten event (edit, redaction) moves to the overrides hash, and its
 -- stream entry goes: the original content is erased, not hidden.
 if ARGV[7] ~= '0' then
@@ -180,7 +194,7 @@ const std::string_view kCreate = R"LUA(#!lua
 --       lives on this shard)
 -- ARGV: 1 channel, 2 pub/sub message ('' = none), 3 conversation id, 4 updated_at,
 --       5 meta values count, 6 member values count, then meta pairs, member pairs,
---       and event seq/encoding pairs
+--       and event seq/encoding pairs, then (optional) the tenant for the webhooks outbox
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
 -- Leftovers of a conversation whose meta was lost belong to nobody.
 redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4])
@@ -192,10 +206,16 @@ local function take(n)
 end
 local meta = take(tonumber(ARGV[5]))
 local members = take(tonumber(ARGV[6]))
-while i <= #ARGV do
+-- >>> webhooks outbox (see kAppend): an odd argument after the event pairs is the tenant.
+local outbox = (#ARGV - i) % 2 == 0 and ARGV[#ARGV] or nil
+while i + 1 <= #ARGV do
   redis.call('XADD', KEYS[3], '0-' .. ARGV[i], 'e', ARGV[i + 1])
+  if outbox then
+    redis.call('XADD', 'pl:hooks:outbox', '*', 't', outbox, 'c', ARGV[3], 's', ARGV[i])
+  end
   i = i + 2
 end
+-- <<< webhooks outbox
 redis.call('HSET', KEYS[1], unpack(meta))
 if #members > 0 then redis.call('HSET', KEYS[2], unpack(members)) end
 if KEYS[5] then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[3]) end
