@@ -65,7 +65,7 @@ inline std::map<std::string, std::vector<int64_t>> accepted(const HookReceiver& 
 
 // listWebhookDeadLetters as `admin`, once it lists `n` letters (bounded).
 inline Json dead_letters_when(WsClient& admin, size_t n) {
-  Json letters;
+  Json letters = Json::parse("{}");
   REQUIRE(wait_until([&] {
     letters = admin.call("listWebhookDeadLetters");
     return letters.size("/data") == n;
