@@ -7,6 +7,7 @@
 // Conversations are delivered in parallel (up to max_parallel at once).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -52,7 +53,7 @@ class Delivery {
   const HooksConfig& cfg_;
   HookMetrics& metrics_;
   asio::ssl::context* tls_;
-  bool stopped_ = false;
+  std::atomic<bool> stopped_{false};  // set by stop() from another thread
   uint64_t generation_ = 0;  // bumped when the outbox is lost: older drains stop
   std::unordered_map<ConvKey, std::deque<OutboxEntry>, ConvKeyHash> queues_;
   std::unordered_set<ConvKey, ConvKeyHash> busy_;
