@@ -316,6 +316,8 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
     f.set(cfg.limits, *x);
   }
 
+  if (auto st = hooks::apply(vm, cfg.hooks); !st.ok()) return st;
+
   if (cfg.auth.jwt_secret.empty() && cfg.auth.jwks_file.empty() && !cfg.dev)
     return config_error(
         "refusing to start: set --jwt-secret / --jwt-secret-file (PARLEY_JWT_SECRET), "

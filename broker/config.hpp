@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "hooks/hooks_config.hpp"
 #include "limits.hpp"
 #include "model.hpp"
 
@@ -71,6 +72,8 @@ struct Config {
   int64_t redis_timeout_ms = 1000;  // one Redis command's time-out (then 503)
   ListingConfig listing;
   Limits limits;
+  // Webhooks and the moderation hook (broker/hooks/, docs/webhooks.md).
+  hooks::HooksConfig hooks;
 };
 
 // Parses argv and the environment into a Config. `--help` fills `help`

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "config.hpp"
+#include "hooks/hooks_config.hpp"
 
 namespace parley::config_options {
 
@@ -188,6 +189,7 @@ po::options_description describe() {
 
   po::options_description all(kWidth);
   all.add(server).add(auth).add(timers).add(storage).add(workflow).add(listing).add(limits);
+  all.add(hooks::describe());
   return all;
 }
 
@@ -195,6 +197,7 @@ po::options_description describe_hidden() {
   po::options_description hidden;
   hidden.add_options()("close-grace-ms", po::value<std::string>()->value_name("MS"),
                        "wait this long for a closing handshake, then drop TCP (default 1000)");
+  hidden.add(hooks::describe_hidden());
   return hidden;
 }
 

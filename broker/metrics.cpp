@@ -48,6 +48,7 @@ std::string Metrics::render_prometheus() const {
   put(out, "parley_rate_limited_total", "counter", "Requests refused with 429.", get(rate_limited));
   put(out, "parley_subscriptions", "gauge", "Conversation subscriptions open now.",
       get(subscriptions));
+  hooks.render(out);
   return out;
 }
 

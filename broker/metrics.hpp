@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "hooks/hook_metrics.hpp"
+
 namespace parley {
 
 struct Metrics {
@@ -20,6 +22,7 @@ struct Metrics {
   std::atomic<uint64_t> slow_consumer_closes{0};
   std::atomic<uint64_t> rate_limited{0};
   std::atomic<uint64_t> subscriptions{0};
+  hooks::HookMetrics hooks;  // webhooks and the moderation hook
 
   std::string render_prometheus() const;
 };

@@ -19,6 +19,8 @@
 #include "api/conversation_io.hpp"
 #include "api/dispatcher.hpp"
 #include "api/quota.hpp"
+#include "hooks/send_hook.hpp"
+#include "hooks/webhooks.hpp"
 #include "live/hub.hpp"
 #include "live/inbox.hpp"
 #include "live/presence.hpp"
@@ -52,6 +54,11 @@ std::unique_ptr<Engine> make_engine(const Config& cfg,
   o.urls = cfg.redis_urls;
   for (const auto& c : contexts) o.callers.push_back(c.get());
   o.connection.command_timeout = std::chrono::milliseconds(cfg.redis_timeout_ms);
+  // Webhooks: the commit scripts add the wanted events to the shard's outbox.
+  if (!cfg.hooks.webhooks.empty())
+    o.outbox = [&hooks = cfg.hooks](const std::string& tenant, const std::string& type) {
+      return hooks.wants(tenant, type);
+    };
   return std::make_unique<redis::RedisEngine>(std::move(o));
 }
 
@@ -113,6 +120,8 @@ struct Server::Impl {
   std::shared_ptr<PresenceTracker> presence;
   std::shared_ptr<UserRegistrar> registrar;
   std::shared_ptr<InboxManager> inbox;  // subscribeInbox; the hub's change listener
+  std::unique_ptr<hooks::SendHook> send_hook;  // --send-hook; null = none
+  std::unique_ptr<hooks::Webhooks> webhooks;   // the outboxes, deliveries, dead letters
   std::unique_ptr<Services> services;
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<WebFiles> web;  // null: no web UI
@@ -151,8 +160,10 @@ Server::Impl::~Impl() {
   stop_all();
   for (auto& t : threads)
     if (t.joinable()) t.join();
+  if (webhooks) webhooks->stop();  // its thread reads the engine
   if (engine) engine->set_sink(nullptr);
   engine.reset();
+  webhooks.reset();
   signals.reset();
   reload_signals.reset();
   drain_timer.reset();
@@ -164,6 +175,7 @@ Server::Impl::~Impl() {
   dispatcher.reset();
   if (hub) hub->set_change_listener(nullptr);
   services.reset();
+  send_hook.reset();
   inbox.reset();
   registrar.reset();
   presence.reset();
@@ -189,8 +201,12 @@ void Server::Impl::build_request_layer() {
       },
       cfg.limits.inbox_subscriptions);
   hub->set_change_listener(inbox);
+  if (cfg.hooks.send_hook)
+    send_hook = std::make_unique<hooks::SendHook>(cfg.hooks, metrics.hooks,
+                                                  static_cast<size_t>(cfg.limits.text_chars));
   services = std::make_unique<Services>(Services{cfg, *engine, *hub, metrics, *auth, *timers,
-                                                 *creations, *presence, *registrar, *inbox});
+                                                 *creations, *presence, *registrar, *inbox,
+                                                 send_hook.get(), webhooks.get()});
   dispatcher = std::make_unique<Dispatcher>(*services);
 }
 
@@ -299,7 +315,8 @@ int Server::run() {
 
   s.engine = make_engine(cfg, s.contexts);
   s.hub = std::make_unique<Hub>(*s.engine, s.metrics, s.cfg.limits);
-  s.engine->set_sink(s.hub.get());
+  s.webhooks = std::make_unique<hooks::Webhooks>(cfg, *s.engine, s.metrics.hooks);
+  s.engine->set_sink(s.webhooks->wrap(s.hub.get()));
   s.auth = std::make_unique<Authenticator>(cfg.auth);
   if (std::string why; !s.auth->reload(why)) {
     spdlog::error("--jwt-jwks-file: {}", why);
@@ -369,6 +386,7 @@ int Server::run() {
   s.timers->start(main.get_executor());
   s.presence->start(main.get_executor());
   s.listener->start();
+  s.webhooks->start();
 
   for (auto& c : s.contexts) {
     s.threads.emplace_back([ctx = c.get()] {

@@ -371,4 +371,13 @@ struct UnsubscribeInbox {
   std::string subscription_id;
 };
 
+// Webhooks, admin only (docs/webhooks.md; request_params_hooks.cpp).
+struct ListWebhookDeadLetters {
+  static constexpr std::string_view method = "listWebhookDeadLetters";
+};
+struct ReplayWebhookDeadLetter {
+  static constexpr std::string_view method = "replayWebhookDeadLetter";
+  std::string id;  // the dead letter's delivery id
+};
+
 }  // namespace parley::params

@@ -43,7 +43,9 @@ using Params = std::variant<
     params::CountConversations, params::SearchConversations, params::SubscribeInbox,
     params::UnsubscribeInbox,
     // for back ends
-    params::GetConversationStats>;
+    params::GetConversationStats,
+    // webhooks (request_params_hooks.cpp)
+    params::ListWebhookDeadLetters, params::ReplayWebhookDeadLetter>;
 
 inline constexpr size_t kMethodCount = std::variant_size_v<Params>;
 

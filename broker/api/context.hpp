@@ -10,6 +10,8 @@
 #include "api/quota.hpp"
 #include "config.hpp"
 #include "engine.hpp"
+#include "hooks/send_hook.hpp"
+#include "hooks/webhooks.hpp"
 #include "live/hub.hpp"
 #include "live/inbox.hpp"
 #include "live/presence.hpp"
@@ -33,6 +35,8 @@ struct Services {
   PresenceTracker& presence;
   UserRegistrar& registrar;  // users registered from their tokens
   InboxManager& inbox;       // subscribeInbox
+  hooks::SendHook* send_hook;   // the moderation hook; null = none (--send-hook)
+  hooks::Webhooks* webhooks;    // webhook outbox and dead letters; null = none
 };
 
 struct SocketContext;

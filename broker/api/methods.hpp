@@ -100,6 +100,11 @@ asio::awaitable<Reply> count_conversations(Context& ctx, const params::CountConv
 asio::awaitable<Reply> search_conversations(Context& ctx, const params::SearchConversations& p);
 asio::awaitable<Reply> subscribe_inbox(SocketContext& ctx, const params::SubscribeInbox& p);
 asio::awaitable<Reply> unsubscribe_inbox(SocketContext& ctx, const params::UnsubscribeInbox& p);
+// methods_hooks.cpp
+asio::awaitable<Reply> list_webhook_dead_letters(Context& ctx,
+                                                 const params::ListWebhookDeadLetters& p);
+asio::awaitable<Reply> replay_webhook_dead_letter(Context& ctx,
+                                                  const params::ReplayWebhookDeadLetter& p);
 
 }  // namespace methods
 
@@ -212,6 +217,9 @@ inline constexpr MethodHandler kHandlers[] = {
     handler<methods::unsubscribe_inbox>(),
     // for back ends
     handler<methods::get_conversation_stats>(),
+    // webhooks
+    handler<methods::list_webhook_dead_letters>(),
+    handler<methods::replay_webhook_dead_letter>(),
 };
 
 namespace detail {

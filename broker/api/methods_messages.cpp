@@ -26,6 +26,18 @@ std::string seq_json(uint64_t seq) {
 }  // namespace
 
 asio::awaitable<Reply> send_message(Context& ctx, const params::SendMessage& p) {
+  // The moderation hook first (hooks/send_hook.hpp): it may refuse the
+  // message or rewrite its text.
+  if (ctx.node.send_hook) {
+    auto verdict = co_await ctx.node.send_hook->check(ctx.who, p);
+    if (!verdict.ok()) co_return verdict.error();
+    if (*verdict) {
+      params::SendMessage rewritten = p;
+      rewritten.text = std::move(**verdict);
+      co_return co_await append_reply(ctx, p.conversation_id,
+                                      rules::send_message(ctx.who, rewritten));
+    }
+  }
   // Built by its rule and appended like every other message kind
   // (methods_content.cpp).
   AppendRequest req = rules::send_message(ctx.who, p);

@@ -25,7 +25,8 @@ const std::string_view kAppend = R"LUA(#!lua
 --       role mask (0 = any) as fixed-width numbers, then the idempotency ttl s to the
 --       end, 3 the lastMessage preview's token, 4 the event's type token, 5 channel,
 --       6 conversation id, 7 the event's visibility, client message id and body
---       tokens, 8 the tenant's change channel
+--       tokens, 8 the tenant's change channel, 9 (optional) the tenant, when the
+--       webhooks outbox gets the event
 -- (Few arguments, because each one costs Redis more than slicing the head does.)
 -- The script fills in what only it knows: seq and the counters, the dialog in
 -- progress (meta `dialog`) and the sender's seat (its member entry's role).
@@ -123,8 +124,13 @@ redis.call('PUBLISH', ARGV[5], string.format('1:E%d:', #epoch) .. epoch ..
   string.format('%d:', #enc) .. enc)
 -- Contract 14: the tenant's change channel ("0" + the conversation's channel).
 redis.call('PUBLISH', ARGV[8], '0' .. ARGV[5])
--- AFTER THE COMMIT: an optional step that needs the committed event (e.g. an
--- outbox XADD, guarded by an argument flag) goes here, before the return.
+-- >>> webhooks outbox (broker/hooks/, docs/webhooks.md): ARGV[9], given only when the
+-- tenant has a webhook for this event, is the tenant; the entry names the event, which
+-- the delivery reads from the log.
+if ARGV[9] then
+  redis.call('XADD', 'pl:hooks:outbox', '*', 't', ARGV[9], 'c', ARGV[6], 's', a)
+end
+-- <<< webhooks outbox
 return {'ok', prev_public, hot, m[3], lm, role_tok, dialog}
 )LUA";
 
@@ -135,7 +141,7 @@ const std::string_view kCommit = R"LUA(#!lua
 --       5 conversation id, 6 updated_at, 7 target seq ('0' = none), 8 target's new
 --       encoding, 9 meta values count, 10 member values count, 11 removed members count,
 --       then meta field/value pairs, member user/encoding pairs, removed users, and
---       event seq/encoding pairs
+--       event seq/encoding pairs, then (optional) the tenant for the webhooks outbox
 local h = redis.call('HGET', KEYS[1], 'hot')
 if not h then
   if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('LAYOUT conversation stored in an older Parley layout: see docs/storage.md') end
@@ -151,10 +157,16 @@ end
 local meta = take(tonumber(ARGV[9]))
 local members = take(tonumber(ARGV[10]))
 local removed = take(tonumber(ARGV[11]))
-while i <= #ARGV do
+-- >>> webhooks outbox (see kAppend): an odd argument after the event pairs is the tenant.
+local outbox = (#ARGV - i) % 2 == 0 and ARGV[#ARGV] or nil
+while i + 1 <= #ARGV do
   redis.call('XADD', KEYS[3], '0-' .. ARGV[i], 'e', ARGV[i + 1])
+  if outbox then
+    redis.call('XADD', 'pl:hooks:outbox', '*', 't', outbox, 'c', ARGV[5], 's', ARGV[i])
+  end
   i = i + 2
 end
+-- <<< webhooks outbox
 -- A rewritten event (edit, redaction) moves to the overrides hash, and its
 -- stream entry goes: the original content is erased, not hidden.
 if ARGV[7] ~= '0' then
@@ -181,7 +193,7 @@ const std::string_view kCreate = R"LUA(#!lua
 --       lives on this shard)
 -- ARGV: 1 channel, 2 pub/sub message ('' = none), 3 conversation id, 4 updated_at,
 --       5 meta values count, 6 member values count, then meta pairs, member pairs,
---       and event seq/encoding pairs
+--       and event seq/encoding pairs, then (optional) the tenant for the webhooks outbox
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
 -- Leftovers of a conversation whose meta was lost belong to nobody.
 redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4])
@@ -193,10 +205,16 @@ local function take(n)
 end
 local meta = take(tonumber(ARGV[5]))
 local members = take(tonumber(ARGV[6]))
-while i <= #ARGV do
+-- >>> webhooks outbox (see kAppend): an odd argument after the event pairs is the tenant.
+local outbox = (#ARGV - i) % 2 == 0 and ARGV[#ARGV] or nil
+while i + 1 <= #ARGV do
   redis.call('XADD', KEYS[3], '0-' .. ARGV[i], 'e', ARGV[i + 1])
+  if outbox then
+    redis.call('XADD', 'pl:hooks:outbox', '*', 't', outbox, 'c', ARGV[3], 's', ARGV[i])
+  end
   i = i + 2
 end
+-- <<< webhooks outbox
 redis.call('HSET', KEYS[1], unpack(meta))
 if #members > 0 then redis.call('HSET', KEYS[2], unpack(members)) end
 if KEYS[5] then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[3]) end

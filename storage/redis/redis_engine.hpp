@@ -48,6 +48,10 @@
 //  described in redis_presence.cpp.
 //  Per shard, the timers of the conversations the ring places there
 //  (pl:timers, pl:timer-due): described in redis_timers.cpp.
+//  Per shard, the webhooks outbox: the stream pl:hooks:outbox that the commit
+//  scripts add {t, c, s} to when RedisEngineOptions::outbox wants the event
+//  (an undeclared key: not Redis Cluster safe), read by broker/hooks/
+//  (redis_outbox.hpp: pl:hooks:lease, pl:hooks:dead; docs/webhooks.md).
 //
 // WHAT IS ATOMIC
 //  - append(): one Lua script on the conversation's shard — idempotency
@@ -126,6 +130,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -158,6 +163,10 @@ struct RedisEngineOptions {
   int vnodes = 160;                                         // hash ring points per shard
   size_t read_budget = 2000;                                // events one read script may scan
   std::chrono::seconds presence_keep{30 * 24 * 3600};       // an offline user's last_seen
+  // Webhooks (broker/hooks/): whether a committed event of (tenant, type)
+  // enters the shard's outbox stream `pl:hooks:outbox` in its commit
+  // script. Null = no webhooks: the scripts get no outbox argument.
+  std::function<bool(const std::string& tenant, const std::string& type)> outbox;
 };
 
 class RedisEngine : public Engine {

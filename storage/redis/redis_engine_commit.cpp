@@ -27,6 +27,15 @@ void push_fields(std::vector<std::string>& args, const FieldList& fields) {
 }
 
 // Event seq/encoding pairs for the scripts, and the pub/sub message of them.
+// Webhooks: whether a commit's events enter the outbox (RedisEngineOptions::outbox).
+bool outbox_wanted(const RedisEngineOptions& o, const std::string& tenant,
+                   const std::vector<EventPtr>& events) {
+  if (!o.outbox) return false;
+  for (const auto& e : events)
+    if (o.outbox(tenant, e->type)) return true;
+  return false;
+}
+
 std::vector<std::string> encode_all(const std::vector<EventPtr>& events) {
   std::vector<std::string> out;
   for (const auto& e : events) out.push_back(encode_event(*e));
@@ -171,6 +180,7 @@ asio::awaitable<Result<Commit>> RedisEngine::create(CreateRequest req) {
     args.push_back(std::to_string(events[i]->seq));
     args.push_back(std::move(encs[i]));
   }
+  if (outbox_wanted(options_, key.tenant, events)) args.push_back(key.tenant);  // webhooks outbox
   std::vector<std::string> keys = strs(k.meta, k.members, k.log, k.ovr);
   if (same_shard) keys.push_back(t.updated);
   auto r = co_await eval(cs, ScriptId::create, std::move(keys), std::move(args));
@@ -284,6 +294,7 @@ asio::awaitable<Result<Commit>> RedisEngine::update(ConvKey key, UpdateRequest r
       args.push_back(std::to_string(events[i]->seq));
       args.push_back(std::move(encs[i]));
     }
+    if (outbox_wanted(options_, key.tenant, events)) args.push_back(key.tenant);  // webhooks outbox
     std::vector<std::string> keys = strs(k.meta, k.members, k.log, k.ovr);
     if (same_shard && !erase) keys.push_back(t.updated);
     auto r = co_await eval(cs, ScriptId::commit, std::move(keys), std::move(args));
@@ -355,6 +366,8 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
   std::vector<std::string> args =
       strs(ev.from_user, std::move(head), std::move(preview), std::move(type_token), k.channel,
            key.id, std::move(rest_tokens), t.changes);
+  if (options_.outbox && options_.outbox(key.tenant, ev.type))
+    args.push_back(key.tenant);  // webhooks outbox
   auto r = co_await eval(cs, ScriptId::append, std::move(keys), std::move(args));
   if (!r) co_return std::move(r).error();
   const std::string status = r->size() > 0 ? (*r)[0].str() : "";

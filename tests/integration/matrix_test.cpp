@@ -79,6 +79,12 @@ const std::vector<Row>& table() {
       {"listUserConversations", false, false,
        +[](const CellCtx&) { return obj({{"userId", "cm"}}); },
        "A 3 A A A A 3 3 A A  A A A 3 A"},
+      // Webhooks: admin only; no dead letter has that id (the broker runs no webhook).
+      {"listWebhookDeadLetters", false, false, +[](const CellCtx&) { return std::string("{}"); },
+       "3 3 3 3 3 3 3 3 A A  3 3 3 3 A"},
+      {"replayWebhookDeadLetter", false, false,
+       +[](const CellCtx&) { return obj({{"id", "whd_none"}}); },
+       "3 3 3 3 3 3 3 3 4 4  3 3 3 3 4"},
 
       // ---- conversations ----
       //                 cm  cx  am  ax  mm  mx  bm  bx  dm  dx

@@ -188,6 +188,19 @@ export type ConversationStats = {
     lastMessageAt: number | null;
     ttrEffective: number;
 };
+export type WebhookDeadLetter = {
+    id: string;
+    tenant: string;
+    conversationId: string;
+    seq: number;
+    type: string;
+    webhook: string;
+    url: string;
+    attempts: number;
+    firstAttemptAt: number;
+    failedAt: number;
+    error: string;
+};
 export type More = {
     [k: string]: any;
 };
@@ -393,6 +406,12 @@ export type Methods = {
         subscriptionId: string;
     }, {}];
     getConversationStats: [ConvRef, ConversationStats];
+    listWebhookDeadLetters: [{} | undefined, {
+        data: WebhookDeadLetter[];
+    }];
+    replayWebhookDeadLetter: [{
+        id: string;
+    }, {}];
 };
 export type Helpers = {
     [K in Exclude<keyof Methods, 'authenticate' | 'subscribe' | 'unsubscribe' | 'subscribeInbox' | 'unsubscribeInbox' | 'sendMessage'>]: undefined extends Methods[K][0] ? (params?: Methods[K][0]) => Promise<Methods[K][1]> : (params: Methods[K][0]) => Promise<Methods[K][1]>;
@@ -478,6 +497,8 @@ export type Helpers = {
  * @typedef {{conversationId: string, state: string, status: string, lastSeq: number, messages: number,
  *   notes: number, dialogs: number, members: {invited: number, suggested: number, active: number, left: number},
  *   createdAt: number, updatedAt: number, lastMessageAt: number | null, ttrEffective: number}} ConversationStats
+ * @typedef {{id: string, tenant: string, conversationId: string, seq: number, type: string, webhook: string,
+ *   url: string, attempts: number, firstAttemptAt: number, failedAt: number, error: string}} WebhookDeadLetter
  * @typedef {{[k: string]: any}} More  further params the broker takes
  * @typedef {{[k: string]: never}} Empty
  *
@@ -534,6 +555,8 @@ export type Helpers = {
  * @property {[{filter?: Filter, limit?: number}, {subscriptionId: string, snapshot: {data: Conversation[], total: number}}]} subscribeInbox
  * @property {[{subscriptionId: string}, {}]} unsubscribeInbox
  * @property {[ConvRef, ConversationStats]} getConversationStats
+ * @property {[{} | undefined, {data: WebhookDeadLetter[]}]} listWebhookDeadLetters
+ * @property {[{id: string}, {}]} replayWebhookDeadLetter
  */
 /**
  * One helper per method of METHODS: `client.getConversation({conversationId})`.

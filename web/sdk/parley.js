@@ -85,6 +85,8 @@
  * @typedef {{conversationId: string, state: string, status: string, lastSeq: number, messages: number,
  *   notes: number, dialogs: number, members: {invited: number, suggested: number, active: number, left: number},
  *   createdAt: number, updatedAt: number, lastMessageAt: number | null, ttrEffective: number}} ConversationStats
+ * @typedef {{id: string, tenant: string, conversationId: string, seq: number, type: string, webhook: string,
+ *   url: string, attempts: number, firstAttemptAt: number, failedAt: number, error: string}} WebhookDeadLetter
  * @typedef {{[k: string]: any}} More  further params the broker takes
  * @typedef {{[k: string]: never}} Empty
  *
@@ -141,6 +143,8 @@
  * @property {[{filter?: Filter, limit?: number}, {subscriptionId: string, snapshot: {data: Conversation[], total: number}}]} subscribeInbox
  * @property {[{subscriptionId: string}, {}]} unsubscribeInbox
  * @property {[ConvRef, ConversationStats]} getConversationStats
+ * @property {[{} | undefined, {data: WebhookDeadLetter[]}]} listWebhookDeadLetters
+ * @property {[{id: string}, {}]} replayWebhookDeadLetter
  */
 
 /**
@@ -165,7 +169,8 @@ export const METHODS = (
   'closeConversation reopenConversation lockConversation setStatus transfer:x setGroup:x consumerTakeover:x ' +
   'setNote:x listNotes setCsat:x setTtr:x setManualEttr:x ' +
   'setPresence getPresence upsertUser getUser listUsers listUserConversations ' +
-  'countConversations searchConversations getConversationStats'
+  'countConversations searchConversations getConversationStats ' +
+  'listWebhookDeadLetters replayWebhookDeadLetter:x'
 ).split(' ');
 
 /** Close codes after which the client stops instead of reconnecting. */
