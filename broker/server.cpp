@@ -9,14 +9,18 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <functional>
 #include <malloc.h>
 #include <thread>
 #include <vector>
 
+#include "api/api_keys.hpp"
 #include "api/auth.hpp"
 #include "api/context.hpp"
 #include "api/conversation_io.hpp"
 #include "api/dispatcher.hpp"
+#include "api/http_api.hpp"
+#include "api/user_control.hpp"
 #include "api/quota.hpp"
 #include "live/hub.hpp"
 #include "live/inbox.hpp"
@@ -92,6 +96,7 @@ struct Server::Impl {
 
   void build_request_layer();
   void on_signal(const boost::system::error_code& ec, int signo);
+  void on_hangup(const boost::system::error_code& ec);
   void drain(std::chrono::steady_clock::time_point deadline);
   void stop_all();
 
@@ -108,6 +113,12 @@ struct Server::Impl {
   std::shared_ptr<InboxManager> inbox;  // subscribeInbox; the hub's change listener
   std::unique_ptr<Services> services;
   std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<UserControl> control;   // disconnectUser; the engine's sink, before the hub
+  std::unique_ptr<ApiKeyStore> api_keys;  // --api-keys-file
+  std::unique_ptr<HttpApi> api;           // POST /api/v1/
+  // What SIGHUP reloads, in order (the API keys, ...).
+  std::vector<std::function<void()>> on_sighup;
+  std::unique_ptr<asio::signal_set> hangup;
   std::unique_ptr<WebFiles> web;  // null: no web UI
   // One io_context per thread: a session lives on one of them, so its
   // handlers never run concurrently and need no strand.
@@ -143,12 +154,14 @@ Server::Impl::~Impl() {
   if (engine) engine->set_sink(nullptr);
   engine.reset();
   signals.reset();
+  hangup.reset();
   drain_timer.reset();
   ready_timer.reset();
   trim_timer.reset();
   listener.reset();
   guards.clear();
   contexts.clear();
+  api.reset();
   dispatcher.reset();
   if (hub) hub->set_change_listener(nullptr);
   services.reset();
@@ -157,6 +170,7 @@ Server::Impl::~Impl() {
   presence.reset();
   creations.reset();
   timers.reset();
+  control.reset();
   hub.reset();
   auth.reset();
 }
@@ -178,8 +192,9 @@ void Server::Impl::build_request_layer() {
       cfg.limits.inbox_subscriptions);
   hub->set_change_listener(inbox);
   services = std::make_unique<Services>(Services{cfg, *engine, *hub, metrics, *auth, *timers,
-                                                 *creations, *presence, *registrar, *inbox});
+                                                 *creations, *presence, *registrar, *inbox, *control});
   dispatcher = std::make_unique<Dispatcher>(*services);
+  api = std::make_unique<HttpApi>(*services, *api_keys);
 }
 
 void Server::Impl::stop_all() {
@@ -208,6 +223,14 @@ void Server::Impl::on_signal(const boost::system::error_code& ec, int signo) {
   drain_timer->async_wait([this, deadline](const boost::system::error_code& ec) {
     if (!ec) drain(deadline);
   });
+}
+
+// SIGHUP: every reload in turn; a failed one logs and keeps what it had.
+void Server::Impl::on_hangup(const boost::system::error_code& ec) {
+  if (ec) return;
+  spdlog::info("SIGHUP: reloading");
+  for (auto& reload : on_sighup) reload();
+  hangup->async_wait([this](const boost::system::error_code& e, int) { on_hangup(e); });
 }
 
 void Server::Impl::drain(std::chrono::steady_clock::time_point deadline) {
@@ -248,8 +271,23 @@ int Server::run() {
 
   s.engine = make_engine(cfg);
   s.hub = std::make_unique<Hub>(*s.engine, s.metrics, s.cfg.limits);
-  s.engine->set_sink(s.hub.get());
+  s.control = std::make_unique<UserControl>(*s.engine, *s.hub);
+  s.engine->set_sink(s.control.get());
   s.auth = std::make_unique<Authenticator>(cfg.auth);
+  s.api_keys = std::make_unique<ApiKeyStore>();
+  if (!cfg.api_keys_file.empty()) {
+    if (auto st = s.api_keys->load(cfg.api_keys_file); !st.ok()) {
+      spdlog::error("--api-keys-file: {}", st.error().message);
+      return 1;
+    }
+    s.on_sighup.push_back([&s] {
+      auto st = s.api_keys->load(s.cfg.api_keys_file);
+      if (st.ok())
+        spdlog::info("API keys reloaded: {} keys", s.api_keys->size());
+      else
+        spdlog::error("API keys not reloaded (the old ones stay): {}", st.error().message);
+    });
+  }
   s.build_request_layer();
   if (cfg.web && !cfg.web_root.empty())
     s.web = std::make_unique<WebFiles>(cfg.web_root, cfg.allowed_origins);
@@ -268,7 +306,8 @@ int Server::run() {
   for (auto& c : s.contexts) executors.push_back(c->get_executor());
   s.listener = std::make_shared<Listener>(
       main.get_executor(), std::move(executors),
-      Listener::Deps{cfg, *s.dispatcher, *s.auth, *s.engine, s.metrics, s.web.get()});
+      Listener::Deps{cfg, *s.dispatcher, *s.auth, *s.engine, s.metrics, s.web.get(),
+                   s.api.get()});
   auto endpoint = results.begin()->endpoint();
   if (ec = s.listener->open(endpoint); ec) {
     spdlog::error("cannot listen on {}:{}: {}", url_host(endpoint.address()), endpoint.port(),
@@ -300,6 +339,13 @@ int Server::run() {
   watch_readiness(*s.engine, *s.ready_timer, true);
   s.trim_timer = std::make_unique<asio::steady_timer>(main);
   trim_heap(*s.trim_timer);
+  s.hangup = std::make_unique<asio::signal_set>(main, SIGHUP);
+  s.hangup->async_wait([&s](const boost::system::error_code& e, int) { s.on_hangup(e); });
+  s.control->start([listener = std::weak_ptr<Listener>(s.listener)](
+                       const std::string& tenant, const std::string& user_id,
+                       const std::string& reason) {
+    if (auto l = listener.lock()) l->close_user(tenant, user_id, kDisconnectedCode, reason);
+  });
   s.timers->start(main.get_executor());
   s.presence->start(main.get_executor());
   s.listener->start();

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "json_writer.hpp"
+#include "request_params_admin.hpp"
 #include "request_params_inbox.hpp"
 #include "request_params_users.hpp"
 #include "request_params_workflow.hpp"

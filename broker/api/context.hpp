@@ -20,6 +20,8 @@
 
 namespace parley {
 
+class UserControl;  // api/user_control.hpp
+
 // The node's services, built by the composition root (server.cpp) and
 // shared by every call.
 struct Services {
@@ -33,6 +35,7 @@ struct Services {
   PresenceTracker& presence;
   UserRegistrar& registrar;  // users registered from their tokens
   InboxManager& inbox;       // subscribeInbox
+  UserControl& control;      // disconnectUser on every node
 };
 
 struct SocketContext;

@@ -100,6 +100,9 @@ asio::awaitable<Reply> count_conversations(Context& ctx, const params::CountConv
 asio::awaitable<Reply> search_conversations(Context& ctx, const params::SearchConversations& p);
 asio::awaitable<Reply> subscribe_inbox(SocketContext& ctx, const params::SubscribeInbox& p);
 asio::awaitable<Reply> unsubscribe_inbox(SocketContext& ctx, const params::UnsubscribeInbox& p);
+// methods_admin.cpp
+asio::awaitable<Reply> disconnect_user(Context& ctx, const params::DisconnectUser& p);
+asio::awaitable<Reply> publish_system_event(Context& ctx, const params::PublishSystemEvent& p);
 
 }  // namespace methods
 
@@ -212,6 +215,8 @@ inline constexpr MethodHandler kHandlers[] = {
     handler<methods::unsubscribe_inbox>(),
     // for back ends
     handler<methods::get_conversation_stats>(),
+    handler<methods::disconnect_user>(),
+    handler<methods::publish_system_event>(),
 };
 
 namespace detail {

@@ -29,6 +29,7 @@
 namespace parley {
 
 class Flusher;
+class HttpApi;
 class Session;
 class WebFiles;
 struct SessionShared;
@@ -42,6 +43,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     const Engine& engine;
     Metrics& metrics;
     const WebFiles* web = nullptr;  // the web UI's files; null: --no-web
+    HttpApi* api = nullptr;         // POST /api/v1/ (api/http_api.hpp); null: none
   };
 
   // Listens with an acceptor on `accept_executor`, and accepts on every one
@@ -66,6 +68,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void close_all(uint16_t code, std::string_view reason);
   // Sessions open now.
   size_t sessions() const;
+  // Closes, on their own threads, the sessions of `user_id` in `tenant`
+  // (disconnectUser). Thread-safe.
+  void close_user(const std::string& tenant, const std::string& user_id, uint16_t code,
+                  std::string_view reason);
 
  private:
   struct HeadRead;

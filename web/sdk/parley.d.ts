@@ -388,6 +388,19 @@ export type Methods = {
         subscriptionId: string;
     }, {}];
     getConversationStats: [ConvRef, ConversationStats];
+    disconnectUser: [{
+        userId: string;
+        reason?: string;
+    }, {
+        userId: string;
+        closeCode: number;
+    }];
+    publishSystemEvent: [ConvRef & {
+        text: string;
+        data?: Record<string, unknown>;
+    }, {
+        seq: number;
+    }];
 };
 export type Helpers = {
     [K in Exclude<keyof Methods, 'authenticate' | 'subscribe' | 'unsubscribe' | 'subscribeInbox' | 'unsubscribeInbox' | 'sendMessage'>]: undefined extends Methods[K][0] ? (params?: Methods[K][0]) => Promise<Methods[K][1]> : (params: Methods[K][0]) => Promise<Methods[K][1]>;
@@ -527,6 +540,8 @@ export type Helpers = {
  * @property {[{filter?: Filter, limit?: number}, {subscriptionId: string, snapshot: {data: Conversation[], total: number}}]} subscribeInbox
  * @property {[{subscriptionId: string}, {}]} unsubscribeInbox
  * @property {[ConvRef, ConversationStats]} getConversationStats
+ * @property {[{userId: string, reason?: string}, {userId: string, closeCode: number}]} disconnectUser
+ * @property {[ConvRef & {text: string, data?: Record<string, unknown>}, {seq: number}]} publishSystemEvent
  */
 /**
  * One helper per method of METHODS: `client.getConversation({conversationId})`.

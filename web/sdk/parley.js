@@ -139,6 +139,8 @@
  * @property {[{filter?: Filter, limit?: number}, {subscriptionId: string, snapshot: {data: Conversation[], total: number}}]} subscribeInbox
  * @property {[{subscriptionId: string}, {}]} unsubscribeInbox
  * @property {[ConvRef, ConversationStats]} getConversationStats
+ * @property {[{userId: string, reason?: string}, {userId: string, closeCode: number}]} disconnectUser
+ * @property {[ConvRef & {text: string, data?: Record<string, unknown>}, {seq: number}]} publishSystemEvent
  */
 
 /**
@@ -163,11 +165,16 @@ export const METHODS = (
   'closeConversation reopenConversation lockConversation setStatus transfer:x setGroup:x consumerTakeover:x ' +
   'setNote:x listNotes setCsat:x setTtr:x setManualEttr:x ' +
   'setPresence getPresence upsertUser getUser listUsers listUserConversations ' +
-  'countConversations searchConversations getConversationStats'
+  'countConversations searchConversations getConversationStats ' +
+  'disconnectUser:x publishSystemEvent:x'
 ).split(' ');
 
 /** Close codes after which the client stops instead of reconnecting. */
-const FATAL_CLOSE = { 4003: 'origin not allowed', 4029: 'closed for request-rate abuse' };
+const FATAL_CLOSE = {
+  4003: 'origin not allowed',
+  4010: 'disconnected by the service (disconnectUser)',
+  4029: 'closed for request-rate abuse',
+};
 
 /** An error answered by the broker (numeric `code`) or made by the client (string `code`). */
 export class ParleyError extends Error {
