@@ -112,8 +112,9 @@ asio::awaitable<HttpReply> HttpApi::handle(const ApiRequest& req) {
   std::string_view method =
       path.size() > kApiPrefix.size() ? path.substr(kApiPrefix.size()) : std::string_view();
   if (!plain_name(method)) co_return error_reply(method_not_found(method));
-  node_.registrar.on_authenticated(co_await asio::this_coro::executor, key->identity,
-                                   wall_clock_ms());
+  // Registered like a token's user (PROTOCOL §5): listUsers and getUser know it.
+  const auto executor = co_await asio::this_coro::executor;
+  node_.registrar.on_authenticated(executor, key->identity, wall_clock_ms());
 
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -144,13 +145,14 @@ asio::awaitable<HttpReply> HttpApi::handle(const ApiRequest& req) {
     } else {
       simdjson::dom::element params;
       std::string params_json = "{}";
-      if (!obj["params"].get(params)) params_json = simdjson::minify(params);
+      const bool has_params = !obj["params"].get(params);
+      if (has_params) params_json = simdjson::minify(params);
       bool extra = false;
       for (auto field : obj)
         if (field.key != "method" && field.key != "params") extra = true;
       if (extra)
         reply = invalid_request("a call has only \"method\" and \"params\"");
-      else if (!params.is_object() && params_json != "{}")
+      else if (has_params && !params.is_object())
         reply = invalid_params("params", "must be an object");
       else if (!plain_name(name) || name == "batch")
         reply = method_not_found(name);

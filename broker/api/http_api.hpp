@@ -12,6 +12,7 @@
 
 #include "api/api_keys.hpp"
 #include "api/context.hpp"
+#include "api/conversation_io.hpp"
 #include "net/http.hpp"
 
 namespace parley {

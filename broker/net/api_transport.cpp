@@ -4,7 +4,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdint>
+#include <limits>
 #include <optional>
+#include <tuple>
 
 #include "api/http_api.hpp"
 #include "tuning.hpp"
@@ -43,20 +46,29 @@ http::response<http::string_body> beast_response(HttpReply reply, bool keep_aliv
 }
 
 asio::awaitable<void> serve_api(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                ApiParser first, HttpApi& api, size_t body_limit) {
-  std::optional<ApiParser> parser;
-  parser.emplace(std::move(first));
+                                ApiParser& first, HttpApi& api, size_t body_limit) {
+  // Beast's parser is not movable: the first is the caller's, the next
+  // ones are made in place here.
+  ApiParser* parser = &first;
+  std::optional<ApiParser> next;
   for (;;) {
     parser->body_limit(body_limit);
+    const auto length = parser->content_length();
+    const bool too_long = length && *length > body_limit;
     // curl and others wait for this before sending a larger body.
-    if (iequals_ascii(parser->get()[http::field::expect], "100-continue")) {
+    if (!too_long && iequals_ascii(parser->get()[http::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       auto [wec, wn] =
           co_await asio::async_write(stream, asio::buffer(kContinue), kUseTuple);
       if (wec) co_return;
     }
-    stream.expires_after(kHttpReadTimeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, *parser, kUseTuple);
+    boost::system::error_code ec;
+    if (too_long) {
+      ec = http::error::body_limit;  // not read: the connection ends after the 413
+    } else {
+      stream.expires_after(kHttpReadTimeout);
+      std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, *parser, kUseTuple);
+    }
     HttpReply reply;
     bool keep = false;
     if (ec == http::error::body_limit) {
@@ -82,8 +94,11 @@ asio::awaitable<void> serve_api(beast::tcp_stream& stream, beast::flat_buffer& b
     if (!keep) break;
     // The next request on the same connection: an API request again, else
     // the connection ends after a 404.
-    parser.emplace();
+    next.emplace();
+    parser = &*next;
     parser->header_limit(kHttpHeaderBytes);
+    // The head's Content-Length is checked at the top of the loop.
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(kHttpReadTimeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, *parser, kUseTuple);
     if (hec) co_return;

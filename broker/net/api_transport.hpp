@@ -25,10 +25,10 @@ using ApiParser = boost::beast::http::request_parser<boost::beast::http::string_
 boost::beast::http::response<boost::beast::http::string_body> beast_response(HttpReply reply,
                                                                               bool keep_alive);
 
-// `parser` has read the first request's head (at an API path); `buffer`
+// `parser` (which must outlive the awaitable) has read the first request's head (at an API path); `buffer`
 // holds what was read past it.
 boost::asio::awaitable<void> serve_api(boost::beast::tcp_stream& stream,
-                                       boost::beast::flat_buffer& buffer, ApiParser parser,
+                                       boost::beast::flat_buffer& buffer, ApiParser& parser,
                                        HttpApi& api, size_t body_limit);
 
 }  // namespace parley

@@ -389,16 +389,20 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
   }
   http::request_parser<http::string_body> parser;
   parser.header_limit(kHttpHeaderBytes);
-  parser.body_limit(kHttpBodyBytes);
+  // Beast checks a Content-Length against the limit as soon as the head
+  // is read, before the path says which limit applies: the larger one
+  // then, the path's own after.
+  parser.body_limit(std::max(kHttpBodyBytes, deps_.cfg.limits.frame_bytes));
 
   stream.expires_at(deadline);
   // The head first: the HTTP API (api_transport.hpp) takes its requests
   // with its own body limit and keep-alive.
   auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
   if (!ec && deps_.api && is_api_path(target_path(parser.get().target()))) {
-    co_await serve_api(stream, buffer, std::move(parser), *deps_.api, deps_.cfg.limits.frame_bytes);
+    co_await serve_api(stream, buffer, parser, *deps_.api, deps_.cfg.limits.frame_bytes);
     co_return;
   }
+  parser.body_limit(kHttpBodyBytes);
   if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseTuple);
   bool head = false;
   HttpReply reply;

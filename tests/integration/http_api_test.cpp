@@ -79,7 +79,7 @@ TEST_CASE("http api: every status of the mapping") {
   // 409: a conversation closed, then locked, refuses a system event.
   r = api_post(port, "createConversation", "{}", kAdmin);
   expect_status(r, 200);
-  const std::string id = body_of(r).get_string("/conversationId");
+  const std::string id = body_of(r).get_string("/id");
   expect_status(api_post(port, "closeConversation", obj({{"conversationId", id}}), kAdmin), 200);
   expect_status(api_post(port, "lockConversation", obj({{"conversationId", id}}), kAdmin), 200);
   r = api_post(port, "publishSystemEvent", obj({{"conversationId", id}, {"text", "hi"}}), kAdmin);
@@ -159,7 +159,7 @@ TEST_CASE("http api: a bot's message reaches a WebSocket subscriber; clientMessa
   const auto port = broker.port();
   auto ann = login(port, "ann");
   Json conv = create_conversation(*ann);
-  const std::string id = conv.get_string("/conversationId");
+  const std::string id = conv.get_string("/id");
   auto sub = subscribe(*ann, id);
   expect_status(api_post(port, "join", obj({{"conversationId", id}}), kBot), 200);
 
@@ -201,7 +201,7 @@ TEST_CASE("http api: disconnectUser closes the user's sockets; publishSystemEven
   auto ann2 = login(port, "ann");
   auto bob = login(port, "bob");
   Json conv = create_conversation(*bob);
-  const std::string id = conv.get_string("/conversationId");
+  const std::string id = conv.get_string("/id");
   subscribe(*bob, id);
 
   auto r = api_post(port, "publishSystemEvent",
