@@ -13,12 +13,14 @@ namespace {
 const std::string kAdmin = "admin-key-0123456789";
 const std::string kBot = "bot-key-0123456789";
 const std::string kSlow = "slow-key-0123456789";
+const std::string kOther = "other-tenant-key-0123456789";
 
 std::string keys_text() {
   return key_line("ops", "default", "admin", "ops-admin", "1000", kAdmin) +
          key_line("helper", "default", "bot", "helper-bot", "1000", kBot) +
          "# a key of one request a second\n" +
-         key_line("slow", "default", "bot", "slow-bot", "1", kSlow);
+         key_line("slow", "default", "bot", "slow-bot", "1", kSlow) +
+         key_line("elsewhere", "other", "admin", "other-admin", "1000", kOther);
 }
 
 Json body_of(const HttpResult& r) { return Json::parse(r.body); }
@@ -80,6 +82,11 @@ TEST_CASE("http api: every status of the mapping") {
   r = api_post(port, "createConversation", "{}", kAdmin);
   expect_status(r, 200);
   const std::string id = body_of(r).get_string("/id");
+  // A key of another tenant does not see it.
+  expect_status(api_post(port, "getConversation", obj({{"conversationId", id}}), kOther), 404);
+  expect_status(
+      api_post(port, "publishSystemEvent", obj({{"conversationId", id}, {"text", "x"}}), kOther),
+      404);
   expect_status(api_post(port, "closeConversation", obj({{"conversationId", id}}), kAdmin), 200);
   expect_status(api_post(port, "lockConversation", obj({{"conversationId", id}}), kAdmin), 200);
   r = api_post(port, "publishSystemEvent", obj({{"conversationId", id}, {"text", "hi"}}), kAdmin);
