@@ -1,7 +1,8 @@
 // Accepts TCP connections and reads one HTTP request from each: health,
 // readiness and metrics are answered here; an upgrade at /ws becomes a
-// Session (with its token and Origin checked first); the rest is the web
-// UI's files (web_files.hpp), or 404 with --no-web.
+// Session (with its token and Origin checked first); a request at /api/v1/
+// goes to the HTTP server API (api_transport.hpp, kept alive there); the
+// rest is the web UI's files (web_files.hpp), or 404 with --no-web.
 //
 // It also keeps the set of open sessions, so a shutdown can close them all.
 // Beast stays in listener.cpp (the full HTTP parser, for what is not a
