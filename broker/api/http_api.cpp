@@ -25,6 +25,13 @@ HttpReply json_reply(unsigned status, std::string body) {
 HttpReply error_reply(const Error& e) {
   HttpReply r = json_reply(http_status(e.code), error_object(e));
   if (e.code == code::unauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  // A rate refusal's data.retryAfterMs, in whole seconds (rounded up).
+  if (e.code == code::rate_limited && !e.data.empty()) {
+    simdjson::dom::parser parser;
+    int64_t ms = 0;
+    if (!parser.parse(e.data).at_key("retryAfterMs").get(ms) && ms > 0)
+      r.headers.emplace_back("Retry-After", std::to_string((ms + 999) / 1000));
+  }
   return r;
 }
 

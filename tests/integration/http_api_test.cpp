@@ -96,6 +96,8 @@ TEST_CASE("http api: every status of the mapping") {
   r = api_post(port, "ping", "{}", kSlow);
   expect_status(r, 429);
   CHECK(body_of(r).get_int("/code") == 429);
+  CHECK(body_of(r).get_int("/data/retryAfterMs") > 0);
+  CHECK(r.header("Retry-After") == "1");  // under a second, rounded up
 }
 
 TEST_CASE("http api: 503 while storage is unavailable") {
