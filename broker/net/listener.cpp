@@ -14,7 +14,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <tuple>
 #include <sys/socket.h>
@@ -389,10 +391,10 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
   }
   http::request_parser<http::string_body> parser;
   parser.header_limit(kHttpHeaderBytes);
-  // Beast checks a Content-Length against the limit as soon as the head
-  // is read, before the path says which limit applies: the larger one
-  // then, the path's own after.
-  parser.body_limit(std::max(kHttpBodyBytes, deps_.cfg.limits.frame_bytes));
+  // Beast would check a Content-Length against the limit as soon as the
+  // head is read, before the path says which limit applies: none then, and
+  // the path's own after (the API's 413 is its own, api_transport.cpp).
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
 
   stream.expires_at(deadline);
   // The head first: the HTTP API (api_transport.hpp) takes its requests
@@ -403,7 +405,12 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
     co_return;
   }
   parser.body_limit(kHttpBodyBytes);
-  if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseTuple);
+  if (!ec) {
+    if (auto length = parser.content_length(); length && *length > kHttpBodyBytes)
+      ec = http::error::body_limit;
+    else
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseTuple);
+  }
   bool head = false;
   HttpReply reply;
   if (ec) {

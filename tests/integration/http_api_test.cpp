@@ -55,9 +55,13 @@ TEST_CASE("http api: every status of the mapping") {
   expect_status(api_post(port, "ping", "{}", kBot, "text/plain"), 415);
   expect_status(api_post(port, "ping", "{}", kBot, ""), 415);
   CHECK(api_post(port, "ping", "{}", kBot, "Application/JSON; charset=utf-8").status == 200);
-  // 413: a body over --max-frame-bytes.
+  // 413: a body over --max-frame-bytes, and one over 64 KiB (past any
+  // other limit of the port).
   expect_status(
       api_post(port, "sendMessage", "{\"text\":\"" + std::string(5000, 'a') + "\"}", kBot), 413);
+  r = api_post(port, "sendMessage", "{\"text\":\"" + std::string(70000, 'a') + "\"}", kBot);
+  expect_status(r, 413);
+  CHECK(body_of(r).get_int("/code") == 413);
   // 400: not JSON; params that are not an object; bad params; a method that needs a socket.
   r = api_post(port, "ping", "{\"a\":", kBot);
   expect_status(r, 400);
