@@ -4,6 +4,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -20,6 +22,9 @@ namespace http = beast::http;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+// The lingering close's bounds.
+constexpr std::chrono::milliseconds kApiLinger{1000};
+constexpr size_t kApiLingerBytes = 1024 * 1024;
 
 HttpReply plain_error(unsigned status, int code, std::string message) {
   HttpReply r;
@@ -112,6 +117,17 @@ asio::awaitable<void> serve_api(beast::tcp_stream& stream, beast::flat_buffer& b
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  // A lingering close: what the client still sends (the rest of a body
+  // refused with 413) is read and dropped for a moment, bounded, so that
+  // closing with unread bytes does not reset the connection and lose the
+  // answer on the client's side.
+  stream.expires_after(kApiLinger);
+  std::array<char, 4096> sink;
+  for (size_t dropped = 0; dropped < kApiLingerBytes;) {
+    auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
+    if (rec) break;
+    dropped += rn;
+  }
 }
 
 }  // namespace parley
