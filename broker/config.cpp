@@ -77,7 +77,7 @@ po::parsed_options parse_env(const po::options_description& desc, char** envp) {
     std::string name;
     for (char c : entry.substr(7, eq - 7))
       name.push_back(c == '_' ? '-' : static_cast<char>(std::tolower(c)));
-    if (name == "help" || !desc.find_nothrow(name, false)) continue;
+    if (name == "help" || name == "print-openapi" || !desc.find_nothrow(name, false)) continue;
     std::string value(entry.substr(eq + 1));
     std::vector<std::string> values;
     if (name == "allowed-origin" || name == "redis") {
@@ -240,6 +240,7 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
   if (auto* v = get("jwt-issuer"); v && !v->empty()) cfg.auth.issuer = *v;
   if (auto* v = get("jwt-audience"); v && !v->empty()) cfg.auth.audience = *v;
   if (auto it = vm.find("dev"); it != vm.end()) cfg.dev = it->second.as<bool>();
+  if (auto* v = get("api-keys-file"); v && !v->empty()) cfg.api_keys_file = *v;
 
   // Timers.
   struct Timer {
@@ -354,6 +355,7 @@ Result<ParsedConfig> parse_config(int argc, const char* const* argv, char** envp
     po::store(po::command_line_parser(argc, argv).options(desc).positional(none).style(style).run(),
               vm);
     if (vm["help"].as<bool>()) return ParsedConfig{Config{}, config_options::help_text(visible)};
+    if (vm["print-openapi"].as<bool>()) return ParsedConfig{Config{}, std::nullopt, true};
     // store() keeps the first value it sees for an option, so the order of
     // the calls is the precedence: flags, then environment, then file.
     po::store(parse_env(desc, envp), vm);

@@ -70,6 +70,9 @@ struct Config {
   // Storage: Redis shards (redis://HOST[:PORT][/DB]); none = the memory engine.
   std::vector<std::string> redis_urls;
   int64_t redis_timeout_ms = 1000;  // one Redis command's time-out (then 503)
+  // The HTTP server API's keys (api/api_keys.hpp); empty: no keys, every
+  // API request answers 401.
+  std::string api_keys_file;
   ListingConfig listing;
   Limits limits;
   // Webhooks and the moderation hook (broker/hooks/, docs/webhooks.md).
@@ -81,6 +84,7 @@ struct Config {
 struct ParsedConfig {
   Config config;
   std::optional<std::string> help;
+  bool print_openapi = false;  // --print-openapi: print docs/openapi.yaml and exit
 };
 Result<ParsedConfig> parse_config(int argc, const char* const* argv, char** envp);
 

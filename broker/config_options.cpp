@@ -132,6 +132,8 @@ po::options_description describe() {
           dflt(d.drain_spread_sec));
   add(server, "config", "FILE", "read settings from FILE (`name = value` lines)");
   server.add_options()("help", po::bool_switch(), "print this help and exit");
+  server.add_options()("print-openapi", po::bool_switch(),
+                       "print the HTTP API's OpenAPI document (docs/openapi.yaml) and exit");
 
   po::options_description auth("Authentication", kWidth);
   add(auth, "jwt-secret", "SECRET", "HS256 secret that signs the tokens");
@@ -141,6 +143,9 @@ po::options_description describe() {
       "RS256/ES256 public keys (a JWKS document); a token's `kid` picks one; re-read on SIGHUP");
   add(auth, "jwt-issuer", "ISS", "require this `iss` claim");
   add(auth, "jwt-audience", "AUD", "require this `aud` claim");
+  add(auth, "api-keys-file", "FILE",
+      "the HTTP API's keys: `name tenant role user-id rate sha256-hex` lines (docs/http-api.md); "
+      "reloaded on SIGHUP");
   auth.add_options()("dev", po::bool_switch(),
                      "development mode: `authenticate {userId}` works without a token");
 

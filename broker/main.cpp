@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 
+#include "api/openapi.hpp"
 #include "config.hpp"
 #include "server.hpp"
 
@@ -13,6 +14,10 @@ int main(int argc, char** argv, char** envp) {
     std::cerr << "parley: " << parsed.error().message << "\n"
               << "Try 'parley --help' for the list of options.\n";
     return 2;
+  }
+  if (parsed->print_openapi) {
+    std::cout << parley::openapi_yaml();
+    return 0;
   }
   if (parsed->help) {
     std::cout << *parsed->help;

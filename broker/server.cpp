@@ -14,10 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include "api/api_keys.hpp"
 #include "api/auth.hpp"
 #include "api/context.hpp"
 #include "api/conversation_io.hpp"
 #include "api/dispatcher.hpp"
+#include "api/http_api.hpp"
+#include "api/user_control.hpp"
 #include "api/quota.hpp"
 #include "hooks/send_hook.hpp"
 #include "hooks/webhooks.hpp"
@@ -124,6 +127,9 @@ struct Server::Impl {
   std::unique_ptr<hooks::Webhooks> webhooks;   // the outboxes, deliveries, dead letters
   std::unique_ptr<Services> services;
   std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<UserControl> control;   // disconnectUser; the engine's sink, before the hub
+  std::unique_ptr<ApiKeyStore> api_keys;  // --api-keys-file
+  std::unique_ptr<HttpApi> api;           // POST /api/v1/
   std::unique_ptr<WebFiles> web;  // null: no web UI
   // One io_context per thread: a session lives on one of them, so its
   // handlers never run concurrently and need no strand.
@@ -172,6 +178,7 @@ Server::Impl::~Impl() {
   listener.reset();
   guards.clear();
   contexts.clear();
+  api.reset();
   dispatcher.reset();
   if (hub) hub->set_change_listener(nullptr);
   services.reset();
@@ -181,6 +188,7 @@ Server::Impl::~Impl() {
   presence.reset();
   creations.reset();
   timers.reset();
+  control.reset();
   hub.reset();
   auth.reset();
 }
@@ -206,8 +214,9 @@ void Server::Impl::build_request_layer() {
                                                   static_cast<size_t>(cfg.limits.text_chars));
   services = std::make_unique<Services>(Services{cfg, *engine, *hub, metrics, *auth, *timers,
                                                  *creations, *presence, *registrar, *inbox,
-                                                 send_hook.get(), webhooks.get()});
+                                                 send_hook.get(), webhooks.get(), *control});
   dispatcher = std::make_unique<Dispatcher>(*services);
+  api = std::make_unique<HttpApi>(*services, *api_keys);
 }
 
 void Server::Impl::stop_all() {
@@ -315,8 +324,11 @@ int Server::run() {
 
   s.engine = make_engine(cfg, s.contexts);
   s.hub = std::make_unique<Hub>(*s.engine, s.metrics, s.cfg.limits);
+  s.control = std::make_unique<UserControl>(*s.engine, *s.hub);
   s.webhooks = std::make_unique<hooks::Webhooks>(cfg, *s.engine, s.metrics.hooks);
-  s.engine->set_sink(s.webhooks->wrap(s.hub.get()));
+  // The engine's events: the webhook outbox (memory engine), then the
+  // disconnect signals, then the hub.
+  s.engine->set_sink(s.webhooks->wrap(s.control.get()));
   s.auth = std::make_unique<Authenticator>(cfg.auth);
   if (std::string why; !s.auth->reload(why)) {
     spdlog::error("--jwt-jwks-file: {}", why);
@@ -330,6 +342,20 @@ int Server::run() {
     else
       spdlog::error("JWKS keys not reloaded, the previous ones stay: {}", why);
   });
+  s.api_keys = std::make_unique<ApiKeyStore>();
+  if (!cfg.api_keys_file.empty()) {
+    if (auto st = s.api_keys->load(cfg.api_keys_file); !st.ok()) {
+      spdlog::error("--api-keys-file: {}", st.error().message);
+      return 1;
+    }
+    s.reloaders.push_back([&s] {
+      auto st = s.api_keys->load(s.cfg.api_keys_file);
+      if (st.ok())
+        spdlog::info("API keys reloaded: {} keys", s.api_keys->size());
+      else
+        spdlog::error("API keys not reloaded (the old ones stay): {}", st.error().message);
+    });
+  }
   s.build_request_layer();
   if (cfg.web && !cfg.web_root.empty())
     s.web = std::make_unique<WebFiles>(cfg.web_root, cfg.allowed_origins);
@@ -348,7 +374,8 @@ int Server::run() {
   for (auto& c : s.contexts) executors.push_back(c->get_executor());
   s.listener = std::make_shared<Listener>(
       main.get_executor(), std::move(executors),
-      Listener::Deps{cfg, *s.dispatcher, *s.auth, *s.engine, s.metrics, s.web.get()});
+      Listener::Deps{cfg, *s.dispatcher, *s.auth, *s.engine, s.metrics, s.web.get(),
+                   s.api.get()});
   auto endpoint = results.begin()->endpoint();
   if (ec = s.listener->open(endpoint); ec) {
     spdlog::error("cannot listen on {}:{}: {}", url_host(endpoint.address()), endpoint.port(),
@@ -383,6 +410,11 @@ int Server::run() {
   watch_readiness(*s.engine, *s.ready_timer, true);
   s.trim_timer = std::make_unique<asio::steady_timer>(main);
   trim_heap(*s.trim_timer);
+  s.control->start([listener = std::weak_ptr<Listener>(s.listener)](
+                       const std::string& tenant, const std::string& user_id,
+                       const std::string& reason) {
+    if (auto l = listener.lock()) l->close_user(tenant, user_id, kDisconnectedCode, reason);
+  });
   s.timers->start(main.get_executor());
   s.presence->start(main.get_executor());
   s.listener->start();

@@ -380,4 +380,18 @@ struct ReplayWebhookDeadLetter {
   std::string id;  // the dead letter's delivery id
 };
 
+// Admin methods for back ends (request_params_admin.cpp).
+struct DisconnectUser {
+  static constexpr std::string_view method = "disconnectUser";
+  std::string user_id;
+  std::optional<std::string> reason;  // the close frame's reason, at most 120 bytes
+};
+
+struct PublishSystemEvent {
+  static constexpr std::string_view method = "publishSystemEvent";
+  std::string conversation_id;
+  std::string text;
+  std::optional<std::string> data;  // serialized JSON object
+};
+
 }  // namespace parley::params

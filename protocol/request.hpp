@@ -42,8 +42,8 @@ using Params = std::variant<
     // listings and the inbox (request_params_inbox.cpp)
     params::CountConversations, params::SearchConversations, params::SubscribeInbox,
     params::UnsubscribeInbox,
-    // for back ends
-    params::GetConversationStats,
+    // for back ends (request_params_admin.cpp)
+    params::GetConversationStats, params::DisconnectUser, params::PublishSystemEvent,
     // webhooks (request_params_hooks.cpp)
     params::ListWebhookDeadLetters, params::ReplayWebhookDeadLetter>;
 

@@ -10,6 +10,7 @@
 
 #include "json_writer.hpp"
 #include "request_params_hooks.hpp"
+#include "request_params_admin.hpp"
 #include "request_params_inbox.hpp"
 #include "request_params_users.hpp"
 #include "request_params_workflow.hpp"

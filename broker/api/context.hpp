@@ -22,6 +22,8 @@
 
 namespace parley {
 
+class UserControl;  // api/user_control.hpp
+
 // The node's services, built by the composition root (server.cpp) and
 // shared by every call.
 struct Services {
@@ -37,6 +39,7 @@ struct Services {
   InboxManager& inbox;       // subscribeInbox
   hooks::SendHook* send_hook;   // the moderation hook; null = none (--send-hook)
   hooks::Webhooks* webhooks;    // webhook outbox and dead letters; null = none
+  UserControl& control;      // disconnectUser on every node
 };
 
 struct SocketContext;

@@ -105,6 +105,9 @@ asio::awaitable<Reply> list_webhook_dead_letters(Context& ctx,
                                                  const params::ListWebhookDeadLetters& p);
 asio::awaitable<Reply> replay_webhook_dead_letter(Context& ctx,
                                                   const params::ReplayWebhookDeadLetter& p);
+// methods_admin.cpp
+asio::awaitable<Reply> disconnect_user(Context& ctx, const params::DisconnectUser& p);
+asio::awaitable<Reply> publish_system_event(Context& ctx, const params::PublishSystemEvent& p);
 
 }  // namespace methods
 
@@ -217,6 +220,8 @@ inline constexpr MethodHandler kHandlers[] = {
     handler<methods::unsubscribe_inbox>(),
     // for back ends
     handler<methods::get_conversation_stats>(),
+    handler<methods::disconnect_user>(),
+    handler<methods::publish_system_event>(),
     // webhooks
     handler<methods::list_webhook_dead_letters>(),
     handler<methods::replay_webhook_dead_letter>(),

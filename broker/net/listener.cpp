@@ -14,12 +14,17 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <optional>
+#include <tuple>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "clock.hpp"
+#include "api/http_api.hpp"
+#include "net/api_transport.hpp"
 #include "net/flusher.hpp"
 #include "net/http.hpp"
 #include "net/http_head.hpp"
@@ -138,6 +143,24 @@ std::vector<std::shared_ptr<Session>> Listener::open_sessions() const {
       if (auto s = weak.lock()) open.push_back(std::move(s));
   }
   return open;
+}
+
+void Listener::close_user(const std::string& tenant, const std::string& user_id, uint16_t code,
+                          std::string_view reason) {
+  std::vector<std::shared_ptr<Session>> open;
+  for (size_t i = 0; i < executors_.size(); ++i) {
+    std::lock_guard lk(shards_[i].mu);
+    for (auto& weak : shards_[i].sessions)
+      if (auto s = weak.lock()) open.push_back(std::move(s));
+  }
+  // A session's identity changes on its own thread: looked at there.
+  for (auto& s : open) {
+    auto ex = s->executor();
+    asio::post(ex, [s = std::move(s), tenant, user_id, code, why = std::string(reason)] {
+      const auto& who = s->identity();
+      if (who && who->tenant == tenant && who->user_id == user_id) s->close(code, why);
+    });
+  }
 }
 
 size_t Listener::sessions() const {
@@ -373,10 +396,26 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
   }
   http::request_parser<http::string_body> parser;
   parser.header_limit(kHttpHeaderBytes);
-  parser.body_limit(kHttpBodyBytes);
+  // Beast would check a Content-Length against the limit as soon as the
+  // head is read, before the path says which limit applies: none then, and
+  // the path's own after (the API's 413 is its own, api_transport.cpp).
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
 
   stream.expires_at(deadline);
-  auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+  // The head first: the HTTP API (api_transport.hpp) takes its requests
+  // with its own body limit and keep-alive.
+  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
+  if (!ec && deps_.api && is_api_path(target_path(parser.get().target()))) {
+    co_await serve_api(stream, buffer, parser, *deps_.api, deps_.cfg.limits.frame_bytes);
+    co_return;
+  }
+  parser.body_limit(kHttpBodyBytes);
+  if (!ec) {
+    if (auto length = parser.content_length(); length && *length > kHttpBodyBytes)
+      ec = http::error::body_limit;
+    else
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseTuple);
+  }
   bool head = false;
   HttpReply reply;
   if (ec) {
@@ -412,16 +451,7 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
     head = req.method() == http::verb::head;
   }
 
-  http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
-  res.set(http::field::server, "parley/" PARLEY_VERSION);
-  if (!reply.content_type.empty()) res.set(http::field::content_type, reply.content_type);
-  res.set(http::field::cache_control, reply.cache_control);
-  for (const auto& [name, value] : reply.headers) res.set(name, value);
-  res.keep_alive(false);
-  res.body() = std::move(reply.body);
-  // A 304 has no body and no Content-Length (it would have to be the
-  // length of the 200 it stands for).
-  if (reply.status != 304) res.prepare_payload();
+  auto res = beast_response(std::move(reply), false);
   // HEAD: the headers of the GET answer (Content-Length included), no body.
   if (head) res.body().clear();
   stream.expires_after(kHttpReadTimeout);

@@ -1,7 +1,8 @@
 // Accepts TCP connections and reads one HTTP request from each: health,
 // readiness and metrics are answered here; an upgrade at /ws becomes a
-// Session (with its token and Origin checked first); the rest is the web
-// UI's files (web_files.hpp), or 404 with --no-web.
+// Session (with its token and Origin checked first); a request at /api/v1/
+// goes to the HTTP server API (api_transport.hpp, kept alive there); the
+// rest is the web UI's files (web_files.hpp), or 404 with --no-web.
 //
 // It also keeps the set of open sessions, so a shutdown can close them all.
 // Beast stays in listener.cpp (the full HTTP parser, for what is not a
@@ -29,6 +30,7 @@
 namespace parley {
 
 class Flusher;
+class HttpApi;
 class Session;
 class WebFiles;
 struct SessionShared;
@@ -42,6 +44,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     const Engine& engine;
     Metrics& metrics;
     const WebFiles* web = nullptr;  // the web UI's files; null: --no-web
+    HttpApi* api = nullptr;         // POST /api/v1/ (api/http_api.hpp); null: none
   };
 
   // Listens with an acceptor on `accept_executor`, and accepts on every one
@@ -66,6 +69,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void close_all(uint16_t code, std::string_view reason);
   // Sessions open now.
   size_t sessions() const;
+  // Closes, on their own threads, the sessions of `user_id` in `tenant`
+  // (disconnectUser). Thread-safe.
+  void close_user(const std::string& tenant, const std::string& user_id, uint16_t code,
+                  std::string_view reason);
 
   // The drain (SIGTERM, server.cpp): from now on /readyz answers 503 and an
   // upgrade is refused with 503 (a proxy then tries another node); plain

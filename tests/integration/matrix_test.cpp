@@ -227,6 +227,15 @@ const std::vector<Row>& table() {
       {"setManualEttr", true, true,
        +[](const CellCtx& c) { return cref(c, R"("time":4102444800001)"); },
        "333 333 A99 A99 A99 A99 A99 333 A99 A99"},
+      // ---- admin methods for back ends ----
+      // A system event: admins and bots, members or not; not once LOCKED.
+      {"publishSystemEvent", true, true,
+       +[](const CellCtx& c) { return cref(c, R"("text":"pubword system")"); },
+       "333 333 333 333 333 333 AA9 AA9 AA9 AA9"},
+      // Admins only; a user no principal is, so no socket of the run closes.
+      {"disconnectUser", false, false,
+       +[](const CellCtx&) { return obj({{"userId", "nobody-here"}}); },
+       "3 3 3 3 3 3 3 3 A A  3 3 3 3 A"},
   };
   return rows;
 }

@@ -311,8 +311,9 @@ TEST_CASE("an unknown method is -32601 with data.method") {
 TEST_CASE("known_methods lists every method the decoder serves") {
   const auto& names = known_methods();
   CHECK(names.size() ==
-        18 + 19 + 2 + 8 + 4 + 1 +
-            2);  // + contact-centre, presence, users, listings and inbox, stats, webhooks
+        18 + 19 + 2 + 8 + 4 + 1 + 2 + 2);  // + contact-centre, presence, users, listings and
+                                           // inbox, stats, webhooks, admin (disconnectUser,
+                                           // publishSystemEvent)
   for (auto name : names) {
     CAPTURE(name);
     Call c = single(R"({"jsonrpc":"2.0","id":1,"method":")" + std::string(name) + R"("})");

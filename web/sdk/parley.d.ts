@@ -412,6 +412,19 @@ export type Methods = {
     replayWebhookDeadLetter: [{
         id: string;
     }, {}];
+    disconnectUser: [{
+        userId: string;
+        reason?: string;
+    }, {
+        userId: string;
+        closeCode: number;
+    }];
+    publishSystemEvent: [ConvRef & {
+        text: string;
+        data?: Record<string, unknown>;
+    }, {
+        seq: number;
+    }];
 };
 export type Helpers = {
     [K in Exclude<keyof Methods, 'authenticate' | 'subscribe' | 'unsubscribe' | 'subscribeInbox' | 'unsubscribeInbox' | 'sendMessage'>]: undefined extends Methods[K][0] ? (params?: Methods[K][0]) => Promise<Methods[K][1]> : (params: Methods[K][0]) => Promise<Methods[K][1]>;
@@ -557,6 +570,8 @@ export type Helpers = {
  * @property {[ConvRef, ConversationStats]} getConversationStats
  * @property {[{} | undefined, {data: WebhookDeadLetter[]}]} listWebhookDeadLetters
  * @property {[{id: string}, {}]} replayWebhookDeadLetter
+ * @property {[{userId: string, reason?: string}, {userId: string, closeCode: number}]} disconnectUser
+ * @property {[ConvRef & {text: string, data?: Record<string, unknown>}, {seq: number}]} publishSystemEvent
  */
 /**
  * One helper per method of METHODS: `client.getConversation({conversationId})`.

@@ -145,6 +145,8 @@
  * @property {[ConvRef, ConversationStats]} getConversationStats
  * @property {[{} | undefined, {data: WebhookDeadLetter[]}]} listWebhookDeadLetters
  * @property {[{id: string}, {}]} replayWebhookDeadLetter
+ * @property {[{userId: string, reason?: string}, {userId: string, closeCode: number}]} disconnectUser
+ * @property {[ConvRef & {text: string, data?: Record<string, unknown>}, {seq: number}]} publishSystemEvent
  */
 
 /**
@@ -170,11 +172,16 @@ export const METHODS = (
   'setNote:x listNotes setCsat:x setTtr:x setManualEttr:x ' +
   'setPresence getPresence upsertUser getUser listUsers listUserConversations ' +
   'countConversations searchConversations getConversationStats ' +
-  'listWebhookDeadLetters replayWebhookDeadLetter:x'
+  'listWebhookDeadLetters replayWebhookDeadLetter:x ' +
+  'disconnectUser:x publishSystemEvent:x'
 ).split(' ');
 
 /** Close codes after which the client stops instead of reconnecting. */
-const FATAL_CLOSE = { 4003: 'origin not allowed', 4029: 'closed for request-rate abuse' };
+const FATAL_CLOSE = {
+  4003: 'origin not allowed',
+  4010: 'disconnected by the service (disconnectUser)',
+  4029: 'closed for request-rate abuse',
+};
 
 /** An error answered by the broker (numeric `code`) or made by the client (string `code`). */
 export class ParleyError extends Error {
