@@ -43,9 +43,10 @@ namespace {
 // background and never blocks start-up: until every shard answers, /readyz
 // says 503 and requests that need storage answer 503.
 std::unique_ptr<Engine> make_engine(const Config& cfg) {
-  if (cfg.redis_urls.empty()) return std::make_unique<MemoryEngine>();
+  if (cfg.redis_urls.empty() && cfg.redis_cluster.empty()) return std::make_unique<MemoryEngine>();
   redis::RedisEngineOptions o;
   o.urls = cfg.redis_urls;
+  o.cluster = cfg.redis_cluster;
   o.connection.command_timeout = std::chrono::milliseconds(cfg.redis_timeout_ms);
   return std::make_unique<redis::RedisEngine>(std::move(o));
 }

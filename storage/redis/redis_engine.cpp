@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "engine_common.hpp"
+#include "redis_engine_cluster.hpp"
 #include "redis_engine_support.hpp"
 #include "redis_record_codec.hpp"
 #include "tuning.hpp"
@@ -88,12 +89,20 @@ class RedisEngine::Dispatcher : public RedisSubscriber::Listener {
   RedisEngine& engine_;
 };
 
+RedisSubscriber::Listener* RedisEngine::dispatcher() const { return dispatcher_.get(); }
+
 RedisEngine::RedisEngine(RedisEngineOptions options)
     : options_(std::move(options)),
       work_(io_.get_executor()),
       ring_(shard_ids(options_.urls), options_.vnodes),
       gate_(io_.get_executor(), options_.connection.command_timeout),
       dispatcher_(std::make_unique<Dispatcher>(*this)) {
+  if (!options_.cluster.empty()) {
+    cluster_start();
+    for (size_t i = 0; i < std::max<size_t>(options_.io_threads, 1); ++i)
+      threads_.emplace_back([this] { io_.run(); });
+    return;
+  }
   for (auto& address : parse_urls(options_.urls)) {
     Shard s;
     s.address = address;
@@ -115,9 +124,12 @@ RedisEngine::RedisEngine(RedisEngineOptions options)
 RedisEngine::~RedisEngine() {
   // No sink call may start after this returns (set_listener waits out one
   // in progress); closing the links fails whatever is still in flight.
+  if (cluster_) cluster_stop();
   for (auto& s : shards_) {
-    s.sub->set_listener(nullptr);
-    s.sub->close();
+    if (s.sub) {
+      s.sub->set_listener(nullptr);
+      s.sub->close();
+    }
     s.cmd->close();
   }
   gate_.open_all();
@@ -126,6 +138,7 @@ RedisEngine::~RedisEngine() {
 }
 
 bool RedisEngine::ready() const {
+  if (cluster_) return cluster_ready();
   for (const auto& s : shards_)
     if (!s.cmd->up()) return false;
   return true;
@@ -135,23 +148,27 @@ bool RedisEngine::wait_until_ready(std::chrono::milliseconds limit) const {
   const auto until = std::chrono::steady_clock::now() + limit;
   for (;;) {
     bool all = true;
-    for (const auto& s : shards_) all = all && s.cmd->up() && s.sub->up();
+    if (cluster_)
+      all = cluster_ready() && cluster_->pubsub->up();
+    else
+      for (const auto& s : shards_) all = all && s.cmd->up() && s.sub->up();
     if (all) return true;
     if (std::chrono::steady_clock::now() >= until) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 
-RedisEngine::Shard& RedisEngine::shard_of(const ConvKeys& k) {
-  return shards_[ring_.shard_for(k.tag)];
-}
+RedisEngine::Shard& RedisEngine::shard_of(const ConvKeys& k) { return shard_of_tag(k.tag); }
 
-RedisEngine::Shard& RedisEngine::shard_of(const TenantKeys& k) {
-  return shards_[ring_.shard_for(k.tag)];
-}
+RedisEngine::Shard& RedisEngine::shard_of(const TenantKeys& k) { return shard_of_tag(k.tag); }
 
 void RedisEngine::watch(const ConvKey& key) {
   ConvKeys k(key);
+  if (cluster_) {
+    if (cluster_->pubsub->up()) gate_.close(k.channel);
+    cluster_->pubsub->subscribe(k.channel, true);
+    return;
+  }
   Shard& s = shard_of(k);
   // Hold operations on it until Redis confirms; a link that is down
   // confirms nothing, and its resubscription reports the gap anyway.
@@ -161,7 +178,10 @@ void RedisEngine::watch(const ConvKey& key) {
 
 void RedisEngine::unwatch(const ConvKey& key) {
   ConvKeys k(key);
-  shard_of(k).sub->unsubscribe(k.channel);
+  if (cluster_)
+    cluster_->pubsub->unsubscribe(k.channel);
+  else
+    shard_of(k).sub->unsubscribe(k.channel);
   gate_.open(k.channel);
 }
 
@@ -171,6 +191,7 @@ void RedisEngine::watch_tenant(const std::string& tenant) {
   std::lock_guard lk(tenants_mu_);
   if (watched_tenants_[tenant]++ > 0) return;
   const std::string channel = TenantKeys(tenant).changes;
+  if (cluster_) return cluster_->pubsub->subscribe(channel, false);  // a classic channel
   for (auto& s : shards_) s.sub->subscribe(channel);
 }
 
@@ -180,13 +201,14 @@ void RedisEngine::unwatch_tenant(const std::string& tenant) {
   if (it == watched_tenants_.end() || --it->second > 0) return;
   watched_tenants_.erase(it);
   const std::string channel = TenantKeys(tenant).changes;
+  if (cluster_) return cluster_->pubsub->unsubscribe(channel);
   for (auto& s : shards_) s.sub->unsubscribe(channel);
 }
 
 void RedisEngine::publish_signal(const ConvKey& key, Signal signal) {
   // Like events, signals reach this node's sink through pub/sub.
   ConvKeys k(key);
-  shard_of(k).cmd->async_command(strs("PUBLISH", k.channel, signal_message(signal)),
+  shard_of(k).cmd->async_command(strs(publish_verb(), k.channel, signal_message(signal)),
                                  [](Result<RedisReply>) {});
 }
 
@@ -199,7 +221,7 @@ asio::awaitable<Result<std::string>> RedisEngine::script_sha(Shard& s, ScriptId 
     std::lock_guard lk(sha_mu_);
     if (!shas_[slot].empty()) co_return shas_[slot];
   }
-  auto loaded = co_await s.cmd->command(strs("SCRIPT", "LOAD", sc.source));
+  auto loaded = co_await s.cmd->command(strs("SCRIPT", "LOAD", source_of(id)));
   if (!loaded) co_return std::move(loaded).error();
   if (loaded->is_error())
     co_return unavailable("redis: SCRIPT LOAD " + std::string(sc.name) + ": " + loaded->str());
@@ -213,8 +235,11 @@ asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
                                                       std::vector<std::string> args) {
   const Script& sc = script(id);
   const auto slot = static_cast<size_t>(id);
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto sha = co_await script_sha(s, id);
+  Shard* to = &s;         // cluster mode: where a redirect points
+  bool asking = false;    // an ASK redirect: ASKING first, this once
+  int rounds = 0;         // redirects and pauses so far
+  for (int attempt = 0; attempt < 3;) {
+    auto sha = co_await script_sha(*to, id);
     if (!sha) co_return std::move(sha).error();
     std::vector<std::string> cmd;
     cmd.reserve(3 + keys.size() + args.size());
@@ -223,16 +248,28 @@ asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
     cmd.push_back(std::to_string(keys.size()));
     cmd.insert(cmd.end(), keys.begin(), keys.end());
     cmd.insert(cmd.end(), args.begin(), args.end());
-    auto r = co_await s.cmd->command(std::move(cmd));
+    Result<RedisReply> r = unavailable("redis: not sent");
+    if (asking) {
+      std::vector<std::vector<std::string>> both;
+      both.push_back(strs("ASKING"));
+      both.push_back(std::move(cmd));
+      auto replies = co_await to->cmd->pipeline(std::move(both));
+      r = std::move(replies[1]);
+      asking = false;
+    } else {
+      r = co_await to->cmd->command(std::move(cmd));
+    }
     if (!r) co_return r;
     if (r->error_is("NOSCRIPT")) {
       // This shard never saw it, or SCRIPT FLUSH ran: load it again.
       std::lock_guard lk(sha_mu_);
       if (shas_[slot] == *sha) shas_[slot].clear();
+      ++attempt;
       continue;
     }
+    if (cluster_ && r->is_error() && co_await cluster_redirect(*r, to, asking, rounds)) continue;
     if (r->is_error())
-      co_return unavailable("redis " + s.address.id() + " " + std::string(sc.name) + ": " +
+      co_return unavailable("redis " + to->address.id() + " " + std::string(sc.name) + ": " +
                             r->str());
     co_return r;
   }
@@ -269,6 +306,14 @@ asio::awaitable<Result<std::vector<RedisReply>>> RedisEngine::eval_pipeline(
       if (!r) co_return std::move(r).error();
       if (r->error_is("NOSCRIPT")) {
         again.push_back(todo[j]);
+        continue;
+      }
+      if (cluster_ && cluster_retryable(*r)) {
+        // Its slot moved or is moving: alone, following the redirect.
+        const ScriptCall& c = calls[todo[j]];
+        auto one = co_await eval(s, id, c.keys, c.args);
+        if (!one) co_return std::move(one).error();
+        out[todo[j]] = std::move(*one);
         continue;
       }
       if (r->is_error())
@@ -372,7 +417,7 @@ asio::awaitable<Result<std::vector<std::optional<Conversation>>>> RedisEngine::l
   // One pipeline per shard: a page of records costs a round trip per shard.
   std::map<size_t, std::vector<size_t>> by_shard;
   for (size_t i = 0; i < keys.size(); ++i)
-    by_shard[ring_.shard_for(ConvKeys(keys[i]).tag)].push_back(i);
+    by_shard[shard_index(ConvKeys(keys[i]).tag)].push_back(i);
   for (auto& [shard, idx] : by_shard) {
     Shard& s = shards_[shard];
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -401,6 +446,13 @@ asio::awaitable<Result<std::vector<std::optional<Conversation>>>> RedisEngine::l
         if (r->error_is("NOSCRIPT")) {
           reload = true;
           break;
+        }
+        if (cluster_ && cluster_retryable(*r)) {
+          // Its slot moved or is moving: alone, following the redirect.
+          auto one = co_await load(keys[idx[j]], 0);
+          if (one) out[idx[j]] = std::move(one->record);
+          else if (one.error().code != code::not_found) co_return std::move(one).error();
+          continue;
         }
         if (r->is_error()) co_return unavailable("redis: " + r->str());
         if (r->is_nil() || r->size() != 3) continue;  // erased since it was listed

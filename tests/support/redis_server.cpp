@@ -95,6 +95,7 @@ void RedisServer::start() {
                                    "no",
                                    "--appendonly",
                                    options_.aof ? "yes" : "no"};
+  args.insert(args.end(), options_.extra.begin(), options_.extra.end());
   if (options_.aof) {
     args.push_back("--appendfsync");
     args.push_back("always");
