@@ -5,6 +5,7 @@
 // Every acknowledged message arrives exactly once and in order
 // (EventFollower checks seq = last + 1 on each event).
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "redis_cluster.hpp"
@@ -53,43 +54,60 @@ int64_t send_until_acked(WsClient& sender, const std::string& id, const std::str
   return 0;
 }
 
+// ann (a consumer, on node 1) and bob (an agent, on node 2) in one
+// conversation of tenant "acme", both following its events.
+struct Talk {
+  Talk(uint16_t port1, uint16_t port2)
+      : ann(login(port1, "ann", "consumer", "acme")), bob(login(port2, "bob", "agent", "acme")) {
+    id = create_conversation(*ann).get_string("/id");
+    CHECK(bob->call("getConversation", obj({{"conversationId", id}})).get_string("/id") == id);
+    bob->call("join", obj({{"conversationId", id}}));
+    Subscription ann_sub = subscribe(*ann, id);
+    Subscription bob_sub = subscribe(*bob, id);
+    CHECK(ann_sub.epoch == bob_sub.epoch);
+    ann_events.emplace(*ann, id, ann_sub.last_seq);
+    bob_events.emplace(*bob, id, bob_sub.last_seq);
+    // bob's member.joined may have been committed before ann subscribed.
+    while (ann_events->last_seq() < bob_sub.last_seq) ann_events->next();
+  }
+  // One message, from ann and bob in turn, acknowledged (after retries),
+  // then seen by both, next in line, with its text.
+  void exchange(Millis wait = kWait) {
+    WsClient& sender = sent % 2 == 0 ? *ann : *bob;
+    const std::string text = "m" + std::to_string(sent++);
+    const int64_t seq = send_until_acked(sender, id, text, &retries);
+    Json a = ann_events->next(wait);
+    Json b = bob_events->next(wait);
+    CHECK(a.get_int("/seq") == seq);
+    CHECK(b.get_int("/seq") == seq);
+    CHECK(a.get_string("/body/text") == text);
+    CHECK(b.get_string("/body/text") == text);
+  }
+  // The stored log is dense and ends where the followers are.
+  void check_log() {
+    Json page = bob->call("queryMessages", obj({{"conversationId", id}, {"limit", 200}}));
+    CHECK(page.get_int("/lastSeq") == bob_events->last_seq());
+    int64_t expect = 1;
+    for (const Json& e : page.items("/data")) CHECK(e.get_int("/seq") == expect++);
+  }
+  std::unique_ptr<WsClient> ann, bob;
+  std::string id;
+  std::optional<EventFollower> ann_events, bob_events;
+  int retries = 0, sent = 0;
+};
+
 }  // namespace
 
 TEST_CASE("redis cluster: two nodes converse on a 3-master cluster; a moving slot loses nothing") {
   RedisCluster& c = RedisCluster::shared();
   c.flush_all();
   ClusterNodes n(c);
-  auto ann = login(n.node1->port(), "ann", "consumer", "acme");
-  auto bob = login(n.node2->port(), "bob", "agent", "acme");
-  const std::string id = create_conversation(*ann).get_string("/id");
-  CHECK(bob->call("getConversation", obj({{"conversationId", id}})).get_string("/id") == id);
-  bob->call("join", obj({{"conversationId", id}}));
-  Subscription ann_sub = subscribe(*ann, id);
-  Subscription bob_sub = subscribe(*bob, id);
-  CHECK(ann_sub.epoch == bob_sub.epoch);
-  EventFollower ann_events(*ann, id, ann_sub.last_seq);
-  EventFollower bob_events(*bob, id, bob_sub.last_seq);
-  while (ann_events.last_seq() < bob_sub.last_seq) ann_events.next();
-
-  int retries = 0;
-  int sent = 0;
-  auto exchange = [&] {
-    WsClient& sender = sent % 2 == 0 ? *ann : *bob;
-    const std::string text = "m" + std::to_string(sent++);
-    const int64_t seq = send_until_acked(sender, id, text, &retries);
-    // Both sides see it, next in line, whichever node it was sent to.
-    Json a = ann_events.next();
-    Json b = bob_events.next();
-    CHECK(a.get_int("/seq") == seq);
-    CHECK(b.get_int("/seq") == seq);
-    CHECK(a.get_string("/body/text") == text);
-    CHECK(b.get_string("/body/text") == text);
-  };
-  for (int i = 0; i < 10; ++i) exchange();
+  Talk t(n.node1->port(), n.node2->port());
+  for (int i = 0; i < 10; ++i) t.exchange();
 
   // Move the conversation's slot to another master while the two keep
   // talking through both nodes.
-  const int slot = slot_of(c, id);
+  const int slot = slot_of(c, t.id);
   RedisServer* from = c.master_of(slot);
   REQUIRE(from);
   RedisServer* to = nullptr;
@@ -101,47 +119,26 @@ TEST_CASE("redis cluster: two nodes converse on a 3-master cluster; a moving slo
     moved = c.move_slot(slot, *to);
     done = true;
   });
-  while (!done) exchange();
+  while (!done) t.exchange();
   mover.join();
   CHECK(moved);
   CHECK(c.master_of(slot) == to);
-  for (int i = 0; i < 10; ++i) exchange();
-  MESSAGE(sent << " messages, " << retries << " retried after a 503 during the move");
-
-  Json page = bob->call("queryMessages", obj({{"conversationId", id}, {"limit", 200}}));
-  CHECK(page.get_int("/lastSeq") == bob_events.last_seq());
-  int64_t expect = 1;
-  for (const Json& e : page.items("/data")) CHECK(e.get_int("/seq") == expect++);
+  for (int i = 0; i < 10; ++i) t.exchange();
+  MESSAGE(t.sent << " messages, " << t.retries << " retried after a 503 during the move");
+  t.check_log();
 }
 
 TEST_CASE("redis cluster: kill -9 of a master with a replica; clients go on after the failover") {
   RedisCluster c(3, 1);
   ClusterNodes n(c);
-  auto ann = login(n.node1->port(), "ann", "consumer", "acme");
-  auto bob = login(n.node2->port(), "bob", "agent", "acme");
-  const std::string id = create_conversation(*ann).get_string("/id");
-  bob->call("join", obj({{"conversationId", id}}));
-  Subscription ann_sub = subscribe(*ann, id);
-  Subscription bob_sub = subscribe(*bob, id);
-  EventFollower ann_events(*ann, id, ann_sub.last_seq);
-  EventFollower bob_events(*bob, id, bob_sub.last_seq);
-  while (ann_events.last_seq() < bob_sub.last_seq) ann_events.next();
-
-  int retries = 0, sent = 0;
-  auto exchange = [&] {
-    WsClient& sender = sent % 2 == 0 ? *ann : *bob;
-    const std::string text = "m" + std::to_string(sent++);
-    const int64_t seq = send_until_acked(sender, id, text, &retries);
-    CHECK(ann_events.next(Millis(20000)).get_int("/seq") == seq);
-    CHECK(bob_events.next(Millis(20000)).get_int("/seq") == seq);
-  };
-  for (int i = 0; i < 10; ++i) exchange();
+  Talk t(n.node1->port(), n.node2->port());
+  for (int i = 0; i < 10; ++i) t.exchange();
 
   // kill -9 the conversation's master once its replica has everything
   // acknowledged so far (without --redis-wait-replicas an acknowledged
   // write the replica had not received yet would be lost: see
   // docs/operations.md), then keep talking through the failover.
-  const int slot = slot_of(c, id);
+  const int slot = slot_of(c, t.id);
   RedisServer* master = c.master_of(slot);
   REQUIRE(master);
   REQUIRE(wait_until([&] {
@@ -153,12 +150,11 @@ TEST_CASE("redis cluster: kill -9 of a master with a replica; clients go on afte
   }));
   master->kill_hard();
   const auto killed = std::chrono::steady_clock::now();
-  for (int i = 0; i < 10; ++i) exchange();
+  for (int i = 0; i < 10; ++i) t.exchange(Millis(20000));
   const auto window =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
   REQUIRE(c.master_of(slot) != master);
-  MESSAGE("failover: " << retries << " sends answered 503 and were retried; 10 sends took "
+  MESSAGE("failover: " << t.retries << " sends answered 503 and were retried; 10 sends took "
                        << window.count() << " ms from the kill");
-  Json page = bob->call("queryMessages", obj({{"conversationId", id}, {"limit", 200}}));
-  CHECK(page.get_int("/lastSeq") == bob_events.last_seq());
+  t.check_log();
 }
