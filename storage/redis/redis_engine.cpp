@@ -94,7 +94,9 @@ RedisSubscriber::Listener* RedisEngine::dispatcher() const { return dispatcher_.
 RedisEngine::RedisEngine(RedisEngineOptions options)
     : options_(std::move(options)),
       work_(io_.get_executor()),
-      ring_(shard_ids(options_.urls), options_.vnodes),
+      // In cluster mode the ring is not used (the slot table places keys).
+      ring_(options_.cluster.empty() ? shard_ids(options_.urls) : std::vector<std::string>{""},
+            options_.vnodes),
       gate_(io_.get_executor(), options_.connection.command_timeout),
       dispatcher_(std::make_unique<Dispatcher>(*this)) {
   if (!options_.cluster.empty()) {

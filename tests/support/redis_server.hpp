@@ -24,7 +24,7 @@ class RedisServer {
     // no persistence at all.
     bool aof = false;
     // More redis-server arguments (the cluster tests' --cluster-enabled…).
-    std::vector<std::string> extra;
+    std::vector<std::string> extra{};
   };
 
   // The one server of this test process, started on first use.
