@@ -58,8 +58,11 @@ RedisCluster::RedisCluster(int masters, int replicas_each) {
   const int total = masters * (1 + replicas_each);
   for (int i = 0; i < total; ++i) {
     RedisServer::Options o;
+    // The cluster bus port is the port + 10000 unless given: a free port
+    // above 55535 would put it out of range.
     o.extra = {"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-               "--cluster-node-timeout", "1000"};
+               "--cluster-node-timeout", "1000", "--cluster-port",
+               std::to_string(free_loopback_port())};
     nodes_.push_back(std::make_unique<RedisServer>(o));
   }
   std::string cmd = "redis-cli --cluster create";

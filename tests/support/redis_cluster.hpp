@@ -13,6 +13,9 @@
 
 namespace parley::testing {
 
+// A loopback port nobody uses right now (redis_server.cpp).
+int free_loopback_port();
+
 class RedisCluster {
  public:
   // The one 3-master cluster of this test process, made on first use.

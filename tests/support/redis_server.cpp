@@ -58,6 +58,8 @@ int free_port() {
 
 }  // namespace
 
+int free_loopback_port() { return free_port(); }
+
 RedisServer& RedisServer::shared() {
   static RedisServer server;
   return server;
