@@ -18,6 +18,7 @@
 
 #include "api/jwks.hpp"
 #include "config_options.hpp"
+#include "redis/cluster_slots.hpp"
 #include "redis/redis_url.hpp"
 
 namespace parley {
@@ -221,6 +222,15 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
       shards.push_back(address->id());
       cfg.redis_urls.push_back(url);
     }
+  }
+  if (auto* v = get("redis-cluster")) {
+    if (!cfg.redis_urls.empty())
+      return config_error("set either --redis or --redis-cluster, not both");
+    if (!redis::parse_seed_list(*v))
+      return config_error(setting("redis-cluster") +
+                          ": expected HOST:PORT[,HOST:PORT...] (IPv6 in brackets), got \"" + *v +
+                          "\"");
+    cfg.redis_cluster = *v;
   }
 
   // Authentication.

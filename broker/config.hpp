@@ -69,6 +69,7 @@ struct Config {
   int64_t timer_poll_ms = 1000;
   // Storage: Redis shards (redis://HOST[:PORT][/DB]); none = the memory engine.
   std::vector<std::string> redis_urls;
+  std::string redis_cluster;  // --redis-cluster seed list; set = Redis Cluster mode
   int64_t redis_timeout_ms = 1000;  // one Redis command's time-out (then 503)
   // The HTTP server API's keys (api/api_keys.hpp); empty: no keys, every
   // API request answers 401.

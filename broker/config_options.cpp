@@ -168,6 +168,9 @@ po::options_description describe() {
   storage.add_options()("redis", po::value<std::vector<std::string>>()->value_name("URL"),
                         "redis://HOST[:PORT][/DB]: use the Redis engine; repeat for more "
                         "shards (default: the memory engine)");
+  add(storage, "redis-cluster", "HOST:PORT[,...]",
+      "use the Redis engine on a Redis Cluster, reached through these seed nodes "
+      "(the slot map names the rest)");
   add(storage, "redis-timeout-ms", "MS",
       "time-out of one Redis command; then the request answers 503" + dflt(d.redis_timeout_ms));
 

@@ -7,6 +7,12 @@
 #   deploy/local-cluster.sh status
 #   deploy/local-cluster.sh stop      # nginx, then the nodes (clean), then Redis
 #
+#   deploy/local-cluster.sh --redis-cluster start|status|stop
+#     Redis Cluster instead of the one Redis: 3 masters and 3 replicas
+#     (ports 6391-6396, --cluster-enabled yes, joined with redis-cli --cluster
+#     create), the nodes started with --redis-cluster. Its data lives in
+#     $PARLEY_CLUSTER_DIR/redis-cluster/PORT.
+#
 # Everything lives in $PARLEY_CLUSTER_DIR (default /tmp/parley-cluster): logs/,
 # pid files, Redis's data (kept across stop/start; delete the directory to
 # start afresh) and the JWT secret. The nodes run with --dev as well, so
@@ -23,6 +29,12 @@ PARLEY="${PARLEY_BIN:-$ROOT/build/parley}"
 REDIS_PORT=6390
 NODE_PORTS=(8081 8082)  # as in deploy/nginx.conf
 NGINX_PORT=8080
+CLUSTER_PORTS=(6391 6392 6393 6394 6395 6396)  # --redis-cluster: 3 masters, 3 replicas
+MODE=single
+if [[ "${1:-}" == --redis-cluster ]]; then
+  MODE=cluster
+  shift
+fi
 
 say() { printf 'local-cluster: %s\n' "$*"; }
 die() { printf 'local-cluster: %s\n' "$*" >&2; exit 1; }
@@ -69,7 +81,9 @@ start() {
   [[ -x "$PARLEY" ]] || die "no broker at $PARLEY: build it (cmake --build build) or set PARLEY_BIN"
   mkdir -p "$RUN/logs" "$RUN/redis" "$RUN/tmp"
 
-  if pid_alive "$RUN/redis.pid"; then
+  if [[ $MODE == cluster ]]; then
+    start_redis_cluster
+  elif pid_alive "$RUN/redis.pid"; then
     say "redis already running"
   else
     redis-server "$ROOT/deploy/redis.conf" --port "$REDIS_PORT" --bind 127.0.0.1 \
@@ -91,8 +105,12 @@ start() {
       say "node $n already running"
       continue
     fi
+    local storage=(--redis "redis://127.0.0.1:$REDIS_PORT")
+    if [[ $MODE == cluster ]]; then
+      storage=(--redis-cluster "$(printf '127.0.0.1:%s,' "${CLUSTER_PORTS[@]:0:3}" | sed 's/,$//')")
+    fi
     nohup "$PARLEY" --listen "127.0.0.1:$port" --node-id "local-$n" \
-      --redis "redis://127.0.0.1:$REDIS_PORT" --jwt-secret-file "$RUN/jwt-secret" --dev \
+      "${storage[@]}" --jwt-secret-file "$RUN/jwt-secret" --dev \
       --drain-sec 2 --drain-spread-sec 3 \
       >"$log" 2>&1 </dev/null &
     echo $! >"$pidfile"
@@ -120,6 +138,32 @@ start() {
   fi
   say "ready: ws://127.0.0.1:$NGINX_PORT/ws and wss://127.0.0.1:8443/ws (self-signed:" \
     "$RUN/certs/parley.crt) (nginx -> nodes 1 and 2 -> redis)"
+}
+
+# --redis-cluster: six redis-servers with --cluster-enabled yes, joined once
+# (their nodes.conf remembers the cluster across stop/start).
+start_redis_cluster() {
+  local port dir fresh=0
+  for port in "${CLUSTER_PORTS[@]}"; do
+    dir="$RUN/redis-cluster/$port"
+    mkdir -p "$dir"
+    [[ -s "$dir/nodes.conf" ]] || fresh=1
+    if pid_alive "$RUN/redis-$port.pid"; then continue; fi
+    redis-server "$ROOT/deploy/redis.conf" --port "$port" --bind 127.0.0.1 \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
+      --dir "$dir" --logfile "$RUN/logs/redis-$port.log" --pidfile "$RUN/redis-$port.pid" \
+      --daemonize yes
+    wait_for "[[ \$(redis-cli -p $port ping 2>/dev/null) == PONG ]]" 100 ||
+      die "redis $port did not start; see $RUN/logs/redis-$port.log"
+  done
+  if ((fresh)); then
+    redis-cli --cluster create $(printf '127.0.0.1:%s ' "${CLUSTER_PORTS[@]}") \
+      --cluster-replicas 1 --cluster-yes >"$RUN/logs/cluster-create.log" 2>&1 ||
+      die "redis-cli --cluster create failed; see $RUN/logs/cluster-create.log"
+  fi
+  wait_for "redis-cli -p ${CLUSTER_PORTS[0]} cluster info | grep -q cluster_state:ok" 300 ||
+    die "the Redis cluster is not ok; see $RUN/logs/redis-*.log"
+  say "redis cluster on 127.0.0.1:${CLUSTER_PORTS[0]}-${CLUSTER_PORTS[-1]} (3 masters, 3 replicas)"
 }
 
 # SIGTERM, then up to `tenths` for the process to go, then SIGKILL.
@@ -154,11 +198,18 @@ stop() {
   stop_pid "$RUN/parley-1.pid" "node 1" 60
   stop_pid "$RUN/parley-2.pid" "node 2" 60
   stop_pid "$RUN/redis.pid" redis 100
+  local port
+  for port in "${CLUSTER_PORTS[@]}"; do
+    [[ -f "$RUN/redis-$port.pid" ]] && stop_pid "$RUN/redis-$port.pid" "redis $port" 100
+  done
+  return 0
 }
 
 status() {
   local what pidfile
-  for what in redis parley-1 parley-2 nginx; do
+  local whats=(redis parley-1 parley-2 nginx)
+  [[ $MODE == cluster ]] && whats=("${CLUSTER_PORTS[@]/#/redis-}" parley-1 parley-2 nginx)
+  for what in "${whats[@]}"; do
     pidfile="$RUN/$what.pid"
     if pid_alive "$pidfile"; then
       echo "$what: running (pid $(cat "$pidfile"))"
@@ -173,5 +224,5 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) die "usage: $0 start|stop|status" ;;
+  *) die "usage: $0 [--redis-cluster] start|stop|status" ;;
 esac

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "engine_common.hpp"
+#include "redis_engine_cluster.hpp"
 #include "redis_engine_support.hpp"
 #include "redis_record_codec.hpp"
 #include "tuning.hpp"
@@ -92,12 +93,22 @@ class RedisEngine::Dispatcher : public RedisSubscriber::Listener {
   RedisEngine& engine_;
 };
 
+RedisSubscriber::Listener* RedisEngine::dispatcher() const { return dispatcher_.get(); }
+
 RedisEngine::RedisEngine(RedisEngineOptions options)
     : options_(std::move(options)),
       work_(io_.get_executor()),
-      ring_(shard_ids(options_.urls), options_.vnodes),
+      // In cluster mode the ring is not used (the slot table places keys).
+      ring_(options_.cluster.empty() ? shard_ids(options_.urls) : std::vector<std::string>{""},
+            options_.vnodes),
       gate_(io_.get_executor(), options_.connection.command_timeout),
       dispatcher_(std::make_unique<Dispatcher>(*this)) {
+  if (!options_.cluster.empty()) {
+    cluster_start();
+    for (size_t i = 0; i < std::max<size_t>(options_.io_threads, 1); ++i)
+      threads_.emplace_back([this] { io_.run(); });
+    return;
+  }
   // Every script's SHA is known from the start and every command connection
   // loads every script before it counts as up: an EVALSHA goes out at once,
   // never behind a SCRIPT LOAD of its own, so the appends one socket issues
@@ -145,9 +156,12 @@ RedisEngine::RedisEngine(RedisEngineOptions options)
 RedisEngine::~RedisEngine() {
   // No sink call may start after this returns (set_listener waits out one
   // in progress); closing the links fails whatever is still in flight.
+  if (cluster_) cluster_stop();
   for (auto& s : shards_) {
-    s.sub->set_listener(nullptr);
-    s.sub->close();
+    if (s.sub) {
+      s.sub->set_listener(nullptr);
+      s.sub->close();
+    }
     s.cmd.own->close();
     // A caller's context no longer runs (the broker joined its threads
     // first): close on this thread, failing what is in flight into that
@@ -178,6 +192,7 @@ bool RedisEngine::Commands::all_up() const {
 }
 
 bool RedisEngine::ready() const {
+  if (cluster_) return cluster_ready();
   for (const auto& s : shards_)
     if (!s.cmd.all_up()) return false;
   return true;
@@ -187,23 +202,27 @@ bool RedisEngine::wait_until_ready(std::chrono::milliseconds limit) const {
   const auto until = std::chrono::steady_clock::now() + limit;
   for (;;) {
     bool all = true;
-    for (const auto& s : shards_) all = all && s.cmd.all_up() && s.sub->up();
+    if (cluster_)
+      all = cluster_ready() && cluster_->pubsub->up();
+    else
+      for (const auto& s : shards_) all = all && s.cmd.all_up() && s.sub->up();
     if (all) return true;
     if (std::chrono::steady_clock::now() >= until) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 
-RedisEngine::Shard& RedisEngine::shard_of(const ConvKeys& k) {
-  return shards_[ring_.shard_for(k.tag)];
-}
+RedisEngine::Shard& RedisEngine::shard_of(const ConvKeys& k) { return shard_of_tag(k.tag); }
 
-RedisEngine::Shard& RedisEngine::shard_of(const TenantKeys& k) {
-  return shards_[ring_.shard_for(k.tag)];
-}
+RedisEngine::Shard& RedisEngine::shard_of(const TenantKeys& k) { return shard_of_tag(k.tag); }
 
 void RedisEngine::watch(const ConvKey& key) {
   ConvKeys k(key);
+  if (cluster_) {
+    if (cluster_->pubsub->up()) gate_.close(k.channel);
+    cluster_->pubsub->subscribe(k.channel, true);
+    return;
+  }
   Shard& s = shard_of(k);
   // Hold operations on it until Redis confirms; a link that is down
   // confirms nothing, and its resubscription reports the gap anyway.
@@ -213,7 +232,10 @@ void RedisEngine::watch(const ConvKey& key) {
 
 void RedisEngine::unwatch(const ConvKey& key) {
   ConvKeys k(key);
-  shard_of(k).sub->unsubscribe(k.channel);
+  if (cluster_)
+    cluster_->pubsub->unsubscribe(k.channel);
+  else
+    shard_of(k).sub->unsubscribe(k.channel);
   gate_.open(k.channel);
 }
 
@@ -223,6 +245,7 @@ void RedisEngine::watch_tenant(const std::string& tenant) {
   std::lock_guard lk(tenants_mu_);
   if (watched_tenants_[tenant]++ > 0) return;
   const std::string channel = TenantKeys(tenant).changes;
+  if (cluster_) return cluster_->pubsub->subscribe(channel, false);  // a classic channel
   for (auto& s : shards_) s.sub->subscribe(channel);
 }
 
@@ -232,13 +255,14 @@ void RedisEngine::unwatch_tenant(const std::string& tenant) {
   if (it == watched_tenants_.end() || --it->second > 0) return;
   watched_tenants_.erase(it);
   const std::string channel = TenantKeys(tenant).changes;
+  if (cluster_) return cluster_->pubsub->unsubscribe(channel);
   for (auto& s : shards_) s.sub->unsubscribe(channel);
 }
 
 void RedisEngine::publish_signal(const ConvKey& key, Signal signal) {
   // Like events, signals reach this node's sink through pub/sub.
   ConvKeys k(key);
-  shard_of(k).cmd->async_command(strs("PUBLISH", k.channel, signal_message(signal)),
+  shard_of(k).cmd->async_command(strs(publish_verb(), k.channel, signal_message(signal)),
                                  [](Result<RedisReply>) {});
 }
 
@@ -330,7 +354,7 @@ asio::awaitable<Result<std::vector<std::optional<Conversation>>>> RedisEngine::l
   // One pipeline per shard: a page of records costs a round trip per shard.
   std::map<size_t, std::vector<size_t>> by_shard;
   for (size_t i = 0; i < keys.size(); ++i)
-    by_shard[ring_.shard_for(ConvKeys(keys[i]).tag)].push_back(i);
+    by_shard[shard_index(ConvKeys(keys[i]).tag)].push_back(i);
   for (auto& [shard, idx] : by_shard) {
     Shard& s = shards_[shard];
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -359,6 +383,13 @@ asio::awaitable<Result<std::vector<std::optional<Conversation>>>> RedisEngine::l
         if (r->error_is("NOSCRIPT")) {
           reload = true;
           break;
+        }
+        if (cluster_ && cluster_retryable(*r)) {
+          // Its slot moved or is moving: alone, following the redirect.
+          auto one = co_await load(keys[idx[j]], 0);
+          if (one) out[idx[j]] = std::move(one->record);
+          else if (one.error().code != code::not_found) co_return std::move(one).error();
+          continue;
         }
         if (r->is_error()) co_return unavailable("redis: " + r->str());
         if (r->is_nil() || r->size() != 3) continue;  // erased since it was listed

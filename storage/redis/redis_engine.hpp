@@ -105,6 +105,13 @@
 // gone (FLUSHALL, a Redis restarted without persistence) the conversation
 // does not exist: every call answers 404.
 //
+// REDIS CLUSTER (RedisEngineOptions::cluster, redis_engine_cluster.cpp):
+// the same keys, each sent to the master of its tag's slot instead of the
+// ring's shard; the conversation channel is a shard channel (SPUBLISH /
+// SSUBSCRIBE, cluster_pubsub.hpp); presence's and the timers' per-shard
+// indexes are split into tagged buckets. The layout per slot is in
+// docs/operations.md ("Redis Cluster").
+//
 // CONNECTIONS. Per shard: one command connection per caller io thread
 // (RedisEngineOptions::callers, the broker's io_contexts), one command
 // connection of the engine's own, and one pub/sub connection; so
@@ -167,6 +174,10 @@ struct RedisEngineOptions {
   // enters the shard's outbox stream `pl:hooks:outbox` in its commit
   // script. Null = no webhooks: the scripts get no outbox argument.
   std::function<bool(const std::string& tenant, const std::string& type)> outbox;
+  // Redis Cluster: "HOST:PORT[,HOST:PORT...]" seed nodes; when set, `urls`
+  // is not used and every key goes to its slot's master
+  // (redis_engine_cluster.cpp).
+  std::string cluster;
 };
 
 class RedisEngine : public Engine {
@@ -227,6 +238,9 @@ class RedisEngine : public Engine {
   // tests) until every command and pub/sub connection is up, or `limit`.
   bool wait_until_ready(std::chrono::milliseconds limit) const;
   size_t shards() const { return shards_.size(); }
+  // Cluster mode: whether a slot map was read, and how many were.
+  bool cluster_mode() const { return cluster_ != nullptr; }
+  uint64_t cluster_maps_read() const;
 
  private:
   // A shard's command connections. `cmd->` is the one for the calling
@@ -252,7 +266,36 @@ class RedisEngine : public Engine {
 
   Shard& shard_of(const ConvKeys& k);
   Shard& shard_of(const TenantKeys& k);
-  Shard& shard_of_tag(std::string_view tag) { return shards_[ring_.shard_for(tag)]; }
+  Shard& shard_of_tag(std::string_view tag) { return shards_[shard_index(tag)]; }
+  // Where the keys of {tag} live: the hash ring's shard, or in cluster mode
+  // the master of the tag's slot.
+  size_t shard_index(std::string_view tag) const;
+  // Whether the keys of two tags can meet in one script.
+  bool same_place(std::string_view tag_a, std::string_view tag_b) const;
+
+  // ---- Redis Cluster (redis_engine_cluster.cpp) ----
+  struct Cluster;
+  RedisSubscriber::Listener* dispatcher() const;  // dispatcher_, where its type is known
+  void cluster_start();
+  void cluster_stop();
+  // The shard (command connection) of a node, made on first use.
+  Shard& cluster_shard(const RedisAddress& address);
+  asio::awaitable<void> cluster_refresh_loop();
+  asio::awaitable<bool> cluster_refresh();
+  void cluster_refresh_soon();
+  bool cluster_ready() const;
+  // After an error reply in cluster mode: true when the command should be
+  // sent again to *to (MOVED, ASK with `asking` set, TRYAGAIN/CLUSTERDOWN
+  // after a pause), false when the error stands.
+  asio::awaitable<bool> cluster_redirect(const RedisReply& error, Shard*& to, bool& asking,
+                                         int& rounds);
+  static bool cluster_retryable(const RedisReply& r);
+  // The script's source: in cluster mode the conversation channel is a
+  // shard channel (SPUBLISH).
+  std::string_view source_of(ScriptId id) const;
+  // Timers and presence place their per-shard indexes in buckets in
+  // cluster mode (redis_timers.cpp, redis_presence.cpp).
+  std::string publish_verb() const { return cluster_ ? "SPUBLISH" : "PUBLISH"; }
   // The SHA of a script on this engine's shards, loading it when unknown.
   asio::awaitable<Result<std::string>> script_sha(Shard& s, ScriptId id);
   // EVALSHA with SCRIPT LOAD on NOSCRIPT; an error reply becomes 503.
@@ -303,6 +346,7 @@ class RedisEngine : public Engine {
   mutable std::mutex sha_mu_;
   std::array<std::string, kScriptCount> shas_;
   std::vector<std::thread> threads_;
+  std::unique_ptr<Cluster> cluster_;  // null unless options_.cluster is set
 };
 
 }  // namespace parley::redis

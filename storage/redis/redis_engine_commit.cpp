@@ -125,7 +125,7 @@ asio::awaitable<Result<Commit>> RedisEngine::create(CreateRequest req) {
   TenantKeys t(key.tenant);
   Shard& cs = shard_of(k);
   Shard& ts = shard_of(t);
-  const bool same_shard = &cs == &ts;
+  const bool same_shard = same_place(k.tag, t.tag);
   if (gate_.any_closed()) co_await gate_.wait(k.channel);
 
   // The whole record, numbered, before anything is written.
@@ -211,7 +211,7 @@ asio::awaitable<Result<Commit>> RedisEngine::update(ConvKey key, UpdateRequest r
   ConvKeys k(key);
   TenantKeys t(key.tenant);
   Shard& cs = shard_of(k);
-  const bool same_shard = &cs == &shard_of(t);
+  const bool same_shard = same_place(k.tag, t.tag);
   for (int attempt = 0; attempt < options_.update_attempts; ++attempt) {
     auto loaded = co_await load(key, req.target_seq);
     if (!loaded) co_return std::move(loaded).error();
@@ -336,7 +336,7 @@ asio::awaitable<Result<Commit>> RedisEngine::append(ConvKey key, AppendRequest r
   ConvKeys k(key);
   TenantKeys t(key.tenant);
   Shard& cs = shard_of(k);
-  const bool same_shard = &cs == &shard_of(t);
+  const bool same_shard = same_place(k.tag, t.tag);
   if (gate_.any_closed()) co_await gate_.wait(k.channel);
 
   Event ev;

@@ -34,7 +34,7 @@ asio::awaitable<Result<std::string>> RedisEngine::script_sha(Shard& s, ScriptId 
     std::lock_guard lk(sha_mu_);
     if (!shas_[slot].empty()) co_return shas_[slot];
   }
-  auto loaded = co_await s.cmd->command(strs("SCRIPT", "LOAD", sc.source));
+  auto loaded = co_await s.cmd->command(strs("SCRIPT", "LOAD", source_of(id)));
   if (!loaded) co_return std::move(loaded).error();
   if (loaded->is_error())
     co_return unavailable("redis: SCRIPT LOAD " + std::string(sc.name) + ": " + loaded->str());
@@ -48,8 +48,11 @@ asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
                                                       std::vector<std::string> args) {
   const Script& sc = script(id);
   const auto slot = static_cast<size_t>(id);
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto sha = co_await script_sha(s, id);
+  Shard* to = &s;         // cluster mode: where a redirect points
+  bool asking = false;    // an ASK redirect: ASKING first, this once
+  int rounds = 0;         // redirects and pauses so far
+  for (int attempt = 0; attempt < 3;) {
+    auto sha = co_await script_sha(*to, id);
     if (!sha) co_return std::move(sha).error();
     std::vector<std::string> cmd;
     cmd.reserve(3 + keys.size() + args.size());
@@ -58,16 +61,28 @@ asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
     cmd.push_back(std::to_string(keys.size()));
     cmd.insert(cmd.end(), keys.begin(), keys.end());
     cmd.insert(cmd.end(), args.begin(), args.end());
-    auto r = co_await s.cmd->command(std::move(cmd));
+    Result<RedisReply> r = unavailable("redis: not sent");
+    if (asking) {
+      std::vector<std::vector<std::string>> both;
+      both.push_back(strs("ASKING"));
+      both.push_back(std::move(cmd));
+      auto replies = co_await to->cmd->pipeline(std::move(both));
+      r = std::move(replies[1]);
+      asking = false;
+    } else {
+      r = co_await to->cmd->command(std::move(cmd));
+    }
     if (!r) co_return r;
     if (r->error_is("NOSCRIPT")) {
       // This shard never saw it, or SCRIPT FLUSH ran: load it again.
       std::lock_guard lk(sha_mu_);
       if (shas_[slot] == *sha) shas_[slot].clear();
+      ++attempt;
       continue;
     }
+    if (cluster_ && r->is_error() && co_await cluster_redirect(*r, to, asking, rounds)) continue;
     if (r->is_error())
-      co_return unavailable("redis " + s.address.id() + " " + std::string(sc.name) + ": " +
+      co_return unavailable("redis " + to->address.id() + " " + std::string(sc.name) + ": " +
                             r->str());
     co_return r;
   }
@@ -104,6 +119,14 @@ asio::awaitable<Result<std::vector<RedisReply>>> RedisEngine::eval_pipeline(
       if (!r) co_return std::move(r).error();
       if (r->error_is("NOSCRIPT")) {
         again.push_back(todo[j]);
+        continue;
+      }
+      if (cluster_ && cluster_retryable(*r)) {
+        // Its slot moved or is moving: alone, following the redirect.
+        const ScriptCall& c = calls[todo[j]];
+        auto one = co_await eval(s, id, c.keys, c.args);
+        if (!one) co_return std::move(one).error();
+        out[todo[j]] = std::move(*one);
         continue;
       }
       if (r->is_error())

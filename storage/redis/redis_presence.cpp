@@ -12,6 +12,13 @@
 //                              sockets: when it passes, the user is offline
 //                              unless a socket is renewed
 //
+// In cluster mode (--redis-cluster) the due index must share a slot with
+// the keys each script touches, so users are split into kPresenceBuckets
+// buckets, B = stable_hash("T:U") mod kPresenceBuckets, each under its own
+// tag on the master of its slot:
+//   pl:{p:B}:u:T:U:sockets, pl:{p:B}:u:T:U:presence, pl:{p:B}:presence-due
+// and the sweep reads every bucket's due index.
+//
 // A change is decided inside one script on the user's shard (touch, leave,
 // expire), so whichever node's script makes it is the only one told, and
 // that node announces it. The sweep reads the due index (users whose every
@@ -29,17 +36,33 @@ namespace {
 
 constexpr std::string_view kDue = "pl:presence-due";
 
+constexpr size_t kPresenceBuckets = 64;
+
+std::string bucket_tag(size_t bucket) { return "p:" + std::to_string(bucket); }
+std::string bucket_due(size_t bucket) { return "pl:{" + bucket_tag(bucket) + "}:presence-due"; }
+
 struct UserKeys {
-  UserKeys(std::string_view tenant, std::string_view user)
-      : due_member(escape_component(tenant) + ":" + escape_component(user)),
-        tag("u:" + due_member),
-        sockets("pl:{" + tag + "}:sockets"),
-        presence("pl:{" + tag + "}:presence") {}
+  UserKeys(std::string_view tenant, std::string_view user, bool cluster)
+      : due_member(escape_component(tenant) + ":" + escape_component(user)) {
+    if (cluster) {
+      const size_t bucket = stable_hash(due_member) % kPresenceBuckets;
+      tag = bucket_tag(bucket);
+      sockets = "pl:{" + tag + "}:u:" + due_member + ":sockets";
+      presence = "pl:{" + tag + "}:u:" + due_member + ":presence";
+      due = bucket_due(bucket);
+    } else {
+      tag = "u:" + due_member;
+      sockets = "pl:{" + tag + "}:sockets";
+      presence = "pl:{" + tag + "}:presence";
+      due = kDue;
+    }
+  }
   std::string due_member;  // "T:U": the user in the due index
-  std::string tag;         // "u:T:U": what the hash ring places
+  std::string tag;         // "u:T:U" (what the hash ring places), or the bucket's "p:B"
   std::string sockets;
   std::string presence;
-  std::vector<std::string> keys() const { return strs(sockets, presence, std::string(kDue)); }
+  std::string due;
+  std::vector<std::string> keys() const { return strs(sockets, presence, due); }
 };
 
 // The (tenant, user) of a due index member.
@@ -61,7 +84,7 @@ Result<PresenceStatus> status_of(const RedisReply& r) {
 
 asio::awaitable<Result<std::optional<PresenceChange>>> RedisEngine::presence_touch(
     PresenceSocket socket, std::optional<PresenceStatus> status, Millis now, Millis expires_at) {
-  UserKeys k(socket.tenant, socket.user_id);
+  UserKeys k(socket.tenant, socket.user_id, cluster_mode());
   std::string wanted = status ? std::string(to_string(*status)) : std::string();
   std::vector<std::string> args =
       strs(std::to_string(now), std::to_string(expires_at), socket.socket_id, std::move(wanted),
@@ -78,7 +101,7 @@ asio::awaitable<Result<std::optional<PresenceChange>>> RedisEngine::presence_tou
 
 asio::awaitable<Result<std::optional<PresenceChange>>> RedisEngine::presence_leave(
     PresenceSocket socket, Millis now) {
-  UserKeys k(socket.tenant, socket.user_id);
+  UserKeys k(socket.tenant, socket.user_id, cluster_mode());
   std::vector<std::string> args = strs(std::to_string(now), socket.socket_id, k.due_member,
                                        std::to_string(options_.presence_keep.count()));
   auto r = co_await eval(shard_of_tag(k.tag), ScriptId::presence_leave, k.keys(), std::move(args));
@@ -97,8 +120,8 @@ asio::awaitable<Result<std::vector<PresenceSocket>>> RedisEngine::presence_refre
   std::map<size_t, std::vector<const std::vector<size_t>*>> by_shard;
   std::map<size_t, std::vector<ScriptCall>> calls;
   for (const auto& [user, idx] : by_user) {
-    UserKeys k(user.first, user.second);
-    const size_t shard = ring_.shard_for(k.tag);
+    UserKeys k(user.first, user.second, cluster_mode());
+    const size_t shard = shard_index(k.tag);
     ScriptCall c;
     c.keys = k.keys();
     c.args = strs(std::to_string(now), std::to_string(expires_at), k.due_member,
@@ -129,9 +152,18 @@ asio::awaitable<Result<std::vector<PresenceSocket>>> RedisEngine::presence_refre
 asio::awaitable<Result<std::vector<PresenceChange>>> RedisEngine::presence_sweep(Millis now,
                                                                                  size_t limit) {
   std::vector<PresenceChange> changes;
-  for (auto& s : shards_) {
+  // The due indexes: one per shard, or one per bucket in cluster mode.
+  std::vector<std::pair<Shard*, std::string>> indexes;
+  if (cluster_mode()) {
+    for (size_t b = 0; b < kPresenceBuckets; ++b)
+      indexes.emplace_back(&shard_of_tag(bucket_tag(b)), bucket_due(b));
+  } else {
+    for (auto& s : shards_) indexes.emplace_back(&s, std::string(kDue));
+  }
+  for (auto& [shard, due_key] : indexes) {
+    Shard& s = *shard;
     if (limit == 0) break;
-    std::vector<std::string> cmd = strs("ZRANGE", kDue, "-inf", std::to_string(now), "BYSCORE",
+    std::vector<std::string> cmd = strs("ZRANGE", due_key, "-inf", std::to_string(now), "BYSCORE",
                                         "LIMIT", "0", std::to_string(limit));
     auto due = co_await s.cmd->command(std::move(cmd));
     if (!due) co_return std::move(due).error();
@@ -142,10 +174,10 @@ asio::awaitable<Result<std::vector<PresenceChange>>> RedisEngine::presence_sweep
       auto user = user_of_due(member.str());
       if (!user) {
         // Not ours to read: drop it rather than meet it on every sweep.
-        s.cmd->async_command(strs("ZREM", kDue, member.str()), [](Result<RedisReply>) {});
+        s.cmd->async_command(strs("ZREM", due_key, member.str()), [](Result<RedisReply>) {});
         continue;
       }
-      UserKeys k(user->first, user->second);
+      UserKeys k(user->first, user->second, cluster_mode());
       ScriptCall c;
       c.keys = k.keys();
       c.args =
@@ -174,13 +206,13 @@ asio::awaitable<Result<std::vector<PresenceState>>> RedisEngine::presence_get(
   std::map<size_t, std::vector<size_t>> by_shard;
   for (size_t i = 0; i < user_ids.size(); ++i) {
     out[i].user_id = user_ids[i];
-    by_shard[ring_.shard_for(UserKeys(tenant, user_ids[i]).tag)].push_back(i);
+    by_shard[shard_index(UserKeys(tenant, user_ids[i], cluster_mode()).tag)].push_back(i);
   }
   const std::string live_from = "(" + std::to_string(now);
   for (auto& [shard, idx] : by_shard) {
     std::vector<std::vector<std::string>> cmds;
     for (size_t i : idx) {
-      UserKeys k(tenant, user_ids[i]);
+      UserKeys k(tenant, user_ids[i], cluster_mode());
       cmds.push_back(strs("ZCOUNT", k.sockets, live_from, "+inf"));
       cmds.push_back(strs("HMGET", k.presence, "status", "last_seen"));
     }

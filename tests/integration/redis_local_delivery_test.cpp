@@ -5,6 +5,7 @@
 // Every subscriber, on either node, must still see every seq exactly once,
 // in order, with no reset.
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "redis_support.hpp"
@@ -47,19 +48,24 @@ TEST_CASE("redis: both nodes publish into one conversation; every subscriber see
     senders.push_back(login(node2.port(), "bob", "agent", "acme"));
   }
   std::atomic<int> failures{0};
+  std::mutex first_failure_mu;
+  std::string first_failure;
   std::vector<std::thread> threads;
   for (size_t i = 0; i < senders.size(); ++i)
     threads.emplace_back([&, i] {
       for (int n = 0; n < kEach; ++n) {
         try {
           send_message(*senders[i], id, "s" + std::to_string(i) + " m" + std::to_string(n));
-        } catch (const std::exception&) {
-          ++failures;
+        } catch (const std::exception& e) {
+          if (++failures == 1) {
+            std::lock_guard lock(first_failure_mu);
+            first_failure = e.what();
+          }
         }
       }
     });
   for (auto& t : threads) t.join();
-  REQUIRE(failures.load() == 0);
+  REQUIRE_MESSAGE(failures.load() == 0, first_failure);
 
   // EventFollower::next checks seq == previous + 1 and prevSeq: nothing
   // missing, nothing twice, nothing out of order, on both nodes.

@@ -58,6 +58,8 @@ int free_port() {
 
 }  // namespace
 
+int free_loopback_port() { return free_port(); }
+
 RedisServer& RedisServer::shared() {
   static RedisServer server;
   return server;
@@ -95,6 +97,7 @@ void RedisServer::start() {
                                    "no",
                                    "--appendonly",
                                    options_.aof ? "yes" : "no"};
+  args.insert(args.end(), options_.extra.begin(), options_.extra.end());
   if (options_.aof) {
     args.push_back("--appendfsync");
     args.push_back("always");

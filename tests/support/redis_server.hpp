@@ -12,6 +12,7 @@
 
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 namespace parley::testing {
 
@@ -22,6 +23,8 @@ class RedisServer {
     // acknowledged is on disk, so it survives kill -9 of Redis. Otherwise
     // no persistence at all.
     bool aof = false;
+    // More redis-server arguments (the cluster tests' --cluster-enabled…).
+    std::vector<std::string> extra{};
   };
 
   // The one server of this test process, started on first use.
