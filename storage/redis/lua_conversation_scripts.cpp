@@ -123,7 +123,10 @@ if KEYS[5] then redis.call('ZADD', KEYS[5], 'GT', c, ARGV[6]) end
 redis.call('PUBLISH', ARGV[5], string.format('1:E%d:', #epoch) .. epoch ..
   string.format('%d:', #enc) .. enc)
 -- Contract 14: the tenant's change channel ("0" + the conversation's channel).
-redis.call('PUBLISH', ARGV[8], '0' .. ARGV[5])
+-- Always a classic PUBLISH, also in cluster mode, where the engine turns the
+-- conversation channel's `PUBLISH', ARGV[` into SPUBLISH (redis_engine_cluster.cpp).
+local changes = ARGV[8]
+redis.call('PUBLISH', changes, '0' .. ARGV[5])
 -- >>> webhooks outbox (broker/hooks/, docs/webhooks.md): ARGV[9], given only when the
 -- tenant has a webhook for this event, is the tenant; the entry names the event, which
 -- the delivery reads from the log.
