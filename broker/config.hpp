@@ -63,6 +63,13 @@ struct Config {
   // Storage: Redis shards (redis://HOST[:PORT][/DB]); none = the memory engine.
   std::vector<std::string> redis_urls;
   int64_t redis_timeout_ms = 1000;  // one Redis command's time-out (then 503)
+  // Sentinel mode: HOST:PORT of each sentinel and the master's name there.
+  std::vector<std::string> redis_sentinels;
+  std::string redis_master_name;
+  // WAIT this many replicas after each acknowledged write (0: no WAIT), for
+  // at most redis_wait_timeout_ms (then 503).
+  int64_t redis_wait_replicas = 0;
+  int64_t redis_wait_timeout_ms = 500;
   ListingConfig listing;
   Limits limits;
 };

@@ -43,9 +43,14 @@ namespace {
 // background and never blocks start-up: until every shard answers, /readyz
 // says 503 and requests that need storage answer 503.
 std::unique_ptr<Engine> make_engine(const Config& cfg) {
-  if (cfg.redis_urls.empty()) return std::make_unique<MemoryEngine>();
+  if (cfg.redis_urls.empty() && cfg.redis_sentinels.empty())
+    return std::make_unique<MemoryEngine>();
   redis::RedisEngineOptions o;
   o.urls = cfg.redis_urls;
+  o.sentinels = cfg.redis_sentinels;
+  o.master_name = cfg.redis_master_name;
+  o.wait_replicas = static_cast<int>(cfg.redis_wait_replicas);
+  o.wait_timeout = std::chrono::milliseconds(cfg.redis_wait_timeout_ms);
   o.connection.command_timeout = std::chrono::milliseconds(cfg.redis_timeout_ms);
   return std::make_unique<redis::RedisEngine>(std::move(o));
 }

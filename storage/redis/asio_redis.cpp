@@ -33,6 +33,32 @@ RedisLink::~RedisLink() {
   close_now();
 }
 
+RedisAddress RedisLink::address() const {
+  std::lock_guard lk(error_mu_);
+  return address_;
+}
+
+void RedisLink::set_address_provider(AddressProvider provider, bool require_master) {
+  provider_ = std::move(provider);
+  require_master_ = require_master;
+}
+
+void RedisLink::reconnect(std::string why) {
+  // Posted, never run inline: a caller inside a hiredis callback must not
+  // free the context under it.
+  asio::post(strand_, [self = shared_from_this(), why = std::move(why)]() mutable {
+    if (self->closed_) return;
+    self->backoff_ = self->options_.backoff_min;
+    if (self->ac_) {
+      self->reset(std::move(why));  // → context_freed() → a retry after backoff_min
+      return;
+    }
+    // Waiting out a back-off: go now (the cancelled wait does nothing).
+    self->retry_timer_.cancel();
+    self->connect();
+  });
+}
+
 std::string RedisLink::last_error() const {
   std::lock_guard lk(error_mu_);
   return last_error_;
@@ -75,7 +101,30 @@ void RedisLink::reset(std::string why) {
 // ---- connecting ------------------------------------------------------------
 
 void RedisLink::connect() {
-  if (closed_ || ac_) return;
+  if (closed_ || ac_ || connecting_) return;
+  connecting_ = true;
+  if (!provider_) {
+    connect_located();
+    return;
+  }
+  provider_([self = shared_from_this()](std::optional<RedisAddress> found) {
+    asio::dispatch(self->strand_, [self, found = std::move(found)]() mutable {
+      if (self->closed_) return;
+      if (!found) {
+        self->set_error("no address known for " + self->name_);
+        self->schedule_retry();
+        return;
+      }
+      {
+        std::lock_guard lk(self->error_mu_);
+        self->address_ = std::move(*found);
+      }
+      self->connect_located();
+    });
+  });
+}
+
+void RedisLink::connect_located() {
   boost::system::error_code ec;
   auto ip = asio::ip::make_address(address_.host, ec);
   if (!ec) {
@@ -99,6 +148,7 @@ void RedisLink::connect() {
 }
 
 void RedisLink::connect_to(const std::string& ip) {
+  connecting_ = false;
   redisAsyncContext* ac = redisAsyncConnect(ip.c_str(), address_.port);
   if (!ac) {
     set_error("out of memory");
@@ -154,6 +204,7 @@ void RedisLink::handshake() {
   if (address_.db != 0) cmds.push_back({"SELECT", std::to_string(address_.db)});
   // Names the connection in CLIENT LIST, and proves the server answers.
   cmds.push_back({"CLIENT", "SETNAME", name_});
+  if (require_master_) cmds.push_back({"ROLE"});  // the one array reply here
   handshake_pending_ = static_cast<int>(cmds.size());
   for (const auto& argv : cmds) {
     std::vector<const char*> ptrs;
@@ -172,8 +223,12 @@ void RedisLink::on_handshake_reply(redisAsyncContext* ac, void* reply, void* pri
   if (!reply || self->closed_) return;  // the context is being freed
   auto* r = static_cast<redisReply*>(reply);
   const uint64_t gen = self->gen_;
-  if (r->type == REDIS_REPLY_ERROR) {
-    self->set_error(std::string("handshake: ") + std::string(r->str, r->len));
+  const bool not_master = r->type == REDIS_REPLY_ARRAY &&
+                          !(r->elements > 0 && r->element[0]->type == REDIS_REPLY_STRING &&
+                            std::string_view(r->element[0]->str, r->element[0]->len) == "master");
+  if (r->type == REDIS_REPLY_ERROR || not_master) {
+    self->set_error(not_master ? std::string("handshake: ROLE is not master")
+                               : std::string("handshake: ") + std::string(r->str, r->len));
     // Not from inside hiredis: free the context from a fresh handler.
     asio::post(self->strand_, [s = self->shared_from_this(), gen] {
       if (gen == s->gen_) s->reset(s->last_error());
@@ -196,6 +251,7 @@ void RedisLink::become_up(uint64_t gen) {
 }
 
 void RedisLink::schedule_retry() {
+  connecting_ = false;
   if (closed_) return;
   const auto delay = backoff_;
   backoff_ = std::min(backoff_ * 2, options_.backoff_max);

@@ -25,6 +25,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,14 +55,28 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   RedisLink(const RedisLink&) = delete;
   RedisLink& operator=(const RedisLink&) = delete;
 
+  // Where to connect, asked again before every connect (Sentinel mode: the
+  // current master, see sentinel.hpp). It calls `done` once, from any
+  // thread, with the address, or nullopt to retry after the back-off.
+  using AddressDone = std::function<void(std::optional<RedisAddress>)>;
+  using AddressProvider = std::function<void(AddressDone done)>;
+  // Call before start(). With require_master, the handshake also sends ROLE
+  // and a server that is not a master counts as a failed connect, so a
+  // demoted master is never written.
+  void set_address_provider(AddressProvider provider, bool require_master);
+
   // Starts connecting. Thread-safe; call once, after construction.
   void start();
+  // Drops the connection (if any) and connects again at once, without the
+  // back-off: the master moved. Thread-safe.
+  void reconnect(std::string why);
   // Stops for good: no more reconnects; the context, if any, is freed, which
   // fails every pending command. Thread-safe; returns before it is done.
   void close();
   // Whether the handshake completed and the link has not dropped since.
   bool up() const { return up_.load(std::memory_order_acquire); }
-  const RedisAddress& address() const { return address_; }
+  // The address of the current (or last) connection.
+  RedisAddress address() const;
   const std::string& name() const { return name_; }
   // The last connection error, for logs and tests.
   std::string last_error() const;
@@ -90,6 +105,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
 
  private:
   void connect();
+  void connect_located();
   void connect_to(const std::string& ip);
   void schedule_retry();
   void handshake();
@@ -110,7 +126,10 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   static void on_connect(const redisAsyncContext* ac, int status);
   static void on_handshake_reply(redisAsyncContext* ac, void* reply, void* privdata);
 
-  const RedisAddress address_;
+  RedisAddress address_;  // written on the strand only, read under error_mu_ elsewhere
+  AddressProvider provider_;
+  bool require_master_ = false;
+  bool connecting_ = false;  // asking the provider or resolving: connect() waits
   const LinkOptions options_;
   const std::string name_;
   Strand strand_;
@@ -127,7 +146,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   int handshake_pending_ = 0;
   bool closed_ = false;
   std::chrono::milliseconds backoff_;
-  mutable std::mutex error_mu_;  // last_error() is read from any thread
+  mutable std::mutex error_mu_;  // last_error() and address() are read from any thread
   std::string last_error_;
   std::atomic<bool> up_{false};
   std::atomic<uint64_t> connects_{0};

@@ -21,7 +21,9 @@ namespace parley::redis {
 namespace {
 
 
-std::vector<RedisAddress> parse_urls(const std::vector<std::string>& urls) {
+std::vector<RedisAddress> parse_urls(const RedisEngineOptions& o) {
+  if (!o.sentinels.empty()) return {sentinel_shard_address(o)};
+  const auto& urls = o.urls;
   if (urls.empty()) throw std::invalid_argument("redis engine: no redis:// URL given");
   std::vector<RedisAddress> out;
   for (const auto& u : urls) {
@@ -32,9 +34,9 @@ std::vector<RedisAddress> parse_urls(const std::vector<std::string>& urls) {
   return out;
 }
 
-std::vector<std::string> shard_ids(const std::vector<std::string>& urls) {
+std::vector<std::string> shard_ids(const RedisEngineOptions& o) {
   std::vector<std::string> ids;
-  for (const auto& a : parse_urls(urls)) ids.push_back(a.id());
+  for (const auto& a : parse_urls(o)) ids.push_back(a.id());
   return ids;
 }
 
@@ -91,10 +93,11 @@ class RedisEngine::Dispatcher : public RedisSubscriber::Listener {
 RedisEngine::RedisEngine(RedisEngineOptions options)
     : options_(std::move(options)),
       work_(io_.get_executor()),
-      ring_(shard_ids(options_.urls), options_.vnodes),
+      ring_(shard_ids(options_), options_.vnodes),
       gate_(io_.get_executor(), options_.connection.command_timeout),
-      dispatcher_(std::make_unique<Dispatcher>(*this)) {
-  for (auto& address : parse_urls(options_.urls)) {
+      dispatcher_(std::make_unique<Dispatcher>(*this)),
+      sentinel_(make_sentinel(io_.get_executor(), options_)) {
+  for (auto& address : parse_urls(options_)) {
     Shard s;
     s.address = address;
     s.cmd = std::make_shared<RedisConnection>(io_.get_executor(), address, options_.connection,
@@ -102,8 +105,10 @@ RedisEngine::RedisEngine(RedisEngineOptions options)
     s.sub = std::make_shared<RedisSubscriber>(io_.get_executor(), address, options_.connection.link,
                                               "parley-sub");
     s.sub->set_listener(dispatcher_.get());
+    if (sentinel_) sentinel_->follow(s.cmd), sentinel_->follow(s.sub);
     shards_.push_back(std::move(s));
   }
+  if (sentinel_) sentinel_->start();
   for (auto& s : shards_) {
     s.cmd->start();
     s.sub->start();
@@ -120,6 +125,7 @@ RedisEngine::~RedisEngine() {
     s.sub->close();
     s.cmd->close();
   }
+  if (sentinel_) sentinel_->close();
   gate_.open_all();
   work_.reset();
   for (auto& t : threads_) t.join();
@@ -223,7 +229,7 @@ asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
     cmd.push_back(std::to_string(keys.size()));
     cmd.insert(cmd.end(), keys.begin(), keys.end());
     cmd.insert(cmd.end(), args.begin(), args.end());
-    auto r = co_await s.cmd->command(std::move(cmd));
+    auto r = co_await script_command(s, id, std::move(cmd));
     if (!r) co_return r;
     if (r->error_is("NOSCRIPT")) {
       // This shard never saw it, or SCRIPT FLUSH ran: load it again.

@@ -120,6 +120,7 @@
 #include "redis_connection.hpp"
 #include "redis_keys.hpp"
 #include "redis_subscriber.hpp"
+#include "sentinel.hpp"
 #include "subscribe_gate.hpp"
 
 namespace parley::redis {
@@ -134,7 +135,23 @@ struct RedisEngineOptions {
   int vnodes = 160;                                         // hash ring points per shard
   size_t read_budget = 2000;                                // events one read script may scan
   std::chrono::seconds presence_keep{30 * 24 * 3600};       // an offline user's last_seen
+  // Sentinel mode (sentinel.hpp, redis_engine_ha.cpp): when `sentinels` is
+  // set, `urls` is ignored and the one shard is the master they name.
+  std::vector<std::string> sentinels;  // HOST:PORT each
+  std::string master_name;
+  // Acknowledged means replicated: every write a client is answered about
+  // is followed by WAIT wait_replicas wait_timeout on its connection, and
+  // answers 503 unless that many replicas confirmed it. 0: no WAIT.
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{500};
 };
+
+// Sentinel mode (redis_engine_ha.cpp): the name the one shard goes by (in
+// logs and on the hash ring), and the sentinel watcher, null when
+// `sentinels` is empty. Throws std::invalid_argument for a malformed
+// HOST:PORT or a missing master name.
+RedisAddress sentinel_shard_address(const RedisEngineOptions& o);
+std::unique_ptr<Sentinel> make_sentinel(asio::any_io_executor ex, const RedisEngineOptions& o);
 
 class RedisEngine : public Engine {
  public:
@@ -211,6 +228,12 @@ class RedisEngine : public Engine {
   Shard& shard_of(const ConvKeys& k);
   Shard& shard_of(const TenantKeys& k);
   Shard& shard_of_tag(std::string_view tag) { return shards_[ring_.shard_for(tag)]; }
+  // redis_engine_ha.cpp: the command of a script or of user_put that the
+  // client is answered about — with wait_replicas, pipelined with WAIT and
+  // 503 unless enough replicas confirmed it; otherwise just the command.
+  asio::awaitable<Result<RedisReply>> acked_command(Shard& s, std::vector<std::string> cmd);
+  asio::awaitable<Result<RedisReply>> script_command(Shard& s, ScriptId id,
+                                                     std::vector<std::string> cmd);
   // The SHA of a script on this engine's shards, loading it when unknown.
   asio::awaitable<Result<std::string>> script_sha(Shard& s, ScriptId id);
   // EVALSHA with SCRIPT LOAD on NOSCRIPT; an error reply becomes 503.
@@ -255,6 +278,7 @@ class RedisEngine : public Engine {
   HashRing ring_;
   SubscribeGate gate_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<Sentinel> sentinel_;  // Sentinel mode only
   std::atomic<EventSink*> sink_{nullptr};
   std::mutex tenants_mu_;  // taken alone (the subscribers only post under it)
   std::unordered_map<std::string, size_t> watched_tenants_;  // tenant -> watch count
