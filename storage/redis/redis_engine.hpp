@@ -99,7 +99,11 @@
 // AVAILABILITY: ready() is true while every shard's command connection is up.
 // While a shard is down, calls touching it answer 503 at once (nothing was
 // written: each step is one script), and it is reconnected with back-off
-// (100 ms doubling to 2 s); no restart is needed.
+// (100 ms doubling to 2 s); no restart is needed. In Sentinel mode
+// (sentinel.hpp) the one shard's links ask the sentinels where the master is
+// on every connect and move at once on +switch-master. With wait_replicas,
+// the writes a client is answered about are confirmed by WAIT
+// (redis_engine_ha.cpp).
 #pragma once
 
 #include <array>

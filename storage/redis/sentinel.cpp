@@ -70,30 +70,48 @@ uint64_t Sentinel::switches() const {
   return switches_;
 }
 
-void Sentinel::locate(RedisLink::AddressDone done) { locate_from(0, std::move(done)); }
+void Sentinel::locate(RedisLink::AddressDone done) {
+  locate_from(0, std::make_shared<Found>(), std::move(done));
+}
 
-void Sentinel::locate_from(size_t i, RedisLink::AddressDone done) {
+// `SENTINEL master NAME` answers field/value pairs, among them ip, port and
+// config-epoch: the epoch of the failover that produced that address.
+void Sentinel::locate_from(size_t i, std::shared_ptr<Found> found, RedisLink::AddressDone done) {
   // Skip the sentinels that are down: a dead one answers nothing.
   while (i < commands_.size() && !commands_[i]->up()) ++i;
   if (i >= commands_.size()) {
-    done(std::nullopt);
+    done(found->address);
     return;
   }
   commands_[i]->async_command(
-      {"SENTINEL", "get-master-addr-by-name", options_.master_name},
-      [this, i, done = std::move(done)](RedisConnection::Reply r) mutable {
-        // A nil reply: this sentinel does not know NAME; an error: it is
-        // not a sentinel. Either way, ask the next one.
-        if (r && r->is_array() && r->size() == 2) {
-          if (auto port = port_of((*r)[1].str()); port && !(*r)[0].str().empty()) {
+      {"SENTINEL", "master", options_.master_name},
+      [this, i, found, done = std::move(done)](RedisConnection::Reply r) mutable {
+        // An error reply: this sentinel does not know NAME (or is no
+        // sentinel). Either way it has no say.
+        if (r && r->is_array()) {
+          std::string ip;
+          std::optional<int> port;
+          std::optional<int64_t> epoch;
+          for (size_t f = 0; f + 1 < r->size(); f += 2) {
+            const std::string& field = (*r)[f].str();
+            if (field == "ip") ip = (*r)[f + 1].str();
+            if (field == "port") port = port_of((*r)[f + 1].str());
+            if (field == "config-epoch") {
+              const std::string& v = (*r)[f + 1].str();
+              int64_t n = 0;
+              auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+              if (ec == std::errc{} && end == v.data() + v.size()) epoch = n;
+            }
+          }
+          if (!ip.empty() && port && epoch && (!found->address || *epoch > found->epoch)) {
             RedisAddress master;
-            master.host = (*r)[0].str();
+            master.host = ip;
             master.port = *port;
-            done(std::move(master));
-            return;
+            found->address = std::move(master);
+            found->epoch = *epoch;
           }
         }
-        locate_from(i + 1, std::move(done));
+        locate_from(i + 1, std::move(found), std::move(done));
       });
 }
 

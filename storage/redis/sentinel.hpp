@@ -2,9 +2,10 @@
 //
 // The engine in Sentinel mode (--redis-sentinel HOST:PORT[,...]
 // --redis-master-name NAME) has one shard whose command and pub/sub links
-// take their address from locate() on every connect: it asks the sentinels,
-// one after the other, `SENTINEL get-master-addr-by-name NAME`, and the
-// first answer wins. The links check `ROLE` in their handshake, so a master
+// take their address from locate() on every connect: it asks every sentinel
+// that is up `SENTINEL master NAME` and takes the address with the highest
+// config-epoch (the latest failover), so a sentinel that has not heard of a
+// failover yet is outvoted rather than followed back to the old master. The links check `ROLE` in their handshake, so a master
 // that was demoted (or a sentinel that still names the old one) is never
 // written: the connect fails and is tried again.
 //
@@ -44,8 +45,9 @@ class Sentinel : public RedisSubscriber::Listener {
 
   void start();
   void close();
-  // The current master's address, or nullopt when no sentinel answers or
-  // none knows NAME. Calls `done` once, on the engine's executor.
+  // The current master's address (the latest config-epoch any sentinel
+  // reports), or nullopt when no sentinel answers or none knows NAME. Calls
+  // `done` once, on the engine's executor.
   void locate(RedisLink::AddressDone done);
   // Makes `link` take its address from locate() (with the ROLE check) and
   // reconnect when the master moves. Before link->start().
@@ -60,7 +62,11 @@ class Sentinel : public RedisSubscriber::Listener {
   void on_link_down() override {}
 
  private:
-  void locate_from(size_t i, RedisLink::AddressDone done);
+  struct Found {
+    std::optional<RedisAddress> address;
+    int64_t epoch = 0;
+  };
+  void locate_from(size_t i, std::shared_ptr<Found> found, RedisLink::AddressDone done);
   // Reconnects every followed link that is not up on `master`, at once.
   void move_links_to(const RedisAddress& master, const std::string& why);
 

@@ -17,7 +17,7 @@
 // Prints the failover window: from the kill to the first acknowledgement
 // on the new master, and how long writes answered 503.
 //
-//   node tests/redis_ha/sentinel.mjs [--wait 1] [--senders 4] [--before-ms 2000] [--after-ms 3000]
+//   node tests/redis_ha/sentinel.mjs [--wait 1] [--replicas 1] [--senders 4] [--before-ms 2000] [--after-ms 3000]
 //
 // PARLEY_BINARY: the broker (default build/parley). Exit status: 0 passed,
 // 1 a check failed, 2 set-up failed or the run passed its time bound.
@@ -36,6 +36,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const { values: opt } = parseArgs({
   options: {
     wait: { type: 'string', default: '1' },
+    replicas: { type: 'string', default: '1' },
     senders: { type: 'string', default: '4' },
     'before-ms': { type: 'string', default: '2000' },
     'after-ms': { type: 'string', default: '3000' },
@@ -43,6 +44,7 @@ const { values: opt } = parseArgs({
 });
 const WAIT = Number(opt.wait);
 const SENDERS = Number(opt.senders);
+const REPLICAS = Number(opt.replicas);
 const BINARY = path.resolve(process.env.PARLEY_BINARY || path.join(repo, 'build/parley'));
 const MASTER = 'parleymaster';
 const HARD_LIMIT_MS = 85000;
@@ -186,12 +188,15 @@ let oldPort = 0, newPort = 0;
 let sentinelProcs = [];
 
 async function main() {
-  log(`sentinel failover test: --redis-wait-replicas ${WAIT}, ${SENDERS} senders; broker ${BINARY}`);
+  log(`sentinel failover test: --redis-wait-replicas ${WAIT}, ${REPLICAS} replica(s), ${SENDERS} senders; broker ${BINARY}`);
   const master = await startRedis('master');
-  const replica = await startRedis('replica', ['--replicaof', '127.0.0.1', String(master.port)]);
+  const replicas = [];
+  for (let i = 1; i <= REPLICAS; i++) replicas.push(await startRedis(`replica${i}`, ['--replicaof', '127.0.0.1', String(master.port)]));
+  const isReplica = (port) => replicas.some((r) => r.port == Number(port));
   oldPort = master.port;
-  newPort = replica.port;
-  await until('the replica to sync', 20000, async () => (await redis(replica.port, 'INFO', 'replication')).includes('master_link_status:up'));
+  newPort = replicas[0].port;
+  for (const r of replicas)
+    await until('the replicas to sync', 20000, async () => (await redis(r.port, 'INFO', 'replication')).includes('master_link_status:up'));
   const sentinels = [];
   for (let i = 1; i <= 3; i++) sentinels.push(await startSentinel(i, master.port));
   sentinelProcs = sentinels;
@@ -200,11 +205,11 @@ async function main() {
     for (const s of sentinels) {
       const reps = await redis(s.port, 'SENTINEL', 'replicas', MASTER);
       const peers = await redis(s.port, 'SENTINEL', 'sentinels', MASTER);
-      if (!Array.isArray(reps) || reps.length < 1 || !Array.isArray(peers) || peers.length < 2) return false;
+      if (!Array.isArray(reps) || reps.length < REPLICAS || !Array.isArray(peers) || peers.length < 2) return false;
     }
     return true;
   });
-  log(`master :${master.port}, replica :${replica.port}, sentinels ${sentinels.map((s) => ':' + s.port).join(' ')}`);
+  log(`master :${master.port}, replicas ${replicas.map((r) => ':' + r.port).join(' ')}, sentinels ${sentinels.map((s) => ':' + s.port).join(' ')}`);
 
   broker = await startBroker({
     binary: BINARY,
@@ -247,10 +252,9 @@ async function main() {
         errors[r.error.code] = (errors[r.error.code] || 0) + 1;
         if (killedAt) fails.push(Date.now());
         if (r.error.code != 503 && r.error.code != 'CLOSED') {
-          if (process.env.HA_DEBUG) {
-            for (const p of [oldPort, newPort]) console.error(p, await redis(p, 'ROLE').catch((e) => e), await redis(p, 'CLIENT', 'LIST').catch((e) => e), await redis(p, 'DBSIZE').catch((e) => e));
-            for (const x of sentinelProcs) console.error(await redis(x.port, 'SENTINEL', 'get-master-addr-by-name', MASTER));
-          }
+          // What each server and sentinel thought at that moment.
+          for (const p of [oldPort, newPort]) console.error(`:${p}`, await redis(p, 'ROLE').catch((e) => e), 'keys', await redis(p, 'DBSIZE').catch((e) => e));
+          for (const x of sentinelProcs) console.error(`${x.name} names`, await redis(x.port, 'SENTINEL', 'get-master-addr-by-name', MASTER).catch((e) => e), `\n${x.output().slice(-3000)}`);
           throw new Error(`sendMessage: ${r.error.code} ${r.error.message} (${Date.now() - killedAt} ms after the kill)`);
         }
         if (r.error.code == 'CLOSED') return;
@@ -258,26 +262,35 @@ async function main() {
       }
     }
   };
-  const loops = senders.map(loop);
   const failures = [];
+  const loops = senders.map((s) =>
+    loop(s).catch((e) => {
+      failures.push(e.message);
+      sending = false;
+    })
+  );
   await sleep(Number(opt['before-ms']));
   const ackedBefore = senders.reduce((n, s) => n + s.sent.filter((m) => m.acked).length, 0);
   log(`${ackedBefore} acknowledged; kill -9 of the master`);
   killedAt = Date.now();
   master.child.kill('SIGKILL');
-  // The dead machine comes back, once the sentinels have promoted the
-  // replica (not before: an empty master back in time would be kept, and
-  // the replica would copy its emptiness). They make it a replica of the
+  // The dead machine comes back, once every sentinel names the promoted
+  // replica (not before: an empty master back while a sentinel still takes
+  // it for the master would be kept by that one, and the replica told to
+  // copy its emptiness). They make it a replica of the
   // new master: with --redis-wait-replicas 1 and one replica, writes can be
   // confirmed again only from then on.
   await until('the sentinels to promote the replica', 30000, async () => {
-    const m = await redis(sentinels[0].port, 'SENTINEL', 'get-master-addr-by-name', MASTER);
-    return Number(m?.[1]) == replica.port;
+    for (const x of sentinels) {
+      const m = await redis(x.port, 'SENTINEL', 'get-master-addr-by-name', MASTER);
+      if (!isReplica(m?.[1])) return false;
+    }
+    return true;
   });
   const switchedAt = Date.now();
-  log(`the sentinels name the replica as master ${switchedAt - killedAt} ms after the kill; the old master restarts empty`);
+  log(`every sentinel names the replica as master ${switchedAt - killedAt} ms after the kill; the old master restarts empty`);
   await startRedis('old-master', [], master.port);
-  await until('writes to be acknowledged again', 60000, async () => firstAckAfterKill > 0);
+  await until('writes to be acknowledged again', 60000, async () => firstAckAfterKill > 0 || !sending);
   log(`writes acknowledged again ${firstAckAfterKill - killedAt} ms after the kill`);
   log(`the old master's role now: ${(await redis(master.port, 'ROLE').catch(() => ['?']))[0]}`);
   await sleep(Number(opt['after-ms']));
@@ -287,7 +300,7 @@ async function main() {
   if (!fails.length) failures.push('no write answered 503 after the kill');
   if (broker.process.exitCode != null || broker.process.pid != pid) failures.push('the broker did not survive the failover');
   const newMaster = await redis(sentinels[0].port, 'SENTINEL', 'get-master-addr-by-name', MASTER);
-  if (!newMaster || Number(newMaster[1]) != replica.port) failures.push(`the sentinels name ${newMaster} as master, not the replica :${replica.port}`);
+  if (!newMaster || !isReplica(newMaster[1])) failures.push(`the sentinels name ${newMaster} as master, not a replica`);
   const ackedAfter = senders.reduce((n, s) => n + s.sent.filter((m) => m.acked && m.acked.at > firstAckAfterKill - 1).length, 0);
   if (ackedAfter < SENDERS) failures.push(`only ${ackedAfter} acknowledged after the failover`);
 
@@ -321,7 +334,7 @@ async function main() {
   const firstFail = fails.length ? Math.min(...fails) : killedAt;
   const lastFail = fails.length ? Math.max(...fails) : killedAt;
   log(`answers that were errors: ${JSON.stringify(errors)}`);
-  log(`RESULT wait-replicas=${WAIT}: acknowledged ${acked}, lost ${lost}, duplicated ${duplicated}, at another seq ${moved}, out of order ${disorder}; ` +
+  log(`RESULT wait-replicas=${WAIT} replicas=${REPLICAS}: acknowledged ${acked}, lost ${lost}, duplicated ${duplicated}, at another seq ${moved}, out of order ${disorder}; ` +
       `the replica promoted ${switchedAt - killedAt} ms after the kill; writes acknowledged again ${firstAckAfterKill - killedAt} ms after the kill; 503 answered from +${firstFail - killedAt} to +${lastFail - killedAt} ms`);
   if (lostList.length) log(`lost: ${lostList.slice(0, 10).join(', ')}${lostList.length > 10 ? ', …' : ''}`);
   if (duplicated) failures.push(`${duplicated} messages are in the log more than once`);
