@@ -2,6 +2,8 @@
 // passes --max-outbound-bytes, and nobody else is slowed by it.
 #include <poll.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
@@ -44,7 +46,14 @@ int64_t slow_consumer_closes(uint16_t port) {
 struct Received {
   std::vector<std::string> texts;
   std::string failure;
+  std::atomic<size_t> count{0};  // texts.size(), for the sender's pacing
+  std::atomic<bool> done{false};  // the reader returned
 };
+
+// How many of B's messages C may be behind before B waits: C's share of
+// the broker's queue stays far below --max-outbound-bytes however slowly
+// C's thread is scheduled, so only A, which never reads, can pass it.
+constexpr size_t kHealthyWindow = 4;
 
 }  // namespace
 
@@ -76,18 +85,29 @@ TEST_CASE("slow consumer: closed 4008 past its outbound limit; other subscribers
         Json event = follow.next(std::chrono::seconds(20));
         if (event.get_string("/type") != "message") continue;
         received.texts.push_back(event.get_string("/body/text"));
-        if (received.texts.back() == "last") return;
+        received.count.store(received.texts.size());
+        if (received.texts.back() == "last") break;
       }
     } catch (const std::exception& e) {
       received.failure = e.what();
     } catch (...) {
       received.failure = "a failed check";
     }
+    received.done.store(true);
   });
+  // B waits while C is kHealthyWindow messages behind (or C's reader ended).
+  auto pace = [&](size_t sent_count) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (sent_count > received.count.load() + kHealthyWindow && !received.done.load() &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  };
 
   // B sends ~6 KB messages until A is gone (the kernel reports a reset, or
   // the broker counts a 4008 close), or until far more than A's buffers and
   // queue can hold: the kernel alone may absorb its send buffer's maximum.
+  // B keeps pace with C (kHealthyWindow), never with A.
   const std::string padding(6000, 'p');
   const size_t cap_bytes = 2 * kernel_send_buffer_max() + (4u << 20);
   std::vector<std::string> sent;
@@ -99,6 +119,7 @@ TEST_CASE("slow consumer: closed 4008 past its outbound limit; other subscribers
       send_message(*bob, id, text);
       sent_bytes += text.size();
       sent.push_back(std::move(text));
+      pace(sent.size());
       if (sent.size() % 32 != 0) continue;
       if (connection_dropped(slow.native_handle())) {
         stopped_because = "the kernel reports A's connection dropped";
