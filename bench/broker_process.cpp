@@ -171,6 +171,12 @@ double tree_cpu_seconds(pid_t pid) {
   return total;
 }
 
+uint64_t tree_rss_bytes(pid_t pid) {
+  uint64_t total = 0;
+  for (pid_t p : process_tree(pid)) total += rss_bytes(p);
+  return total;
+}
+
 double tree_run_delay_seconds(pid_t pid) {
   double total = 0;
   for (pid_t p : process_tree(pid)) total += run_delay_seconds(p);

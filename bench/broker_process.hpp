@@ -57,6 +57,8 @@ double run_delay_seconds(pid_t pid);
 // workers under its master).
 double tree_cpu_seconds(pid_t pid);
 double tree_run_delay_seconds(pid_t pid);
+// VmRSS of `pid` and its child processes, in bytes.
+uint64_t tree_rss_bytes(pid_t pid);
 
 // Raises RLIMIT_NOFILE's soft limit to its hard limit; returns the limit.
 uint64_t raise_fd_limit();

@@ -5,11 +5,13 @@
 #   bench/callgrind.sh fanout BINARY    # fanout 10 x 100, window 4:
 #                                       # (Ir at 3,000 messages - Ir at 1,000) / 200,000 deliveries
 #   bench/callgrind.sh connect BINARY   # (Ir at 1,500 sockets - Ir at 500) / 1,000 connections
+#   bench/callgrind.sh rate BINARY      # fanout 10 x 100 at a fixed 50 messages/s, where no
+#                                       # two frames share a write: (Ir at 300 - Ir at 100) / 20,000
 # Each size starts the broker under valgrind, runs build/parley-bench
 # against it, stops it with SIGINT and reads PROGRAM TOTALS: the difference
 # of two sizes leaves start-up, set-up and shutdown out.
 set -euo pipefail
-scenario=${1:?fanout or connect}
+scenario=${1:?fanout, rate or connect}
 bin=${2:?broker binary}
 command -v valgrind >/dev/null || { echo "callgrind.sh: needs valgrind" >&2; exit 2; }
 
@@ -26,6 +28,9 @@ total_ir() {
   if [[ $scenario == fanout ]]; then
     build/parley-bench fanout --port "$port" -c 10 -s 100 -p 10 --messages "$size" --window 4 \
       --drain-timeout 120 --setup-timeout 300 | grep -E "result" >&2
+  elif [[ $scenario == rate ]]; then
+    build/parley-bench fanout --port "$port" -c 10 -s 100 -p 10 --messages "$size" --rate 50 \
+      --drain-timeout 120 --setup-timeout 300 | grep -E "result" >&2
   else
     build/parley-bench connect --port "$port" -n "$size" --setup-timeout 300 | grep -E "result" >&2
   fi
@@ -37,6 +42,8 @@ total_ir() {
 
 if [[ $scenario == fanout ]]; then
   a=$(total_ir 1000); b=$(total_ir 3000); echo "$bin: $(( (b - a) / 200000 )) instructions per delivery"
+elif [[ $scenario == rate ]]; then
+  a=$(total_ir 100); b=$(total_ir 300); echo "$bin: $(( (b - a) / 20000 )) instructions per delivery at 50 messages/s"
 else
   a=$(total_ir 500); b=$(total_ir 1500); echo "$bin: $(( (b - a) / 1000 )) instructions per connection"
 fi

@@ -8,6 +8,14 @@
 #   nchan-redis     nginx + Nchan, Redis storage
 #   socketio        Socket.IO 4, one Node process      (bench/peers/socketio)
 #   socketio-redis  Socket.IO 4 with @socket.io/redis-adapter
+#   parley-connect  Parley, the `connect` scenario (upgrade + authenticate,
+#                   subscribe, idle sockets)
+#   nchan-connect   nginx + Nchan, `connect --peer nchan` (a subscriber
+#                   upgrade, idle sockets)
+#
+# With --rates R1,R2,... every row runs at each fixed rate in turn (OUT/rate-R
+# for each) and bench/chart.js draws p50 and p99 against the rate for all
+# rows in one SVG (OUT/latency.svg, or --chart FILE).
 #
 # Every server runs on a free 127.0.0.1 port from a private temp directory,
 # two threads/workers where it has a choice (Node has none: one thread), and
@@ -26,7 +34,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ARGS="$*"
 BUILD=$ROOT/build
 OUT=
-ROWS=parley,parley-redis,nchan,nchan-redis,socketio,socketio-redis
+ROWS=parley,parley-redis,nchan,nchan-redis,socketio,socketio-redis,parley-connect,nchan-connect
 CONVERSATIONS=10
 SUBSCRIBERS=100
 PUBLISHERS=10
@@ -39,6 +47,10 @@ ROUNDS=1
 TOOL_THREADS=1
 SERVER_THREADS=2
 INSTALL=1
+CONNECTIONS=5000
+CONCURRENCY=256
+RATES=
+CHART=
 
 usage() {
   cat <<EOF
@@ -53,6 +65,11 @@ usage: bench/compare.sh [options]
       --size B            message text bytes (default $SIZE)
       --rounds N          run every row N times, interleaved; report medians (default $ROUNDS)
       --rows LIST         rows to run (default $ROWS)
+  -n, --connections N     sockets of the connect rows (default $CONNECTIONS)
+      --concurrency N     handshakes in flight in the connect rows (default $CONCURRENCY)
+      --rates LIST        run the rows at each of these fixed rates (msg/s in all) and
+                          chart p50/p99 against the rate (connect rows run once)
+      --chart FILE        where --rates writes its chart (default OUT/latency.svg)
       --tool-threads N    the tool's threads (default $TOOL_THREADS)
       --build DIR         build directory (default build)
       --out DIR           where the JSON and the chart go (default BUILD/compare)
@@ -72,6 +89,10 @@ while [ $# -gt 0 ]; do
     --size) SIZE=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --rows) ROWS=$2; shift 2 ;;
+    -n|--connections) CONNECTIONS=$2; shift 2 ;;
+    --concurrency) CONCURRENCY=$2; shift 2 ;;
+    --rates) RATES=$2; shift 2 ;;
+    --chart) CHART=$2; shift 2 ;;
     --tool-threads) TOOL_THREADS=$2; shift 2 ;;
     --build) BUILD=$(cd "$2" 2>/dev/null && pwd || echo "$2"); shift 2 ;;
     --out) OUT=$2; shift 2 ;;
@@ -84,7 +105,7 @@ OUT=${OUT:-$BUILD/compare}
 IFS=, read -r -a ROW_LIST <<<"$ROWS"
 for row in "${ROW_LIST[@]}"; do
   case $row in
-    parley|parley-redis|nchan|nchan-redis|socketio|socketio-redis) ;;
+    parley|parley-redis|nchan|nchan-redis|socketio|socketio-redis|parley-connect|nchan-connect) ;;
     *) echo "compare.sh: unknown row $row" >&2; exit 1 ;;
   esac
 done
@@ -222,10 +243,36 @@ REDIS_URL=${REDIS_PORT:+redis://127.0.0.1:$REDIS_PORT}
 # Every run is bounded: set-up, drain, and a hard limit on the whole tool.
 TOOL_LIMIT=$(awk -v d="$DURATION" -v w="$WARMUP" 'BEGIN { printf "%d", d + w + 120 }')
 BENCH_RUN=(timeout -k 5 "$TOOL_LIMIT" "$BENCH")
-SCENARIO=(fanout -c "$CONVERSATIONS" -s "$SUBSCRIBERS" -p "$PUBLISHERS" -w "$WINDOW"
-          --duration "$DURATION" --warmup "$WARMUP" --size "$SIZE" --threads "$TOOL_THREADS"
-          --setup-timeout 40 --drain-timeout 10 --json)
-[ "$RATE" = 0 ] || SCENARIO+=(--rate "$RATE")
+set_scenario() {  # the fanout rows' load at rate $RATE (0: flat out)
+  SCENARIO=(fanout -c "$CONVERSATIONS" -s "$SUBSCRIBERS" -p "$PUBLISHERS" -w "$WINDOW"
+            --duration "$DURATION" --warmup "$WARMUP" --size "$SIZE" --threads "$TOOL_THREADS"
+            --setup-timeout 40 --drain-timeout 10 --json)
+  [ "$RATE" = 0 ] || SCENARIO+=(--rate "$RATE")
+}
+set_scenario
+# The connect rows: the tool's connect scenario (two threads, as its default).
+CONNECT=(connect -n "$CONNECTIONS" --concurrency "$CONCURRENCY" -c "$CONVERSATIONS" --hold 1
+         --setup-timeout 60 --json)
+
+# Starts nginx + Nchan for row $1 in $TMP/$1 (Redis storage for *-redis);
+# sets NGINX_PID and NGINX_PORT.
+start_nchan() {
+  local row=$1 dir=$TMP/$1
+  mkdir -p "$dir/tmp"
+  NGINX_PORT=$(free_port)
+  sed "s/@PORT@/$NGINX_PORT/" "$ROOT/bench/peers/nchan.conf" >"$dir/nchan.conf"
+  if [ "$row" = nchan-redis ]; then
+    printf 'nchan_redis_url "%s";\nnchan_use_redis on;\n' "$REDIS_URL" >"$dir/storage.conf"
+  else
+    : >"$dir/storage.conf"
+  fi
+  nginx -p "$dir" -c "$dir/nchan.conf" 2>>"$dir/stderr.log" &
+  NGINX_PID=$!
+  PIDS+=("$NGINX_PID")
+  wait_port "$NGINX_PORT" "$NGINX_PID" || { log "$row: nginx did not start:"; cat "$dir/error.log" "$dir/stderr.log" >&2; stop_pid "$NGINX_PID"; return 1; }
+  # Nchan answers 503 until its Redis connection is up.
+  nchan_ready "$NGINX_PORT" || { log "$row: Nchan not ready:"; cat "$dir/error.log" >&2; stop_pid "$NGINX_PID"; return 1; }
+}
 
 # Runs one row; its JSON goes to $1.
 run_row() {
@@ -244,24 +291,20 @@ run_row() {
         --broker-threads "$SERVER_THREADS" "${broker_args[@]}" "${redis_args[@]}"
       ;;
     nchan|nchan-redis)
-      dir=$TMP/$row
-      mkdir -p "$dir/tmp"
-      port=$(free_port)
-      sed "s/@PORT@/$port/" "$ROOT/bench/peers/nchan.conf" >"$dir/nchan.conf"
-      if [ "$row" = nchan ]; then
-        : >"$dir/storage.conf"
-      else
-        printf 'nchan_redis_url "%s";\nnchan_use_redis on;\n' "$REDIS_URL" >"$dir/storage.conf"
-      fi
-      nginx -p "$dir" -c "$dir/nchan.conf" 2>>"$dir/stderr.log" &
-      pid=$!
-      PIDS+=("$pid")
-      wait_port "$port" "$pid" || { log "$row: nginx did not start:"; cat "$dir/error.log" "$dir/stderr.log" >&2; stop_pid "$pid"; return 1; }
-      # Nchan answers 503 until its Redis connection is up.
-      nchan_ready "$port" || { log "$row: Nchan not ready:"; cat "$dir/error.log" >&2; stop_pid "$pid"; return 1; }
-      run_waited "${BENCH_RUN[@]}" "${SCENARIO[@]}" --peer nchan --port "$port" \
-        --broker-pid "$pid" "${redis_args[@]}"
-      stop_pid "$pid"
+      start_nchan "$row" || return 1
+      run_waited "${BENCH_RUN[@]}" "${SCENARIO[@]}" --peer nchan --port "$NGINX_PORT" \
+        --broker-pid "$NGINX_PID" "${redis_args[@]}"
+      stop_pid "$NGINX_PID"
+      ;;
+    parley-connect)
+      run_waited "${BENCH_RUN[@]}" "${CONNECT[@]}" --spawn "$PARLEY" \
+        --broker-threads "$SERVER_THREADS"
+      ;;
+    nchan-connect)
+      start_nchan "$row" || return 1
+      run_waited "${BENCH_RUN[@]}" "${CONNECT[@]}" --peer nchan --port "$NGINX_PORT" \
+        --broker-pid "$NGINX_PID"
+      stop_pid "$NGINX_PID"
       ;;
     socketio|socketio-redis)
       dir=$TMP/$row
@@ -284,16 +327,49 @@ run_row() {
   [ "$RC" = 0 ] || [ "$RC" = 2 ] || { log "$row: parley-bench failed ($RC)"; return 1; }
 }
 
-mkdir -p "$OUT"
-rm -f "$OUT"/run-*.json
-for round in $(seq "$ROUNDS"); do
-  for row in "${ROW_LIST[@]}"; do
-    log "round $round/$ROUNDS: $row"
-    run_row "$row" "$OUT/run-$row-$round.json" || echo '{"failed":true}' >"$OUT/run-$row-$round.json"
-    sleep 1  # let the closed sockets go before the next server
+# Runs every row of $2 (a list) $ROUNDS times, interleaved, into $1, and
+# prints the table.
+run_rows() {
+  local out=$1 rows=$2 round row list
+  IFS=, read -r -a list <<<"$rows"
+  mkdir -p "$out"
+  rm -f "$out"/run-*.json
+  for round in $(seq "$ROUNDS"); do
+    for row in "${list[@]}"; do
+      log "round $round/$ROUNDS: $row${RATES:+ (rate $RATE)}"
+      run_row "$row" "$out/run-$row-$round.json" || echo '{"failed":true}' >"$out/run-$row-$round.json"
+      sleep 1  # let the closed sockets go before the next server
+    done
   done
-done
+  local load
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  node "$ROOT/bench/compare_report.js" --out "$out" --rows "$rows" --rounds "$ROUNDS" \
+    --load "$load" --command "bench/compare.sh${ARGS:+ $ARGS}"
+}
 
-LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-node "$ROOT/bench/compare_report.js" --out "$OUT" --rows "$ROWS" --rounds "$ROUNDS" \
-  --load "$LOAD" --command "bench/compare.sh${ARGS:+ $ARGS}"
+if [ -z "$RATES" ]; then
+  run_rows "$OUT" "$ROWS"
+  exit 0
+fi
+# Every fanout row at each rate; the connect rows once.
+FANOUT_ROWS= CONNECT_ROWS=
+for row in "${ROW_LIST[@]}"; do
+  if [[ $row == *-connect ]]; then CONNECT_ROWS+=${CONNECT_ROWS:+,}$row
+  else FANOUT_ROWS+=${FANOUT_ROWS:+,}$row; fi
+done
+reports=()
+IFS=, read -r -a RATE_LIST <<<"$RATES"
+if [ -n "$FANOUT_ROWS" ]; then
+  for RATE in "${RATE_LIST[@]}"; do
+    set_scenario
+    echo "== rate $RATE msg/s"
+    run_rows "$OUT/rate-$RATE" "$FANOUT_ROWS"
+    reports+=("$OUT/rate-$RATE/compare.json")
+  done
+  node "$ROOT/bench/chart.js" --out "${CHART:-$OUT/latency.svg}" "${reports[@]}"
+  log "chart: ${CHART:-$OUT/latency.svg}"
+fi
+if [ -n "$CONNECT_ROWS" ]; then
+  echo "== connect"
+  run_rows "$OUT/connect" "$CONNECT_ROWS"
+fi

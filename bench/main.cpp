@@ -110,7 +110,9 @@ int main(int argc, char** argv) {
     if (!o.json && steps > 1)
       std::cerr << "run " << i + 1 << "/" << steps << ": " << key << "=" << values[i] << "\n";
     RunResult r;
-    if (peer)
+    if (peer && o.scenario == "connect")
+      r = run_connect_peer(run, target, *peer, tenant);
+    else if (peer)
       r = run_fanout_peer(run, target, *peer, tenant);
     else if (o.scenario == "connect")
       r = run_connect(run, target, tenant);

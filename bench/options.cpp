@@ -47,7 +47,7 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o, int&
     ("broker-threads", po::value(&o.broker_threads), "the spawned broker's --threads")
     ("broker-pid", po::value(&o.broker_pid), "pid of the broker, for its memory (connect)")
     ("peer", po::value(&o.peer), "the server's protocol: parley (default), or nchan or "
-                                 "socketio (fanout and latency; see bench/compare.sh)")
+                                 "socketio (fanout, latency, connect; see bench/compare.sh)")
     ("redis-pid", po::value(&o.redis_pid), "pid of a redis-server whose CPU to report")
     ("threads", po::value(&o.threads), "the tool's I/O threads (default 1; connect: 2)")
     ("duration", po::value(&o.duration), "seconds measured (default 10)")
@@ -98,9 +98,10 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o, int&
       exit_code = 1;
       return "unknown --peer \"" + o.peer + "\" (parley, nchan or socketio)\n";
     }
-    if (o.peer != "parley" && o.scenario != "fanout" && o.scenario != "latency") {
+    if (o.peer != "parley" && o.scenario != "fanout" && o.scenario != "latency" &&
+        o.scenario != "connect") {
       exit_code = 1;
-      return "--peer " + o.peer + " runs fanout and latency only\n";
+      return "--peer " + o.peer + " runs fanout, latency and connect only\n";
     }
     if (o.peer != "parley" && !o.spawn.empty()) {
       exit_code = 1;

@@ -43,12 +43,7 @@ RunResult run_connect(const Options& o, const Target& target, const std::string&
   std::vector<std::shared_ptr<WsClient>> conns(N);
   std::vector<ThreadSlot> slots(pool->size());
   std::vector<std::string> ids(C);
-  std::mutex mu;
-  auto fail = [&](std::string what) {
-    std::lock_guard lk(mu);
-    ++r.check.failures;
-    r.note(std::move(what));
-  };
+  Failures fail(r);
   Pool::StopOnExit stop_first{*pool};
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(o.setup_timeout * 1e3));
 
@@ -85,9 +80,7 @@ RunResult run_connect(const Options& o, const Target& target, const std::string&
   const uint64_t rss_before = target.broker_pid ? rss_bytes(target.broker_pid) : 0;
 
   // 1. Connect + upgrade + authenticate, `concurrency` at a time.
-  const double tool_cpu0 = cpu_seconds(::getpid());
-  const double broker_cpu0 = target.broker_pid ? cpu_seconds(target.broker_pid) : 0;
-  auto t0 = Clock::now();
+  CpuWatch watch(target, false);
   size_t opened = pool->run_jobs(
       N, o.concurrency,
       [&](size_t i, size_t thread) -> asio::awaitable<void> {
@@ -109,9 +102,8 @@ RunResult run_connect(const Options& o, const Target& target, const std::string&
         conns[i] = std::move(ws);
       },
       timeout);
-  double connect_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  const double tool_cpu = cpu_seconds(::getpid()) - tool_cpu0;
-  const double broker_cpu = target.broker_pid ? cpu_seconds(target.broker_pid) - broker_cpu0 : 0;
+  const double connect_s = watch.seconds(), tool_cpu = watch.tool_cpu(),
+               broker_cpu = watch.server_cpu();
 
   // 2. One subscription each.
   auto t1 = Clock::now();
@@ -134,52 +126,19 @@ RunResult run_connect(const Options& o, const Target& target, const std::string&
   // 3. Idle: let the broker settle, then its memory after.
   std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(o.hold * 1e3)));
   const uint64_t rss_after = target.broker_pid ? rss_bytes(target.broker_pid) : 0;
-  size_t alive = 0;
   pool->on_each([&](size_t thread) {
-    size_t n = 0;
-    for (size_t i = thread; i < N; i += pool->size())
-      if (conns[i] && conns[i]->is_open()) ++n;
-    std::lock_guard lk(mu);
-    alive += n;
-  });
-  if (alive < opened) fail(std::to_string(opened - alive) + " sockets ended while idle");
-
-  pool->on_each([&](size_t thread) {
-    for (size_t i = thread; i < N; i += pool->size())
-      if (conns[i]) conns[i]->close();
     if (thread == 0 && owner) owner->close();
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  pool->stop();
+  close_idle(*pool, conns, opened, r);
 
   Histogram hs, ss;
   for (auto& s : slots) {
     hs.merge(s.handshake);
     ss.merge(s.subscribe);
   }
-  r.metric("connections", "sockets authenticated", static_cast<double>(hs.count()), "");
-  r.metric("connect_per_sec", "connect+upgrade+auth/s",
-           connect_s > 0 ? static_cast<double>(hs.count()) / connect_s : 0, "/s");
-  r.latency("handshake", "handshake", hs);
-  if (hs.count()) {
-    r.metric("tool_us_per_connect", "tool CPU per connect", 1e6 * tool_cpu / hs.count(), "us", 1);
-    if (target.broker_pid)
-      r.metric("broker_us_per_connect", "broker CPU per connect", 1e6 * broker_cpu / hs.count(),
-               "us", 1);
-  }
+  connect_figures(r, hs, connect_s, tool_cpu, broker_cpu, target, rss_before, rss_after, false);
   r.metric("subscribe_per_sec", "subscribes/s",
            subscribe_s > 0 ? static_cast<double>(ss.count()) / subscribe_s : 0, "/s");
-  if (target.broker_pid) {
-    r.metric("rss_before", "broker RSS before", static_cast<double>(rss_before) / 1024, "KiB");
-    r.metric("rss_after", "broker RSS with the sockets", static_cast<double>(rss_after) / 1024,
-             "KiB");
-    double per = hs.count() ? (static_cast<double>(rss_after) - static_cast<double>(rss_before)) /
-                                  static_cast<double>(hs.count())
-                            : 0;
-    r.metric("bytes_per_connection", "broker bytes per idle socket", per, "B");
-  } else {
-    r.note("no --broker-pid (or --spawn): no memory figure");
-  }
   return r;
 }
 

@@ -2,9 +2,19 @@
 // from the engine (in seq order per conversation) and hands each subscriber
 // (a Subscription, subscription.hpp) the frame for its audience, serialized
 // once per audience and shared.
+//
+// Per-thread fan-out: a topic's subscriptions are kept by the io thread of
+// their socket (a Lane). An event is handed once to each lane: the lane of
+// the thread the hub runs on gets it at once, every other lane gets one
+// posted hand-off, and that thread offers it to its own subscriptions. So a
+// subscription, and its socket's queue, are touched by their own thread
+// only: their locks are never contended and their cache lines stay on one
+// core, and a thread is woken once per event rather than once per socket.
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -65,8 +75,29 @@ class Hub : public EventSink {
   // which releases `early`). While fanned is 0, the first pub/sub copy
   // sets it and local copies wait for it, so a local copy never makes the
   // subscriptions re-read the log only because it overtook its elders.
+  //
+  // A hand-off posted to a lane's thread holds the lane's list as it was
+  // when the event was fanned out and walks it without the shard lock: so
+  // add() and remove() change a list in place only while nothing else
+  // holds it, and otherwise replace it with a changed copy (writable()). `queued`
+  // counts the hand-offs posted and not run yet: while any is, the lane's
+  // own thread posts too (rather than offering at once), so its thread
+  // sees the topic's events in the order the hub fanned them out.
+  using SubList = std::vector<std::shared_ptr<Subscription>>;
+  struct LaneState {
+    explicit LaneState(boost::asio::any_io_executor ex) : executor(std::move(ex)) {}
+    const boost::asio::any_io_executor executor;  // empty: the socket was gone at add()
+    std::atomic<uint32_t> queued{0};
+  };
+  struct Lane {
+    std::shared_ptr<LaneState> state;
+    std::shared_ptr<SubList> subs;  // hand-offs hold it as const
+  };
+  // `lane`'s list, to change under the shard lock (see Lane).
+  static SubList& writable(Lane& lane);
   struct Topic {
-    std::vector<std::shared_ptr<Subscription>> subs;
+    std::vector<Lane> lanes;
+    size_t count = 0;  // subscriptions over all lanes
     std::string epoch;
     uint64_t fanned = 0;
     std::vector<EventPtr> early;  // sorted by seq, all past fanned + 1, of `epoch`
@@ -85,11 +116,20 @@ class Hub : public EventSink {
   void accept(const ConvKey& key, const std::string& epoch, const std::vector<EventPtr>& events,
               bool local);
   void hold_early(const ConvKey& key, Topic& topic, const EventPtr& e, uint64_t& delivered);
-  // Offers `e` to every subscription of `topic`; returns the frames pushed.
+  // Offers `e` to every subscription of `topic` (at once on this thread's
+  // lane, posted to the others); returns the frames pushed at once (the
+  // posted hand-offs count theirs).
   uint64_t fan_out(const ConvKey& key, Topic& topic, const std::string& epoch, const EventPtr& e);
   // Hands what `early` holds to the subscriptions as it is (they re-read
   // any hole) and forgets the topic's position.
   uint64_t release_early(const ConvKey& key, Topic& topic);
+  // Whether `lane` takes what the hub hands it now, on this thread: it is
+  // this thread's and has no hand-off waiting (or has no thread at all).
+  static bool at_once(const Lane& lane);
+  // Offers `e` to `subs` (on their thread); returns the frames pushed.
+  // `frames`: per audience, serialized already or null.
+  static uint64_t offer_all(const SubList& subs, const std::string& epoch, const EventPtr& e,
+                            std::shared_ptr<const std::string> (&frames)[2]);
 
   Engine& engine_;
   Metrics& metrics_;

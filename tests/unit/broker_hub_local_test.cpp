@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -97,8 +98,21 @@ struct Fixture {
       subs.push_back(s);
     }
   }
-  void local(uint64_t seq) { hub.on_local_events(key, "ep", {event(seq)}); }
-  void pubsub(uint64_t seq) { hub.on_events(key, "ep", {event(seq)}); }
+  // The hub hands events to the io thread of each subscriber's socket (a
+  // lane); the test's thread is not running `io`, so they wait there until
+  // it runs what was posted.
+  void settle() {
+    io.restart();
+    io.poll();
+  }
+  void local(uint64_t seq) {
+    hub.on_local_events(key, "ep", {event(seq)});
+    settle();
+  }
+  void pubsub(uint64_t seq) {
+    hub.on_events(key, "ep", {event(seq)});
+    settle();
+  }
   ~Fixture() {
     for (auto& s : subs) hub.remove(s);
   }
@@ -227,14 +241,19 @@ TEST_CASE("hub: on_gap releases what waited; the subscriptions re-read the hole 
   auto s = f.hub.add(f.key, c, Audience::agents, "u");
   s->start(epoch, 0, {});
   f.hub.on_events(f.key, epoch, {event(1)});
+  f.settle();
   f.hub.on_local_events(f.key, epoch, {event(3)});  // 2's pub/sub copy was lost
+  f.settle();
   CHECK(c->seqs() == upto(1));
   f.hub.on_gap(f.key);  // the engine says so
-  f.io.run();           // the refill reads 2 and 3 from the log
+  f.io.restart();
+  f.io.run();  // the refill reads 2 and 3 from the log
   CHECK(c->seqs() == upto(3));
   // Pub/sub goes on after the gap: the copy of 3 and then 4.
   f.hub.on_events(f.key, epoch, {event(3)});
+  f.settle();
   f.hub.on_events(f.key, epoch, {event(4)});
+  f.settle();
   CHECK(c->seqs() == upto(4));
   f.hub.remove(s);
 }
@@ -269,9 +288,12 @@ TEST_CASE("hub: a live subscription ends at its subscriber's removal; later even
   s->start("ep", 0, {});
   f.subs.push_back(s);
   f.hub.on_events(f.key, "ep", {event(1), member_left(2, "someone-else"), member_left(3, "c1")});
+  f.settle();
   f.hub.on_events(f.key, "ep", {event(4)});
+  f.settle();
   CHECK(c->seqs() == std::vector<long>{1, 2, 3, -1});
   CHECK(s->ended());
+  f.io.restart();
   f.io.run();  // the posted removal
   CHECK(f.hub.topics() == 0);
 }
@@ -282,6 +304,7 @@ TEST_CASE("hub: a removal among the events buffered before start ends the subscr
   auto s = f.hub.add(f.key, c, Audience::consumers, "c1");
   f.subs.push_back(s);
   f.hub.on_events(f.key, "ep", {event(1), member_left(2, "c1"), event(3)});
+  f.settle();
   s->set_standing(consumer_standing("c1"), 0);
   s->start("ep", 0, {});
   CHECK(c->seqs() == std::vector<long>{1, 2, -1});
@@ -307,5 +330,52 @@ TEST_CASE("hub: a re-authentication that may no longer read ends the subscriptio
   consumer.user_id = "a1";
   CHECK_FALSE(s->reauthorize(consumer));
   f.hub.on_events(f.key, "ep", {event(1)});
+  f.settle();
   CHECK(c->seqs() == std::vector<long>{-1});
+}
+
+// Per-thread fan-out: subscribers on two io threads (two contexts here),
+// and an event fanned out on a lane's own thread while an earlier event's
+// hand-off still waits in that thread's queue: it must go behind it, not
+// at once, or its subscriber would see 2 before 1 (a hole, and a re-read
+// of a log that does not hold these events).
+TEST_CASE("hub: a lane's own thread does not overtake a hand-off still queued for it") {
+  Fixture f;
+  boost::asio::io_context other;
+  auto mine = std::make_shared<RecordingConnection>(f.io.get_executor());
+  auto theirs = std::make_shared<RecordingConnection>(other.get_executor());
+  auto a = f.hub.add(f.key, mine, Audience::agents, "a");
+  auto b = f.hub.add(f.key, theirs, Audience::agents, "b");
+  a->start("ep", 0, {});
+  b->start("ep", 0, {});
+  f.subs = {a, b};
+  // Runs on f.io's thread, after the hand-off of 1 was queued behind it.
+  boost::asio::post(f.io, [&] { f.hub.on_local_events(f.key, "ep", {event(2)}); });
+  f.hub.on_events(f.key, "ep", {event(1)});  // from another thread: posted to both lanes
+  CHECK(mine->seqs().empty());
+  CHECK(theirs->seqs().empty());
+  f.settle();
+  other.poll();
+  CHECK(mine->seqs() == upto(2));
+  CHECK(theirs->seqs() == upto(2));
+  CHECK(f.metrics.events_delivered.load() == 4);
+  // Nothing waits now: the lane's own thread offers at once.
+  boost::asio::post(f.io, [&] {
+    f.hub.on_events(f.key, "ep", {event(3)});
+    CHECK(mine->seqs() == upto(3));
+  });
+  f.settle();
+  CHECK(theirs->seqs() == upto(2));
+  other.restart();
+  other.poll();
+  CHECK(theirs->seqs() == upto(3));
+  // A signal takes the same path as the events.
+  Signal sig;
+  sig.frame = std::make_shared<const std::string>("{\"method\":\"typing\"}");
+  f.hub.on_signal(f.key, sig);
+  f.settle();
+  other.restart();
+  other.poll();
+  CHECK(mine->seqs() == std::vector<long>{1, 2, 3, -1});
+  CHECK(theirs->seqs() == std::vector<long>{1, 2, 3, -1});
 }
