@@ -66,8 +66,19 @@ for (let r = 0; r < rounds; r++) {
   const since = Math.max(0, n - 1 - (r % 5));
   const a = reader.send('subscribe', { conversationId: conv, sinceSeq: since });
   const b = reader.send('subscribe', { conversationId: conv, sinceSeq: since });
+  // Wait for B's answer (a loaded machine may take longer than the 60 ms
+  // below), then 60 ms for the events that follow it.
+  for (let waited = 0; waited < 10000 && !reader.frames.some((m) => m.id === b); waited += 5) {
+    await sleep(5);
+  }
   await sleep(60);
   const i = reader.frames.findIndex((m) => m.id === b);
+  if (i < 0) {
+    bad++;
+    console.log(`round ${r}: no answer to the second subscribe within 10 s`);
+    reader.ws.close();
+    continue;
+  }
   const after = reader.frames.slice(i + 1).filter((m) => m.method == 'event').map((m) => m.params.seq);
   const answerB = reader.frames[i]?.result;
   const expectFrom = answerB && answerB.recovered ? since + 1 : (answerB?.lastSeq ?? 0) + 1;
