@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/jwks.hpp"
 #include "config_options.hpp"
 #include "redis/redis_url.hpp"
 #include "redis/sentinel.hpp"
@@ -260,6 +261,11 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
     if (!secret.ok()) return secret.error();
     cfg.auth.jwt_secret = std::move(secret.value());
   }
+  if (auto* v = get("jwt-jwks-file"); v && !v->empty()) {
+    std::string why;
+    if (!read_jwks_file(*v, why)) return config_error(setting("jwt-jwks-file") + ": " + why);
+    cfg.auth.jwks_file = *v;
+  }
   if (auto* v = get("jwt-issuer"); v && !v->empty()) cfg.auth.issuer = *v;
   if (auto* v = get("jwt-audience"); v && !v->empty()) cfg.auth.audience = *v;
   if (auto it = vm.find("dev"); it != vm.end()) cfg.dev = it->second.as<bool>();
@@ -297,6 +303,8 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
     int64_t min;
   };
   const Seconds seconds[] = {{"lock-after-sec", &cfg.lock_after_sec, 0},
+                             {"drain-sec", &cfg.drain_sec, 0},
+                             {"drain-spread-sec", &cfg.drain_spread_sec, 0},
                              {"ttr-normal-sec", &cfg.ttr.normal, 1},
                              {"ttr-prioritized-sec", &cfg.ttr.prioritized, 1},
                              {"ttr-urgent-sec", &cfg.ttr.urgent, 1}};
@@ -341,10 +349,10 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
     f.set(cfg.limits, *x);
   }
 
-  if (cfg.auth.jwt_secret.empty() && !cfg.dev)
+  if (cfg.auth.jwt_secret.empty() && cfg.auth.jwks_file.empty() && !cfg.dev)
     return config_error(
-        "refusing to start: set --jwt-secret / --jwt-secret-file (PARLEY_JWT_SECRET) or run with "
-        "--dev");
+        "refusing to start: set --jwt-secret / --jwt-secret-file (PARLEY_JWT_SECRET), "
+        "--jwt-jwks-file, or run with --dev");
   return Ok{};
 }
 

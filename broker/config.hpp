@@ -19,6 +19,7 @@ struct AuthConfig {
   std::string jwt_secret;               // HS256 secret (from --jwt-secret or --jwt-secret-file)
   std::optional<std::string> issuer;    // checked when set
   std::optional<std::string> audience;  // checked when set
+  std::string jwks_file;                // RS256/ES256 keys (--jwt-jwks-file); empty: none
 };
 
 // The bounds of searchConversations (inbox subscriptions per socket are
@@ -53,6 +54,11 @@ struct Config {
   // Contact-centre workflow: a CLOSE conversation locks this long after it
   // closed (0 = never), and the seconds of each TTR type.
   int64_t lock_after_sec = 86400;
+  // SIGTERM's drain (server.cpp): /readyz says 503 and no new socket is
+  // taken at once; the open ones keep working for drain_sec, then close
+  // 1012 spread evenly over drain_spread_sec.
+  int64_t drain_sec = 0;
+  int64_t drain_spread_sec = 0;
   TtrSeconds ttr;
   // A socket's presence entry lives this long unless renewed (every quarter
   // of it): a crashed node's users go offline within about 1.25 times this.

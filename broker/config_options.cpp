@@ -123,6 +123,12 @@ po::options_description describe() {
           default_web_roots()[0] + " if it exists, else " + default_web_roots()[1] + ")");
   server.add_options()("no-web", po::bool_switch(),
                        "serve no web UI: every path but /ws, /healthz, /readyz, /metrics is 404");
+  add(server, "drain-sec", "SEC",
+      "on SIGTERM: /readyz 503 and no new sockets at once, open sockets keep working this long" +
+          dflt(d.drain_sec));
+  add(server, "drain-spread-sec", "SEC",
+      "then close them 1012 (service restart) spread over this window" +
+          dflt(d.drain_spread_sec));
   add(server, "config", "FILE", "read settings from FILE (`name = value` lines)");
   server.add_options()("help", po::bool_switch(), "print this help and exit");
 
@@ -130,6 +136,8 @@ po::options_description describe() {
   add(auth, "jwt-secret", "SECRET", "HS256 secret that signs the tokens");
   add(auth, "jwt-secret-file", "FILE",
       "read the HS256 secret from FILE (trailing newline trimmed)");
+  add(auth, "jwt-jwks-file", "FILE",
+      "RS256/ES256 public keys (a JWKS document); a token's `kid` picks one; re-read on SIGHUP");
   add(auth, "jwt-issuer", "ISS", "require this `iss` claim");
   add(auth, "jwt-audience", "AUD", "require this `aud` claim");
   auth.add_options()("dev", po::bool_switch(),

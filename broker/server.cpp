@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <functional>
 #include <malloc.h>
 #include <thread>
 #include <vector>
@@ -97,6 +98,8 @@ struct Server::Impl {
 
   void build_request_layer();
   void on_signal(const boost::system::error_code& ec, int signo);
+  void start_drain();
+  void on_reload_signal(const boost::system::error_code& ec, int signo);
   void drain(std::chrono::steady_clock::time_point deadline);
   void stop_all();
 
@@ -121,6 +124,10 @@ struct Server::Impl {
   std::vector<std::thread> threads;
   std::shared_ptr<Listener> listener;
   std::unique_ptr<asio::signal_set> signals;
+  // SIGHUP runs each of these, in order, on the main context: whatever
+  // re-reads a file (the JWKS keys, ...) adds itself here.
+  std::unique_ptr<asio::signal_set> reload_signals;
+  std::vector<std::function<void()>> reloaders;
   std::unique_ptr<asio::steady_timer> drain_timer;
   std::unique_ptr<asio::steady_timer> ready_timer;
   std::unique_ptr<asio::steady_timer> trim_timer;
@@ -148,6 +155,7 @@ Server::Impl::~Impl() {
   if (engine) engine->set_sink(nullptr);
   engine.reset();
   signals.reset();
+  reload_signals.reset();
   drain_timer.reset();
   ready_timer.reset();
   trim_timer.reset();
@@ -192,8 +200,9 @@ void Server::Impl::stop_all() {
   for (auto& c : contexts) c->stop();
 }
 
-// First signal: stop accepting, close every socket 1001, wait for them to
-// go (bounded), then stop. A second signal stops at once.
+// SIGTERM drains (start_drain). SIGINT (^C): stop accepting, close every
+// socket 1001, wait for them to go (bounded), then stop. A second signal
+// stops at once.
 void Server::Impl::on_signal(const boost::system::error_code& ec, int signo) {
   if (ec) return;
   if (shutting_down) {
@@ -202,10 +211,14 @@ void Server::Impl::on_signal(const boost::system::error_code& ec, int signo) {
     return;
   }
   shutting_down = true;
+  signals->async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+  if (signo == SIGTERM) {
+    start_drain();
+    return;
+  }
   spdlog::info("signal {}: shutting down", signo);
   listener->stop();
   listener->close_all(1001, "shutting down");
-  signals->async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
   // The first check comes after a short wait, so the acceptor close posted
   // by stop() has run and the accept loop has let go of the listener.
   auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
@@ -213,6 +226,40 @@ void Server::Impl::on_signal(const boost::system::error_code& ec, int signo) {
   drain_timer->async_wait([this, deadline](const boost::system::error_code& ec) {
     if (!ec) drain(deadline);
   });
+}
+
+// The zero-downtime drain: /readyz answers 503 and upgrades are refused at
+// once, so the load balancer sends new sockets elsewhere; the open ones
+// keep working (requests in flight finish) for --drain-sec. Then accepting
+// stops and they close 1012 (service restart), spread over
+// --drain-spread-sec so their clients come back elsewhere a few at a time;
+// the broker stops once they are gone (or kDrainTimeout after the spread).
+void Server::Impl::start_drain() {
+  const std::chrono::seconds wait{cfg.drain_sec}, spread{cfg.drain_spread_sec};
+  spdlog::info("SIGTERM: draining: /readyz 503, no new sockets; {} open sockets close 1012 "
+               "after {}s, spread over {}s",
+               listener->sessions(), wait.count(), spread.count());
+  listener->start_draining();
+  drain_timer->expires_after(wait);
+  drain_timer->async_wait([this, spread](const boost::system::error_code& ec) {
+    if (ec) return;
+    listener->stop();
+    listener->close_spread(1012, "service restart", spread);
+    // As on SIGINT: the first check once the acceptors' close has run.
+    auto deadline = std::chrono::steady_clock::now() + spread + kDrainTimeout;
+    drain_timer->expires_after(20ms);
+    drain_timer->async_wait([this, deadline](const boost::system::error_code& e) {
+      if (!e) drain(deadline);
+    });
+  });
+}
+
+void Server::Impl::on_reload_signal(const boost::system::error_code& ec, int signo) {
+  if (ec) return;
+  spdlog::info("signal {}: reloading", signo);
+  for (auto& reload : reloaders) reload();
+  reload_signals->async_wait(
+      [this](const boost::system::error_code& e, int s) { on_reload_signal(e, s); });
 }
 
 void Server::Impl::drain(std::chrono::steady_clock::time_point deadline) {
@@ -255,6 +302,18 @@ int Server::run() {
   s.hub = std::make_unique<Hub>(*s.engine, s.metrics, s.cfg.limits);
   s.engine->set_sink(s.hub.get());
   s.auth = std::make_unique<Authenticator>(cfg.auth);
+  if (std::string why; !s.auth->reload(why)) {
+    spdlog::error("--jwt-jwks-file: {}", why);
+    return 1;
+  }
+  s.reloaders.push_back([auth = s.auth.get(), file = cfg.auth.jwks_file] {
+    if (file.empty()) return;
+    std::string why;
+    if (auth->reload(why))
+      spdlog::info("JWKS keys reloaded from {}: {} keys", file, auth->key_count());
+    else
+      spdlog::error("JWKS keys not reloaded, the previous ones stay: {}", why);
+  });
   s.build_request_layer();
   if (cfg.web && !cfg.web_root.empty())
     s.web = std::make_unique<WebFiles>(cfg.web_root, cfg.allowed_origins);
@@ -300,6 +359,9 @@ int Server::run() {
   s.signals = std::make_unique<asio::signal_set>(main, SIGINT, SIGTERM);
   s.signals->async_wait(
       [&s](const boost::system::error_code& e, int signo) { s.on_signal(e, signo); });
+  s.reload_signals = std::make_unique<asio::signal_set>(main, SIGHUP);
+  s.reload_signals->async_wait(
+      [&s](const boost::system::error_code& e, int signo) { s.on_reload_signal(e, signo); });
   s.drain_timer = std::make_unique<asio::steady_timer>(main);
   s.ready_timer = std::make_unique<asio::steady_timer>(main);
   watch_readiness(*s.engine, *s.ready_timer, true);

@@ -93,6 +93,7 @@ start() {
     fi
     nohup "$PARLEY" --listen "127.0.0.1:$port" --node-id "local-$n" \
       --redis "redis://127.0.0.1:$REDIS_PORT" --jwt-secret-file "$RUN/jwt-secret" --dev \
+      --drain-sec 2 --drain-spread-sec 3 \
       >"$log" 2>&1 </dev/null &
     echo $! >"$pidfile"
     wait_for "[[ \$(http_status $port /readyz) == 200 ]]" 100 ||
@@ -103,11 +104,22 @@ start() {
   if pid_alive "$RUN/nginx.pid"; then
     say "nginx already running"
   else
-    "$(nginx_bin)" -p "$RUN/" -e "$RUN/logs/error.log" -c "$ROOT/deploy/nginx.conf"
+    # nginx reads the certificate paths relative to its configuration file:
+    # the configuration is copied next to a self-signed pair made here once.
+    if [[ ! -s "$RUN/certs/parley.crt" ]]; then
+      mkdir -p "$RUN/certs"
+      (umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=localhost \
+        -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+        -keyout "$RUN/certs/parley.key" -out "$RUN/certs/parley.crt" 2>/dev/null) ||
+        die "openssl could not make a self-signed certificate"
+    fi
+    cp "$ROOT/deploy/nginx.conf" "$RUN/nginx.conf"
+    "$(nginx_bin)" -p "$RUN/" -e "$RUN/logs/error.log" -c "$RUN/nginx.conf"
     wait_for "[[ \$(http_status $NGINX_PORT /readyz) == 200 ]]" 100 ||
       die "nginx does not answer; see $RUN/logs/error.log"
   fi
-  say "ready: ws://127.0.0.1:$NGINX_PORT/ws (nginx -> nodes 1 and 2 -> redis)"
+  say "ready: ws://127.0.0.1:$NGINX_PORT/ws and wss://127.0.0.1:8443/ws (self-signed:" \
+    "$RUN/certs/parley.crt) (nginx -> nodes 1 and 2 -> redis)"
 }
 
 # SIGTERM, then up to `tenths` for the process to go, then SIGKILL.
@@ -133,7 +145,7 @@ stop() {
   # with 1001 and take their users offline), then Redis (SIGTERM: it syncs
   # its append-only file and exits).
   if pid_alive "$RUN/nginx.pid"; then
-    "$(nginx_bin)" -p "$RUN/" -e "$RUN/logs/error.log" -c "$ROOT/deploy/nginx.conf" -s quit ||
+    "$(nginx_bin)" -p "$RUN/" -e "$RUN/logs/error.log" -c "$RUN/nginx.conf" -s quit ||
       true
     wait_for "! pid_alive $RUN/nginx.pid" 50 || stop_pid "$RUN/nginx.pid" nginx 10
     say "nginx stopped"

@@ -79,6 +79,9 @@ inline constexpr std::chrono::milliseconds kRefillRetryMax{5000};
 // How long a shutdown waits for sessions to finish their close handshakes
 // (each gives up after its own one-second grace) before stopping anyway.
 inline constexpr std::chrono::seconds kDrainTimeout{3};
+// SIGTERM's spread close (--drain-spread-sec, net/listener.cpp) closes the
+// share of the sockets that is due every this often.
+inline constexpr std::chrono::milliseconds kDrainSpreadTick{50};
 // Users registered from their tokens (live/user_registration.hpp): how many
 // this node remembers, and how long a registration counts as recent.
 inline constexpr size_t kRegistrations = 100'000;

@@ -78,7 +78,25 @@ Result<std::optional<std::string>> string_claim(simdjson::dom::object claims, co
 
 }  // namespace
 
-Authenticator::Authenticator(AuthConfig cfg) : cfg_(std::move(cfg)) {}
+Authenticator::Authenticator(AuthConfig cfg)
+    : cfg_(std::move(cfg)), keys_(std::make_shared<const JwtKeys>()) {}
+
+bool Authenticator::reload(std::string& error) {
+  if (cfg_.jwks_file.empty()) return true;
+  auto loaded = read_jwks_file(cfg_.jwks_file, error);
+  if (!loaded) return false;
+  auto next = std::make_shared<const JwtKeys>(std::move(*loaded));
+  std::lock_guard lk(mu_);
+  keys_ = std::move(next);
+  return true;
+}
+
+size_t Authenticator::key_count() const { return keys()->size(); }
+
+std::shared_ptr<const JwtKeys> Authenticator::keys() const {
+  std::lock_guard lk(mu_);
+  return keys_;
+}
 
 Result<Identity> Authenticator::verify(std::string_view token, Millis now) const {
   if (!enabled()) return unauthenticated("token authentication is not configured");
@@ -88,20 +106,47 @@ Result<Identity> Authenticator::verify(std::string_view token, Millis now) const
   const std::string tok(token);  // libjwt wants a NUL-terminated string
 
   // 1. Pin the algorithm before trusting anything. Decoding without a key
-  // only splits and parses the token; its header says which algorithm the
-  // sender claims. Only HS256 goes further: `none` (unsigned) and the
-  // others (including RS256 with our secret used as a "public key") stop
-  // here, whatever libjwt would make of them.
+  // only splits and parses the token; its header says which key (`kid`)
+  // and which algorithm the sender claims. A kid names a JWKS key, whose
+  // algorithm (RS256 or ES256) the token must state; no kid means the
+  // shared secret, and HS256. `none` (unsigned) and every other mismatch
+  // stop here, whatever libjwt would make of them: an HS256 token naming an
+  // RSA key would otherwise be checked with the public key as its secret.
   JwtPtr unverified = decode(tok, nullptr);
   if (!unverified) return unauthenticated("malformed token");
   const char* alg = jwt_get_header(unverified.get(), "alg");
-  if (!alg || std::string_view(alg) != "HS256") return unauthenticated("algorithm not allowed");
-
-  // 2. Verify the signature with the secret, and check again that libjwt
-  // verified it as HS256.
-  JwtPtr jwt = decode(tok, &cfg_.jwt_secret);
-  if (!jwt) return unauthenticated("bad signature");
-  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return unauthenticated("algorithm not allowed");
+  const char* kid = jwt_get_header(unverified.get(), "kid");
+  if (!alg) return unauthenticated("algorithm not allowed");
+  JwtPtr jwt;
+  if (kid) {
+    // Held while in use: a reload meanwhile does not free the key.
+    std::shared_ptr<const JwtKeys> held = keys();
+    auto it = held->find(std::string_view(kid));
+    if (it == held->end()) return unauthenticated("unknown key id");
+    if (std::string_view(alg) != jwt_alg_str(it->second.alg))
+      return unauthenticated("algorithm does not match the key");
+    // 2. The signature, with the key's own algorithm (jwks.cpp). The token
+    // has three parts: libjwt split it above.
+    const std::string_view whole(tok);
+    const size_t dot = whole.rfind('.');
+    if (!verify_signature(it->second, whole.substr(0, dot), whole.substr(dot + 1)))
+      return unauthenticated("bad signature");
+    jwt = std::move(unverified);
+  } else {
+    if (std::string_view(alg) != "HS256") {
+      // RS256/ES256 need a kid; anything else is refused outright.
+      if (!cfg_.jwks_file.empty() &&
+          (std::string_view(alg) == "RS256" || std::string_view(alg) == "ES256"))
+        return unauthenticated("missing kid");
+      return unauthenticated("algorithm not allowed");
+    }
+    if (cfg_.jwt_secret.empty()) return unauthenticated("algorithm not allowed");
+    // 2. The signature, with the secret; and check again that libjwt
+    // verified it as HS256.
+    jwt = decode(tok, &cfg_.jwt_secret);
+    if (!jwt) return unauthenticated("bad signature");
+    if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return unauthenticated("algorithm not allowed");
+  }
 
   // 3. Claims, type-checked: a claim of the wrong type is refused rather
   // than read as absent.

@@ -127,13 +127,17 @@ void Listener::close_all(uint16_t code, std::string_view reason) {
     close_reason_ = std::string(reason);
     closing_all_.store(true);
   }
+  for (auto& s : open_sessions()) s->close(code, reason);
+}
+
+std::vector<std::shared_ptr<Session>> Listener::open_sessions() const {
   std::vector<std::shared_ptr<Session>> open;
   for (size_t i = 0; i < executors_.size(); ++i) {
     std::lock_guard lk(shards_[i].mu);
     for (auto& weak : shards_[i].sessions)
       if (auto s = weak.lock()) open.push_back(std::move(s));
   }
-  for (auto& s : open) s->close(code, reason);
+  return open;
 }
 
 size_t Listener::sessions() const {
@@ -313,7 +317,8 @@ bool Listener::decide(asio::ip::tcp::socket& socket, size_t executor_index,
   UpgradeHead head;
   auto verdict = parse_upgrade_head(data, kHttpHeaderBytes, head);
   if (verdict == HeadVerdict::incomplete) return false;
-  if (verdict == HeadVerdict::other) {
+  // Draining: the full parser answers, and refuses an upgrade.
+  if (verdict == HeadVerdict::other || draining()) {
     auto executor = socket.get_executor();
     asio::co_spawn(executor,
                    serve_http(std::move(socket), executor_index, std::string(data), deadline),
@@ -385,7 +390,13 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
   } else {
     auto req = parser.release();
     std::string_view target = req.target();
-    if (websocket::is_upgrade(req) && target_path(target) == "/ws") {
+    if (draining() && (websocket::is_upgrade(req) || target_path(target) == "/readyz")) {
+      // Drained: no new socket here (a proxy tries the next node on 503),
+      // and the load balancer hears it from /readyz.
+      reply.status = 503;
+      reply.body = "draining\n";
+      reply.headers.emplace_back("Retry-After", "1");
+    } else if (websocket::is_upgrade(req) && target_path(target) == "/ws") {
       // Bytes read past the request are the client's first frames.
       std::string leftover(static_cast<const char*>(buffer.data().data()), buffer.size());
       stream.expires_never();
@@ -393,8 +404,7 @@ asio::awaitable<void> Listener::serve_http(asio::ip::tcp::socket socket, size_t 
                    req[http::field::authorization], req[http::field::sec_websocket_key],
                    req[http::field::sec_websocket_version], std::move(leftover));
       co_return;
-    }
-    if (deps_.web && !builtin_path(target_path(target)))
+    } else if (deps_.web && !builtin_path(target_path(target)))
       reply = deps_.web->reply({req.method_string(), target, req[http::field::origin],
                                 req[http::field::if_none_match]});
     else

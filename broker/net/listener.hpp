@@ -67,8 +67,20 @@ class Listener : public std::enable_shared_from_this<Listener> {
   // Sessions open now.
   size_t sessions() const;
 
+  // The drain (SIGTERM, server.cpp): from now on /readyz answers 503 and an
+  // upgrade is refused with 503 (a proxy then tries another node); plain
+  // HTTP is still served and open sessions keep working. Thread-safe.
+  void start_draining();
+  bool draining() const { return draining_.load(std::memory_order_acquire); }
+  // Closes the sessions open now with `code`, spread evenly over `window`
+  // (all at once when it is zero), so their clients do not all come back
+  // in the same second; a session that opens meanwhile is closed at once.
+  // Thread-safe; the pacing runs on the accepting executor.
+  void close_spread(uint16_t code, std::string_view reason, std::chrono::milliseconds window);
+
  private:
   struct HeadRead;
+  struct Spread;
   using Deadline = std::chrono::steady_clock::time_point;
 
   asio::awaitable<void> accept_loop(size_t index);
@@ -89,6 +101,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void open_session(asio::ip::tcp::socket socket, size_t executor_index, std::string_view target,
                     std::string_view origin, std::string_view authorization,
                     std::string_view key, std::string_view version, std::string leftover);
+  void close_next(std::shared_ptr<Spread> spread);
+  std::vector<std::shared_ptr<Session>> open_sessions() const;
   void add(const std::shared_ptr<Session>& s);
   void remove(const Session* s);
   size_t shard_of(const Session* s) const;
@@ -113,6 +127,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   mutable std::mutex mu_;  // the closing state below
   std::atomic<bool> closing_all_{false};
+  std::atomic<bool> draining_{false};
   uint16_t close_code_ = 1001;
   std::string close_reason_;
 };

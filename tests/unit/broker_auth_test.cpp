@@ -39,7 +39,7 @@ std::string mint(const std::string& claims, jwt_alg_t alg = JWT_ALG_HS256,
 
 Authenticator make(std::optional<std::string> issuer = {},
                    std::optional<std::string> audience = {}) {
-  return Authenticator(AuthConfig{secret, std::move(issuer), std::move(audience)});
+  return Authenticator(AuthConfig{secret, std::move(issuer), std::move(audience), {}});
 }
 
 // The 401 message of a refused token, or "accepted".

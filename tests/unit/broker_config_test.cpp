@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "test_keys.hpp"
 
 using namespace parley;
 
@@ -97,8 +98,8 @@ TEST_CASE("config: the defaults") {
 
 TEST_CASE("config: no secret and no --dev refuses to start") {
   CHECK(error({}) ==
-        "refusing to start: set --jwt-secret / --jwt-secret-file (PARLEY_JWT_SECRET) or run with "
-        "--dev");
+        "refusing to start: set --jwt-secret / --jwt-secret-file (PARLEY_JWT_SECRET), "
+        "--jwt-jwks-file, or run with --dev");
   CHECK_FALSE(ok({"--jwt-secret", "s"}).dev);
   CHECK(ok({"--jwt-secret", "s"}).auth.jwt_secret == "s");
 }
@@ -474,4 +475,26 @@ TEST_CASE("config: the close grace, a setting for tests left out of --help") {
   auto help = parse({"--help"});
   REQUIRE(help.ok());
   CHECK_FALSE(contains(*help->help, "close-grace"));
+}
+
+TEST_CASE("config: the drain and the JWKS file") {
+  Config c = ok({"--dev", "--drain-sec", "10"}, {"PARLEY_DRAIN_SPREAD_SEC=20"});
+  CHECK(c.drain_sec == 10);
+  CHECK(c.drain_spread_sec == 20);
+  CHECK(ok({"--dev"}).drain_sec == 0);
+  CHECK(contains(error({"--dev", "--drain-spread-sec", "-1"}), "--drain-spread-sec"));
+
+  // A JWKS file alone is enough to start without --dev; it is checked now.
+  TempFile jwks(parley::test::jwks_of({parley::test::make_ec_key("k1")}));
+  Config j = ok({"--jwt-jwks-file", jwks.name()});
+  CHECK(j.auth.jwks_file == jwks.name());
+  CHECK(j.auth.jwt_secret.empty());
+  TempFile bad(R"({"keys":[]})");
+  CHECK(error({"--jwt-jwks-file", bad.name()}) ==
+        "--jwt-jwks-file (PARLEY_JWT_JWKS_FILE): \"" + bad.name() + "\": no keys");
+  CHECK(contains(error({"--jwt-jwks-file", "/no/such/jwks.json"}), "cannot read"));
+  auto help = parse({"--help"});
+  REQUIRE(help.ok());
+  for (const char* flag : {"--drain-sec", "--drain-spread-sec", "--jwt-jwks-file"})
+    CHECK_MESSAGE(contains(*help->help, flag), flag);
 }

@@ -25,9 +25,14 @@ export type ClientOptions = {
      * a WebSocket implementation (Node: `ws`)
      */
     WebSocket?: any;
+    /**
+     * backoff bounds; `restartJitterMs` (default 5000): after close 1012 (the node restarts) the
+     * client comes back after a random delay in [0, restartJitterMs), whatever the attempt
+     */
     reconnect?: {
         minDelayMs?: number;
         maxDelayMs?: number;
+        restartJitterMs?: number;
     };
     /**
      * default 10000
@@ -408,7 +413,9 @@ export type Helpers = {
  * @property {() => (string | Promise<string>)} [getToken]  fetches a fresh JWT
  * @property {DevIdentity} [dev]
  * @property {any} [WebSocket]  a WebSocket implementation (Node: `ws`)
- * @property {{minDelayMs?: number, maxDelayMs?: number}} [reconnect]
+ * @property {{minDelayMs?: number, maxDelayMs?: number, restartJitterMs?: number}} [reconnect]
+ *   backoff bounds; `restartJitterMs` (default 5000): after close 1012 (the node restarts) the
+ *   client comes back after a random delay in [0, restartJitterMs), whatever the attempt
  * @property {number} [requestTimeoutMs]  default 10000
  * @property {number} [heartbeatMs]  a `ping` call after this long without a frame; default 20000
  * @property {number} [maxQueue]  calls held while disconnected; default 100

@@ -19,7 +19,9 @@
  * @property {() => (string | Promise<string>)} [getToken]  fetches a fresh JWT
  * @property {DevIdentity} [dev]
  * @property {any} [WebSocket]  a WebSocket implementation (Node: `ws`)
- * @property {{minDelayMs?: number, maxDelayMs?: number}} [reconnect]
+ * @property {{minDelayMs?: number, maxDelayMs?: number, restartJitterMs?: number}} [reconnect]
+ *   backoff bounds; `restartJitterMs` (default 5000): after close 1012 (the node restarts) the
+ *   client comes back after a random delay in [0, restartJitterMs), whatever the attempt
  * @property {number} [requestTimeoutMs]  default 10000
  * @property {number} [heartbeatMs]  a `ping` call after this long without a frame; default 20000
  * @property {number} [maxQueue]  calls held while disconnected; default 100
@@ -914,7 +916,10 @@ export class ParleyClient extends CallsWithHelpers {
     if (code == 4001) this._tokenStale = true;
     this._setState(this.state == 'connecting' ? 'connecting' : 'reconnecting');
     const r = this.options.reconnect || {};
-    this._timers.retry = setTimeout(() => this._open(), backoffDelay(this._attempt++, r.minDelayMs ?? 500, r.maxDelayMs ?? 20000));
+    // 1012 (service restart): the node drains; every client it had comes back at a random
+    // moment of the jitter window, not all at once and not after a growing backoff.
+    const delay = code == 1012 ? Math.floor(Math.random() * (r.restartJitterMs ?? 5000)) : backoffDelay(this._attempt++, r.minDelayMs ?? 500, r.maxDelayMs ?? 20000);
+    this._timers.retry = setTimeout(() => this._open(), delay);
   }
 
   /** @internal @param {ParleyError} err @param {boolean} report  emit `error` */

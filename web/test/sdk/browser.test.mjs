@@ -2,25 +2,8 @@
 // browser's own WebSocket, resume across cuts, and the `online` event.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { startBroker, startProxy, webDir } from '../support/broker.mjs';
-import { atEnd, devClient, waitUntil, readLog, FAST } from '../support/sdk.mjs';
-import { launchBrowser } from '../e2e/browser.mjs';
-
-/** Serves the SDK at /sdk/parley.js and an empty page at /. */
-async function servePage() {
-  const server = createServer(async (req, res) => {
-    if (req.url == '/sdk/parley.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' });
-      res.end(await readFile(path.join(webDir, 'sdk/parley.js')));
-    } else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>sdk</title>');
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  atEnd(() => new Promise((r) => server.close(r)));
-  return `http://127.0.0.1:${server.address().port}/`;
-}
+import { startBroker, startProxy } from '../support/broker.mjs';
+import { atEnd, devClient, waitUntil, readLog, sdkPage, FAST } from '../support/sdk.mjs';
 
 test('in the browser: events exactly once and in order across cuts; `online` reconnects at once', async () => {
   const broker = await startBroker({ args: ['--dev', ...FAST] });
@@ -32,12 +15,7 @@ test('in the browser: events exactly once and in order across cuts; `online` rec
   await bob.connect();
   const conv = await bob.createConversation({ displayName: 'browser' });
 
-  const browser = await launchBrowser();
-  atEnd(() => browser.close());
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(await servePage());
+  const { page, errors } = await sdkPage();
   // Two clients: `fast` reconnects quickly; `slow` waits up to 10 minutes unless told the network is back.
   await page.evaluate(
     async ({ url, convId }) => {

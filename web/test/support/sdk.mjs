@@ -1,7 +1,11 @@
 // Test support for code that uses the SDK in Node: clients and waiting.
 import { after } from 'node:test';
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { ParleyClient } from '../../sdk/parley.js';
+import { webDir } from './broker.mjs';
 
 export { WebSocket };
 
@@ -70,4 +74,29 @@ export async function readLog(client, conversationId) {
     if (!page.hasNext || !page.data.length) return out;
     fromSeq = page.data[page.data.length - 1].seq + 1;
   }
+}
+
+/**
+ * Chromium on a blank page that serves the SDK at /sdk/parley.js (for
+ * `await import('/sdk/parley.js')` in page.evaluate); closed at the end.
+ * `errors`: the page's uncaught errors.
+ */
+export async function sdkPage() {
+  const server = createServer(async (req, res) => {
+    if (req.url == '/sdk/parley.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end(await readFile(path.join(webDir, 'sdk/parley.js')));
+    } else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>sdk</title>');
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  atEnd(() => new Promise((r) => server.close(r)));
+  // Loaded here: playwright only for the tests that open a browser.
+  const { launchBrowser } = await import('../e2e/browser.mjs');
+  const browser = await launchBrowser();
+  atEnd(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  return { page, errors };
 }
