@@ -20,6 +20,7 @@
 #include "config_options.hpp"
 #include "redis/cluster_slots.hpp"
 #include "redis/redis_url.hpp"
+#include "redis/sentinel.hpp"
 
 namespace parley {
 
@@ -131,6 +132,32 @@ Status apply_web(const po::variables_map& vm, Config& cfg) {
   return Ok{};
 }
 
+// Sentinel mode: --redis-sentinel HOST:PORT[,...] with --redis-master-name,
+// instead of --redis.
+Status apply_sentinel(const po::variables_map& vm, Config& cfg) {
+  auto it = vm.find("redis-sentinel");
+  auto name = vm.find("redis-master-name");
+  if (it == vm.end()) {
+    if (name != vm.end())
+      return config_error(setting("redis-master-name") + " goes with --redis-sentinel");
+    return Ok{};
+  }
+  if (!cfg.redis_urls.empty())
+    return config_error("set either --redis or --redis-sentinel, not both");
+  if (name == vm.end() || name->second.as<std::string>().empty())
+    return config_error(setting("redis-sentinel") + " needs --redis-master-name");
+  cfg.redis_master_name = name->second.as<std::string>();
+  std::stringstream ss(it->second.as<std::string>());
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (!redis::parse_sentinel_address(item))
+      return config_error(setting("redis-sentinel") + ": expected HOST:PORT, got \"" + item + "\"");
+    cfg.redis_sentinels.push_back(item);
+  }
+  if (cfg.redis_sentinels.empty())
+    return config_error(setting("redis-sentinel") + ": no sentinel given");
+  return Ok{};
+}
+
 // HOST:PORT, [IPV6]:PORT. The host is resolved when the server binds; here
 // it is only checked for shape.
 Status parse_listen(const std::string& text, Config& cfg) {
@@ -233,6 +260,8 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
     cfg.redis_cluster = *v;
   }
 
+  if (auto st = apply_sentinel(vm, cfg); !st.ok()) return st;
+
   // Authentication.
   if (get("jwt-secret") && get("jwt-secret-file"))
     return config_error("set either --jwt-secret or --jwt-secret-file, not both");
@@ -265,7 +294,9 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
                                   {"close-grace-ms", &Config::close_grace_ms, 100},
                                   {"presence-ttl-ms", &Config::presence_ttl_ms, 200},
                                   {"timer-poll-ms", &Config::timer_poll_ms, 10},
-                                  {"redis-timeout-ms", &Config::redis_timeout_ms, 10}};
+                                  {"redis-timeout-ms", &Config::redis_timeout_ms, 10},
+                                  {"redis-wait-replicas", &Config::redis_wait_replicas, 0},
+                                  {"redis-wait-timeout-ms", &Config::redis_wait_timeout_ms, 1}};
   for (const auto& t : kTimers) {
     if (auto* v = get(t.name)) {
       auto n = int_setting(t.name, *v, t.min, 24LL * 3600 * 1000);
@@ -273,6 +304,8 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
       cfg.*t.field = *n;
     }
   }
+  if (cfg.redis_wait_replicas > 0 && cfg.redis_wait_timeout_ms >= cfg.redis_timeout_ms)
+    return config_error(setting("redis-wait-timeout-ms") + " must be below --redis-timeout-ms");
   // Contact-centre workflow, in seconds (ten years at most: far from any
   // overflow once in milliseconds).
   struct Seconds {

@@ -74,6 +74,13 @@ struct Config {
   // The HTTP server API's keys (api/api_keys.hpp); empty: no keys, every
   // API request answers 401.
   std::string api_keys_file;
+  // Sentinel mode: HOST:PORT of each sentinel and the master's name there.
+  std::vector<std::string> redis_sentinels;
+  std::string redis_master_name;
+  // WAIT this many replicas after each acknowledged write (0: no WAIT), for
+  // at most redis_wait_timeout_ms (then 503).
+  int64_t redis_wait_replicas = 0;
+  int64_t redis_wait_timeout_ms = 500;
   ListingConfig listing;
   Limits limits;
   // Webhooks and the moderation hook (broker/hooks/, docs/webhooks.md).

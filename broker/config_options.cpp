@@ -173,6 +173,14 @@ po::options_description describe() {
       "(the slot map names the rest)");
   add(storage, "redis-timeout-ms", "MS",
       "time-out of one Redis command; then the request answers 503" + dflt(d.redis_timeout_ms));
+  add(storage, "redis-sentinel", "HOST:PORT[,...]",
+      "Sentinel mode: the sentinels to ask for the master (instead of --redis)");
+  add(storage, "redis-master-name", "NAME", "Sentinel mode: the master's name in the sentinels");
+  add(storage, "redis-wait-replicas", "N",
+      "acknowledge a write only once WAIT confirms N replicas have it, else 503" +
+          dflt(d.redis_wait_replicas));
+  add(storage, "redis-wait-timeout-ms", "MS",
+      "how long WAIT may take; below --redis-timeout-ms" + dflt(d.redis_wait_timeout_ms));
 
   po::options_description workflow("Contact-centre workflow (seconds)", kWidth);
   add(workflow, "lock-after-sec", "S",

@@ -52,10 +52,15 @@ namespace {
 // shard, driven on that thread (redis_engine.hpp, CONNECTIONS).
 std::unique_ptr<Engine> make_engine(const Config& cfg,
                                     const std::vector<std::unique_ptr<asio::io_context>>& contexts) {
-  if (cfg.redis_urls.empty() && cfg.redis_cluster.empty()) return std::make_unique<MemoryEngine>();
+  if (cfg.redis_urls.empty() && cfg.redis_cluster.empty() && cfg.redis_sentinels.empty())
+    return std::make_unique<MemoryEngine>();
   redis::RedisEngineOptions o;
   o.urls = cfg.redis_urls;
   o.cluster = cfg.redis_cluster;
+  o.sentinels = cfg.redis_sentinels;
+  o.master_name = cfg.redis_master_name;
+  o.wait_replicas = static_cast<int>(cfg.redis_wait_replicas);
+  o.wait_timeout = std::chrono::milliseconds(cfg.redis_wait_timeout_ms);
   for (const auto& c : contexts) o.callers.push_back(c.get());
   o.connection.command_timeout = std::chrono::milliseconds(cfg.redis_timeout_ms);
   // Webhooks: the commit scripts add the wanted events to the shard's outbox.

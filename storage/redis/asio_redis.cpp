@@ -33,6 +33,32 @@ RedisLink::~RedisLink() {
   close_now();
 }
 
+RedisAddress RedisLink::address() const {
+  std::lock_guard lk(error_mu_);
+  return address_;
+}
+
+void RedisLink::set_address_provider(AddressProvider provider, bool require_master) {
+  provider_ = std::move(provider);
+  require_master_ = require_master;
+}
+
+void RedisLink::reconnect(std::string why) {
+  // Posted, never run inline: a caller inside a hiredis callback must not
+  // free the context under it.
+  asio::post(strand_, [self = shared_from_this(), why = std::move(why)]() mutable {
+    if (self->closed_) return;
+    self->backoff_ = self->options_.backoff_min;
+    if (self->ac_) {
+      self->reset(std::move(why));  // → context_freed() → a retry after backoff_min
+      return;
+    }
+    // Waiting out a back-off: go now (the cancelled wait does nothing).
+    self->retry_timer_.cancel();
+    self->connect();
+  });
+}
+
 std::string RedisLink::last_error() const {
   std::lock_guard lk(error_mu_);
   return last_error_;
@@ -77,10 +103,32 @@ void RedisLink::reset(std::string why) {
 // ---- connecting ------------------------------------------------------------
 
 void RedisLink::connect() {
-  if (closed_ || ac_) return;
-  current_ = source_ ? source_() : address_;
+  if (closed_ || ac_ || connecting_) return;
+  connecting_ = true;
+  if (!provider_) {
+    connect_located();
+    return;
+  }
+  provider_([self = shared_from_this()](std::optional<RedisAddress> found) {
+    asio::dispatch(self->strand_, [self, found = std::move(found)]() mutable {
+      if (self->closed_) return;
+      if (!found) {
+        self->set_error("no address known for " + self->name_);
+        self->schedule_retry();
+        return;
+      }
+      {
+        std::lock_guard lk(self->error_mu_);
+        self->address_ = std::move(*found);
+      }
+      self->connect_located();
+    });
+  });
+}
+
+void RedisLink::connect_located() {
   boost::system::error_code ec;
-  auto ip = asio::ip::make_address(current_.host, ec);
+  auto ip = asio::ip::make_address(address_.host, ec);
   if (!ec) {
     connect_to(ip.to_string());
     return;
@@ -88,12 +136,12 @@ void RedisLink::connect() {
   // A host name: resolve it here, so hiredis's getaddrinfo() only ever sees
   // a numeric address and cannot block the thread on DNS.
   resolver_.async_resolve(
-      current_.host, std::to_string(current_.port),
+      address_.host, std::to_string(address_.port),
       [self = shared_from_this()](const boost::system::error_code& ec,
                                   asio::ip::tcp::resolver::results_type results) {
         if (self->closed_) return;
         if (ec || results.empty()) {
-          self->set_error("resolve " + self->current_.host + ": " + ec.message());
+          self->set_error("resolve " + self->address_.host + ": " + ec.message());
           self->schedule_retry();
           return;
         }
@@ -102,7 +150,8 @@ void RedisLink::connect() {
 }
 
 void RedisLink::connect_to(const std::string& ip) {
-  redisAsyncContext* ac = redisAsyncConnect(ip.c_str(), current_.port);
+  connecting_ = false;
+  redisAsyncContext* ac = redisAsyncConnect(ip.c_str(), address_.port);
   if (!ac) {
     set_error("out of memory");
     schedule_retry();
@@ -153,11 +202,12 @@ void RedisLink::on_connect(const redisAsyncContext* ac, int status) {
 
 void RedisLink::handshake() {
   std::vector<std::vector<std::string>> cmds;
-  if (!current_.password.empty()) cmds.push_back({"AUTH", current_.password});
-  if (current_.db != 0) cmds.push_back({"SELECT", std::to_string(current_.db)});
+  if (!address_.password.empty()) cmds.push_back({"AUTH", address_.password});
+  if (address_.db != 0) cmds.push_back({"SELECT", std::to_string(address_.db)});
   // Names the connection in CLIENT LIST, and proves the server answers.
   cmds.push_back({"CLIENT", "SETNAME", name_});
   cmds.insert(cmds.end(), preamble_.begin(), preamble_.end());
+  if (require_master_) cmds.push_back({"ROLE"});  // the one array reply here
   handshake_pending_ = static_cast<int>(cmds.size());
   for (const auto& argv : cmds) {
     std::vector<const char*> ptrs;
@@ -176,8 +226,12 @@ void RedisLink::on_handshake_reply(redisAsyncContext* ac, void* reply, void* pri
   if (!reply || self->closed_) return;  // the context is being freed
   auto* r = static_cast<redisReply*>(reply);
   const uint64_t gen = self->gen_;
-  if (r->type == REDIS_REPLY_ERROR) {
-    self->set_error(std::string("handshake: ") + std::string(r->str, r->len));
+  const bool not_master = r->type == REDIS_REPLY_ARRAY &&
+                          !(r->elements > 0 && r->element[0]->type == REDIS_REPLY_STRING &&
+                            std::string_view(r->element[0]->str, r->element[0]->len) == "master");
+  if (r->type == REDIS_REPLY_ERROR || not_master) {
+    self->set_error(not_master ? std::string("handshake: ROLE is not master")
+                               : std::string("handshake: ") + std::string(r->str, r->len));
     // Not from inside hiredis: free the context from a fresh handler.
     asio::post(self->strand_, [s = self->shared_from_this(), gen] {
       if (gen == s->gen_) s->reset(s->last_error());
@@ -200,6 +254,7 @@ void RedisLink::become_up(uint64_t gen) {
 }
 
 void RedisLink::schedule_retry() {
+  connecting_ = false;
   if (closed_) return;
   const auto delay = backoff_;
   backoff_ = std::min(backoff_ * 2, options_.backoff_max);

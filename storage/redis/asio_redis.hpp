@@ -17,10 +17,9 @@
 //    gives each broker io thread links on that thread's own io_context, so
 //    a command issued there is written, and its reply read, without a
 //    thread hop (strand dispatch runs inline on an idle strand).
-//  - The address is looked up on each connect: set_address_source() gives
-//    a function the link calls then (on its strand), so a link that follows
-//    a failover (Sentinel) or a redirection (Cluster) replaces that one
-//    point; without it the address given at construction is used.
+//  - The address can be looked up on each connect: set_address_provider()
+//    gives a function the link asks then (Sentinel mode: the current
+//    master); without it the address given at construction is used.
 //
 // RedisLink is the shared machinery; RedisConnection (commands) and
 // RedisSubscriber (pub/sub) build on it.
@@ -64,14 +63,25 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   RedisLink(const RedisLink&) = delete;
   RedisLink& operator=(const RedisLink&) = delete;
 
-  // Where each connect goes (see the header comment). Call before start().
-  using AddressSource = std::function<RedisAddress()>;
-  void set_address_source(AddressSource source) { source_ = std::move(source); }
+  // Where to connect, asked again before every connect (Sentinel mode: the
+  // current master, see sentinel.hpp). It calls `done` once, from any
+  // thread, with the address, or nullopt to retry after the back-off.
+  using AddressDone = std::function<void(std::optional<RedisAddress>)>;
+  using AddressProvider = std::function<void(AddressDone done)>;
+  // Call before start(). With require_master, the handshake also sends ROLE
+  // and a server that is not a master counts as a failed connect, so a
+  // demoted master is never written.
+  void set_address_provider(AddressProvider provider, bool require_master);
+
   // Commands sent after the handshake on every connect, before the link
   // counts as up (an error reply fails the connect). Call before start().
   void set_preamble(std::vector<std::vector<std::string>> cmds) { preamble_ = std::move(cmds); }
+
   // Starts connecting. Thread-safe; call once, after construction.
   void start();
+  // Drops the connection (if any) and connects again at once, without the
+  // back-off: the master moved. Thread-safe.
+  void reconnect(std::string why);
   // Stops for good: no more reconnects; the context, if any, is freed, which
   // fails every pending command. Thread-safe; returns before it is done.
   void close();
@@ -81,7 +91,8 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   void close_stopped();
   // Whether the handshake completed and the link has not dropped since.
   bool up() const { return up_.load(std::memory_order_acquire); }
-  const RedisAddress& address() const { return address_; }
+  // The address of the current (or last) connection.
+  RedisAddress address() const;
   const std::string& name() const { return name_; }
   // The last connection error, for logs and tests.
   std::string last_error() const;
@@ -110,6 +121,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
 
  private:
   void connect();
+  void connect_located();
   void connect_to(const std::string& ip);
   void schedule_retry();
   void handshake();
@@ -130,10 +142,11 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   static void on_connect(const redisAsyncContext* ac, int status);
   static void on_handshake_reply(redisAsyncContext* ac, void* reply, void* privdata);
 
-  const RedisAddress address_;
-  AddressSource source_;
+  RedisAddress address_;  // written on the strand only, read under error_mu_ elsewhere
+  AddressProvider provider_;
+  bool require_master_ = false;
+  bool connecting_ = false;  // asking the provider or resolving: connect() waits
   std::vector<std::vector<std::string>> preamble_;
-  RedisAddress current_;  // where the present connect goes (strand only)
   const LinkOptions options_;
   const std::string name_;
   Strand strand_;
@@ -150,7 +163,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   int handshake_pending_ = 0;
   bool closed_ = false;
   std::chrono::milliseconds backoff_;
-  mutable std::mutex error_mu_;  // last_error() is read from any thread
+  mutable std::mutex error_mu_;  // last_error() and address() are read from any thread
   std::string last_error_;
   std::atomic<bool> up_{false};
   std::atomic<uint64_t> connects_{0};

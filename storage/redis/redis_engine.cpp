@@ -26,7 +26,9 @@ std::string script_sha1(std::string_view source);
 
 namespace {
 
-std::vector<RedisAddress> parse_urls(const std::vector<std::string>& urls) {
+std::vector<RedisAddress> parse_urls(const RedisEngineOptions& o) {
+  if (!o.sentinels.empty()) return {sentinel_shard_address(o)};
+  const auto& urls = o.urls;
   if (urls.empty()) throw std::invalid_argument("redis engine: no redis:// URL given");
   std::vector<RedisAddress> out;
   for (const auto& u : urls) {
@@ -37,9 +39,9 @@ std::vector<RedisAddress> parse_urls(const std::vector<std::string>& urls) {
   return out;
 }
 
-std::vector<std::string> shard_ids(const std::vector<std::string>& urls) {
+std::vector<std::string> shard_ids(const RedisEngineOptions& o) {
   std::vector<std::string> ids;
-  for (const auto& a : parse_urls(urls)) ids.push_back(a.id());
+  for (const auto& a : parse_urls(o)) ids.push_back(a.id());
   return ids;
 }
 
@@ -99,10 +101,11 @@ RedisEngine::RedisEngine(RedisEngineOptions options)
     : options_(std::move(options)),
       work_(io_.get_executor()),
       // In cluster mode the ring is not used (the slot table places keys).
-      ring_(options_.cluster.empty() ? shard_ids(options_.urls) : std::vector<std::string>{""},
+      ring_(options_.cluster.empty() ? shard_ids(options_) : std::vector<std::string>{""},
             options_.vnodes),
       gate_(io_.get_executor(), options_.connection.command_timeout),
-      dispatcher_(std::make_unique<Dispatcher>(*this)) {
+      dispatcher_(std::make_unique<Dispatcher>(*this)),
+      sentinel_(make_sentinel(io_.get_executor(), options_)) {
   if (!options_.cluster.empty()) {
     cluster_start();
     for (size_t i = 0; i < std::max<size_t>(options_.io_threads, 1); ++i)
@@ -120,7 +123,7 @@ RedisEngine::RedisEngine(RedisEngineOptions options)
     shas_[static_cast<size_t>(i)] = script_sha1(sc.source);
     preamble.push_back(strs("SCRIPT", "LOAD", sc.source));
   }
-  for (auto& address : parse_urls(options_.urls)) {
+  for (auto& address : parse_urls(options_)) {
     Shard s;
     s.address = address;
     s.cmd.own = std::make_shared<RedisConnection>(io_.get_executor(), address,
@@ -133,8 +136,14 @@ RedisEngine::RedisEngine(RedisEngineOptions options)
     s.sub = std::make_shared<RedisSubscriber>(io_.get_executor(), address, options_.connection.link,
                                               "parley-sub");
     s.sub->set_listener(dispatcher_.get());
+    if (sentinel_) {
+      sentinel_->follow(s.cmd.own);
+      for (auto& c : s.cmd.per_caller) sentinel_->follow(c);
+      sentinel_->follow(s.sub);
+    }
     shards_.push_back(std::move(s));
   }
+  if (sentinel_) sentinel_->start();
   for (auto& s : shards_) {
     s.cmd.own->set_preamble(preamble);
     s.cmd.own->start();
@@ -173,6 +182,7 @@ RedisEngine::~RedisEngine() {
         s.cmd.per_caller[i]->close();
     }
   }
+  if (sentinel_) sentinel_->close();
   gate_.open_all();
   work_.reset();
   for (auto& t : threads_) t.join();

@@ -129,7 +129,11 @@
 // AVAILABILITY: ready() is true while every shard's command connections are up.
 // While a shard is down, calls touching it answer 503 at once (nothing was
 // written: each step is one script), and it is reconnected with back-off
-// (100 ms doubling to 2 s); no restart is needed.
+// (100 ms doubling to 2 s); no restart is needed. In Sentinel mode
+// (sentinel.hpp) the one shard's links ask the sentinels where the master is
+// on every connect and move at once on +switch-master. With wait_replicas,
+// the writes a client is answered about are confirmed by WAIT
+// (redis_engine_ha.cpp).
 #pragma once
 
 #include <array>
@@ -151,6 +155,7 @@
 #include "redis_connection.hpp"
 #include "redis_keys.hpp"
 #include "redis_subscriber.hpp"
+#include "sentinel.hpp"
 #include "subscribe_gate.hpp"
 
 namespace parley::redis {
@@ -178,7 +183,23 @@ struct RedisEngineOptions {
   // is not used and every key goes to its slot's master
   // (redis_engine_cluster.cpp).
   std::string cluster;
+  // Sentinel mode (sentinel.hpp, redis_engine_ha.cpp): when `sentinels` is
+  // set, `urls` is ignored and the one shard is the master they name.
+  std::vector<std::string> sentinels;  // HOST:PORT each
+  std::string master_name;
+  // Acknowledged means replicated: every write a client is answered about
+  // is followed by WAIT wait_replicas wait_timeout on its connection, and
+  // answers 503 unless that many replicas confirmed it. 0: no WAIT.
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{500};
 };
+
+// Sentinel mode (redis_engine_ha.cpp): the name the one shard goes by (in
+// logs and on the hash ring), and the sentinel watcher, null when
+// `sentinels` is empty. Throws std::invalid_argument for a malformed
+// HOST:PORT or a missing master name.
+RedisAddress sentinel_shard_address(const RedisEngineOptions& o);
+std::unique_ptr<Sentinel> make_sentinel(asio::any_io_executor ex, const RedisEngineOptions& o);
 
 class RedisEngine : public Engine {
  public:
@@ -296,6 +317,12 @@ class RedisEngine : public Engine {
   // Timers and presence place their per-shard indexes in buckets in
   // cluster mode (redis_timers.cpp, redis_presence.cpp).
   std::string publish_verb() const { return cluster_ ? "SPUBLISH" : "PUBLISH"; }
+  // redis_engine_ha.cpp: the command of a script or of user_put that the
+  // client is answered about — with wait_replicas, pipelined with WAIT and
+  // 503 unless enough replicas confirmed it; otherwise just the command.
+  asio::awaitable<Result<RedisReply>> acked_command(Shard& s, std::vector<std::string> cmd);
+  asio::awaitable<Result<RedisReply>> script_command(Shard& s, ScriptId id,
+                                                     std::vector<std::string> cmd);
   // The SHA of a script on this engine's shards, loading it when unknown.
   asio::awaitable<Result<std::string>> script_sha(Shard& s, ScriptId id);
   // EVALSHA with SCRIPT LOAD on NOSCRIPT; an error reply becomes 503.
@@ -340,6 +367,7 @@ class RedisEngine : public Engine {
   HashRing ring_;
   SubscribeGate gate_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<Sentinel> sentinel_;  // Sentinel mode only
   std::atomic<EventSink*> sink_{nullptr};
   std::mutex tenants_mu_;  // taken alone (the subscribers only post under it)
   std::unordered_map<std::string, size_t> watched_tenants_;  // tenant -> watch count

@@ -70,7 +70,7 @@ asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
       r = std::move(replies[1]);
       asking = false;
     } else {
-      r = co_await to->cmd->command(std::move(cmd));
+      r = co_await script_command(*to, id, std::move(cmd));  // + WAIT when asked
     }
     if (!r) co_return r;
     if (r->error_is("NOSCRIPT")) {

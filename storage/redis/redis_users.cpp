@@ -147,7 +147,7 @@ asio::awaitable<Result<User>> RedisEngine::user_put(UserPut put) {
   optional_op(cmd, put.display_name);
   optional_op(cmd, put.image_url);
   Shard& s = shard_of_tag(k.tag);
-  auto r = co_await s.cmd->command(std::move(cmd));
+  auto r = co_await acked_command(s, std::move(cmd));
   if (!r) co_return std::move(r).error();
   if (r->is_error()) co_return unavailable("redis " + s.address.id() + " user put: " + r->str());
   auto u = decode_user(put.tenant, put.user_id, *r);

@@ -128,6 +128,10 @@ TEST_CASE("config: --help answers the usage, listing every flag") {
                            "--timer-poll-ms",
                            "--redis",
                            "--redis-timeout-ms",
+                           "--redis-sentinel",
+                           "--redis-master-name",
+                           "--redis-wait-replicas",
+                           "--redis-wait-timeout-ms",
                            "--config",
                            "--max-frame-bytes",
                            "--max-text-chars",
@@ -368,6 +372,38 @@ TEST_CASE("config: Redis shards and time-outs") {
         "--redis (PARLEY_REDIS): h:6379/0 is given twice");
   CHECK(contains(error({"--dev", "--redis-timeout-ms", "5"}), "--redis-timeout-ms"));
   CHECK(contains(error({"--dev", "--presence-ttl-ms", "100"}), "--presence-ttl-ms"));
+}
+
+TEST_CASE("config: Sentinel mode and --redis-wait-replicas") {
+  Config c = ok({"--dev", "--redis-sentinel", "10.0.0.1:26379,[::1]:26380", "--redis-master-name",
+                 "main", "--redis-wait-replicas", "1", "--redis-wait-timeout-ms", "200"});
+  CHECK(c.redis_sentinels == std::vector<std::string>{"10.0.0.1:26379", "[::1]:26380"});
+  CHECK(c.redis_master_name == "main");
+  CHECK(c.redis_urls.empty());
+  CHECK(c.redis_wait_replicas == 1);
+  CHECK(c.redis_wait_timeout_ms == 200);
+  c = ok({"--dev"}, {"PARLEY_REDIS_SENTINEL=a:1,b:2", "PARLEY_REDIS_MASTER_NAME=m"});
+  CHECK(c.redis_sentinels.size() == 2);
+  CHECK(ok({"--dev"}).redis_wait_replicas == 0);
+  // WAIT without Sentinel is fine too.
+  CHECK(ok({"--dev", "--redis", "redis://h", "--redis-wait-replicas", "2"}).redis_wait_replicas == 2);
+
+  CHECK(contains(error({"--dev", "--redis-sentinel", "h:26379"}), "needs --redis-master-name"));
+  CHECK(contains(error({"--dev", "--redis-master-name", "m"}), "goes with --redis-sentinel"));
+  CHECK(error({"--dev", "--redis", "redis://h", "--redis-sentinel", "h:26379", "--redis-master-name",
+               "m"}) == "set either --redis or --redis-sentinel, not both");
+  // The port is required (a sentinel's is not Redis's), and nothing but HOST:PORT.
+  CHECK(contains(error({"--dev", "--redis-sentinel", "h", "--redis-master-name", "m"}),
+                 "expected HOST:PORT, got \"h\""));
+  CHECK(contains(error({"--dev", "--redis-sentinel", "redis://h:1", "--redis-master-name", "m"}),
+                 "expected HOST:PORT"));
+  CHECK(contains(error({"--dev", "--redis-sentinel", ",h:1", "--redis-master-name", "m"}),
+                 "expected HOST:PORT, got \"\""));
+  CHECK(contains(error({"--dev", "--redis-sentinel", "", "--redis-master-name", "m"}),
+                 "no sentinel given"));
+  // WAIT must end before the command's own time-out does.
+  CHECK(contains(error({"--dev", "--redis-wait-replicas", "1", "--redis-wait-timeout-ms", "1000"}),
+                 "must be below --redis-timeout-ms"));
 }
 
 TEST_CASE("config: the timer poll period") {
