@@ -124,7 +124,7 @@ void RedisConnection::send(const std::shared_ptr<Request>& req) {
   if (!up() || !context()) {
     // Fail fast: nothing is queued behind a dead link.
     for (size_t i = 0; i < req->argv.size(); ++i)
-      req->set(i, unavailable("redis " + address().id() + " is unreachable"));
+      req->fail(i, "redis " + address().id() + " is unreachable");
     return;
   }
   if (!waiting_.empty() || inflight_.size() >= options_.window) {
@@ -160,7 +160,7 @@ void RedisConnection::write(const std::shared_ptr<Request>& req) {
     append_resp(resp, req->argv[i]);
     if (redisAsyncFormattedCommand(ac, &RedisConnection::on_reply, this, resp.data(),
                                    resp.size()) != REDIS_OK) {
-      req->set(i, unavailable("redis " + address().id() + " is disconnecting"));
+      req->fail(i, "redis " + address().id() + " is disconnecting");
       continue;
     }
     inflight_.push_back({req, i, now, req->deadline});
@@ -176,7 +176,7 @@ void RedisConnection::on_reply(redisAsyncContext*, void* reply, void* privdata) 
   Inflight f = std::move(self->inflight_.front());
   self->inflight_.pop_front();
   if (!reply) {
-    f.req->set(f.index, unavailable("redis " + self->address().id() + ": connection lost"));
+    f.req->fail(f.index, "redis " + self->address().id() + ": connection lost");
     return;
   }
   self->last_reply_at_ = Clock::now();
@@ -231,15 +231,15 @@ void RedisConnection::on_deadline() {
   for (auto& f : inflight_) {
     if (f.deadline > now) break;
     if (!f.req->done(f.index))
-      f.req->set(f.index, unavailable("redis " + address().id() + ": command timed out"));
+      f.req->fail(f.index, "redis " + address().id() + ": command timed out");
   }
   // Waited behind the window past its deadline: never sent, never runs.
   while (!waiting_.empty() && waiting_.front()->deadline <= now) {
     auto req = std::move(waiting_.front());
     waiting_.pop_front();
-    for (size_t i = 0; i < req->argv.size(); ++i)
-      req->set(i, unavailable("redis " + address().id() + ": command timed out before it was sent (" +
-                              std::to_string(inflight_.size()) + " commands in flight)"));
+    const std::string why = "redis " + address().id() + ": command timed out before it was sent (" +
+                            std::to_string(inflight_.size()) + " commands in flight)";
+    for (size_t i = 0; i < req->argv.size(); ++i) req->fail(i, why);
   }
   if (!inflight_.empty()) {
     const auto quiet_since = std::max(inflight_.front().sent, last_reply_at_);
