@@ -188,6 +188,9 @@ struct RedisEngineOptions {
   // set, `urls` is ignored and the one shard is the master they name.
   std::vector<std::string> sentinels;  // HOST:PORT each
   std::string master_name;
+  // AUTH password of the cluster's nodes (`cluster`) or of the master the
+  // sentinels name (`sentinels`); "" = none. `urls` carry their own.
+  std::string password;
   // Acknowledged means replicated: every write a client is answered about
   // is followed by WAIT wait_replicas wait_timeout on its connection, and
   // answers 503 unless that many replicas confirmed it. 0: no WAIT.

@@ -89,6 +89,8 @@ void RedisEngine::cluster_start() {
                                 options_.cluster);
   cluster_ = std::make_unique<Cluster>(io_.get_executor());
   cluster_->seeds = *seeds;
+  // The map's nodes and the redirects' take the seed's password.
+  for (auto& a : cluster_->seeds) a.password = options_.password;
   for (int i = 0; i < kScriptCount; ++i)
     cluster_->sources[static_cast<size_t>(i)] = sharded_variant(script(static_cast<ScriptId>(i)).source);
   cluster_->pubsub = std::make_unique<ClusterPubsub>(io_.get_executor(), options_.connection.link,

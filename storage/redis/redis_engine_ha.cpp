@@ -22,6 +22,7 @@ std::unique_ptr<Sentinel> make_sentinel(asio::any_io_executor ex, const RedisEng
   if (o.sentinels.empty()) return nullptr;
   SentinelOptions so;
   so.master_name = o.master_name;
+  so.master_password = o.password;
   for (const auto& s : o.sentinels) {
     auto a = parse_sentinel_address(s);
     if (!a) throw std::invalid_argument("redis engine: not a sentinel HOST:PORT: " + s);

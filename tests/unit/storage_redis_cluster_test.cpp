@@ -214,6 +214,33 @@ PARLEY_ENGINE_CONTRACT(ClusterFactory)
 PARLEY_ENGINE_CONTRACT_INBOX(ClusterFactory)
 PARLEY_ENGINE_CONTRACT_LOCAL(ClusterFactory)
 
+// --redis-password: every node of the map gets AUTH, not only the seeds.
+TEST_CASE("redis cluster: a cluster with requirepass is reached with the password") {
+  RedisCluster c(3, 0);  // its own: it gets a password
+  for (size_t i = 0; i < c.size(); ++i)
+    REQUIRE(c.node(i).command({"CONFIG", "SET", "requirepass", "s3cret"}) == "OK");
+  {
+    RedisEngineOptions o;
+    o.cluster = "127.0.0.1:" + std::to_string(c.node(0).port());  // one seed: the map names the rest
+    auto refused = std::make_unique<RedisEngine>(std::move(o));
+    CHECK_FALSE(refused->wait_until_ready(1500ms));
+  }
+  RedisEngineOptions o;
+  o.cluster = "127.0.0.1:" + std::to_string(c.node(0).port());
+  o.password = "s3cret";
+  Harness h(std::make_unique<RedisEngine>(std::move(o)));
+  auto& e = static_cast<RedisEngine&>(h.engine());
+  // Ready: the command connection of every master (two of them known
+  // only from the slot map) is up, so each took the AUTH.
+  REQUIRE(e.wait_until_ready(10s));
+  CHECK(e.shards() == 3);
+  for (int i = 0; i < 12; ++i) {
+    const ConvKey k{"t", "auth-" + std::to_string(i)};
+    REQUIRE(h.create(k).ok());
+    REQUIRE(h.append(k, message("c1", "hi")).ok());
+  }
+}
+
 TEST_CASE("redis cluster: the engine reads the slot map and spreads conversations on every master") {
   ClusterFactory::reset();
   auto e = cluster_engine();
