@@ -147,15 +147,17 @@ run_row() {
 #------------------------------------------------------------------------------
 # The 3-master cluster (the bus ports given: port + 10000 may be out of range).
 CLUSTER_PORTS=()
-CLUSTER_PIDS=
+CLUSTER_PIDS=()
+CLUSTER_ADDRS=()
 for i in 1 2 3; do
   port=$(free_port)
   start_redis "$TMP/cluster-$i" "$port" --cluster-enabled yes --cluster-config-file nodes.conf \
     --cluster-node-timeout 5000 --cluster-port "$(free_port)"
   CLUSTER_PORTS+=("$port")
-  CLUSTER_PIDS+=" $REDIS_STARTED"
+  CLUSTER_PIDS+=("$REDIS_STARTED")
+  CLUSTER_ADDRS+=("127.0.0.1:$port")
 done
-redis-cli --cluster create $(printf '127.0.0.1:%s ' "${CLUSTER_PORTS[@]}") \
+redis-cli --cluster create "${CLUSTER_ADDRS[@]}" \
   --cluster-replicas 0 --cluster-yes >"$TMP/cluster-create.log" 2>&1 ||
   { log "redis-cli --cluster create failed:"; cat "$TMP/cluster-create.log" >&2; exit 1; }
 for _ in $(seq 200); do
@@ -170,11 +172,11 @@ done
 SEEDS=$(printf '127.0.0.1:%s,' "${CLUSTER_PORTS[@]}")
 SEEDS=${SEEDS%,}
 
-run_row cluster "$CLUSTER_PIDS" --redis-cluster "$SEEDS"
+run_row cluster "${CLUSTER_PIDS[*]}" --redis-cluster "$SEEDS"
 
 # The single-Redis row: the same two nodes on one redis-server (the
 # cluster's servers stopped first, so they take no CPU).
-stop_pids $CLUSTER_PIDS
+stop_pids "${CLUSTER_PIDS[@]}"
 SINGLE_PORT=$(free_port)
 start_redis "$TMP/single" "$SINGLE_PORT"
 run_row single "$REDIS_STARTED" --redis "redis://127.0.0.1:$SINGLE_PORT"
