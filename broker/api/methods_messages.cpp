@@ -225,6 +225,7 @@ asio::awaitable<Reply> set_chat_state(SocketContext& ctx, const params::SetChatS
     slot.timer_armed = true;
     Millis wait = std::max<Millis>(0, slot.last_sent + interval - ctx.now);
     auto state = ctx.conn->context;
+    lock.unlock();  // never co_spawn under a lock (docs/architecture.md, "Threads and locks")
     asio::co_spawn(
         ctx.conn->executor(),
         [state, id = p.conversation_id, wait, publish]() -> asio::awaitable<void> {
