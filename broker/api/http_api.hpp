@@ -7,6 +7,7 @@
 // the listener; this takes a parsed request and answers a reply.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,7 @@ struct ApiRequest {
   std::string_view content_type;
   std::string_view authorization;
   std::string_view body;
+  std::string_view request_id;  // X-Request-Id, sanitised, or a new one (api_transport.cpp)
 };
 
 class HttpApi {
@@ -47,9 +49,12 @@ class HttpApi {
   asio::awaitable<HttpReply> handle(const ApiRequest& req);
 
  private:
-  // One call as the key's identity: admitted under its rate, dispatched.
+  // One call as the key's identity: admitted under its rate, dispatched
+  // (serve_call); `started` is when its decoding began.
   asio::awaitable<Reply> run(const ApiKey& key, std::string_view method,
-                             std::string_view params_json);
+                             std::string_view params_json,
+                             std::chrono::steady_clock::time_point started,
+                             std::string_view request_id);
 
   Services& node_;
   ApiKeyStore& keys_;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "asio_redis.hpp"
+#include "command_metrics.hpp"
 #include "error.hpp"
 #include "redis_reply.hpp"
 
@@ -40,6 +41,8 @@ struct ConnectionOptions {
   // did when a socket had one request in flight, instead of in Redis,
   // where commands that wait past their time-out answer 503 and still run.
   size_t window = 128;
+  // Where each command's latency goes (command_metrics.hpp); null: nowhere.
+  CommandMetrics* metrics = nullptr;
 };
 
 class RedisConnection : public RedisLink {
@@ -96,6 +99,7 @@ class RedisConnection : public RedisLink {
     size_t index;
     Clock::time_point sent;
     Clock::time_point deadline;
+    CommandMetrics::Kind kind = CommandMetrics::command;
   };
 
   void submit(std::vector<std::vector<std::string>> cmds, Handler one, BatchHandler many);

@@ -1,0 +1,158 @@
+// Observability against the real binary (docs/operations.md): the
+// per-method latency histograms and errors of /metrics over both
+// transports, the outbound queue gauge, and --log-format json with a
+// request id on every line about a request.
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "http_api_support.hpp"
+
+using namespace parley::it;
+
+namespace {
+
+const std::string kBot = "observe-bot-key-0123456789";
+
+// /metrics as series -> value (the comment lines left out).
+std::map<std::string, double> scrape(uint16_t port) {
+  HttpResult r = http_get(port, "/metrics");
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  std::map<std::string, double> out;
+  std::istringstream in(r.body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    REQUIRE_MESSAGE(space != std::string::npos, line);
+    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
+double value(const std::map<std::string, double>& m, const std::string& series) {
+  auto it = m.find(series);
+  return it == m.end() ? 0 : it->second;
+}
+
+const char* const kLe[] = {"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05",
+                           "0.1",    "0.25",  "0.5",    "1",     "2.5",  "5",     "+Inf"};
+
+// The buckets of one series are all there, never decrease, and the +Inf
+// one equals _count.
+void check_buckets(const std::map<std::string, double>& m, const std::string& labels) {
+  CAPTURE(labels);
+  double previous = 0;
+  for (const char* le : kLe) {
+    const std::string series =
+        "parley_request_duration_seconds_bucket{" + labels + ",le=\"" + le + "\"}";
+    REQUIRE_MESSAGE(m.count(series), series);
+    CHECK(m.at(series) >= previous);
+    previous = m.at(series);
+  }
+  CHECK(previous == value(m, "parley_request_duration_seconds_count{" + labels + "}"));
+  CHECK(m.count("parley_request_duration_seconds_sum{" + labels + "}"));
+}
+
+}  // namespace
+
+TEST_CASE("/metrics: per-method latency and errors over both transports") {
+  KeysFile keys(key_line("obs", "default", "bot", "obs-bot", "1000", kBot));
+  BrokerProcess broker({"--dev", "--api-keys-file", keys.path()});
+  const auto port = broker.port();
+  const std::string ws_ping = "method=\"ping\",transport=\"ws\"";
+  const std::string http_ping = "method=\"ping\",transport=\"http\"";
+  auto before = scrape(port);
+
+  auto ann = login_dev(port, "ann");
+  for (int i = 0; i < 3; ++i) ann->call("ping");
+  for (int i = 0; i < 2; ++i) CHECK(api_post(port, "ping", "{}", kBot).status == 200);
+  // Errors: a method that does not exist, a conversation that does not.
+  CHECK(error_code(ann->request("noSuchMethod")) == -32601);
+  CHECK(error_code(ann->request("getConversation", R"({"conversationId":"nope"})")) == 404);
+  CHECK(api_post(port, "getConversation", R"({"conversationId":"nope"})", kBot).status == 404);
+
+  auto after = scrape(port);
+  const auto count = [](const std::string& labels) {
+    return "parley_request_duration_seconds_count{" + labels + "}";
+  };
+  CHECK(value(after, count(ws_ping)) - value(before, count(ws_ping)) == 3);
+  CHECK(value(after, count(http_ping)) - value(before, count(http_ping)) == 2);
+  CHECK(value(after, count("method=\"authenticate\",transport=\"ws\"")) == 1);
+  check_buckets(after, ws_ping);
+  check_buckets(after, http_ping);
+  check_buckets(after, "method=\"getConversation\",transport=\"http\"");
+  CHECK(value(after, "parley_request_method_errors_total{method=\"unknown\",code=\"-32601\"}") ==
+        1);
+  CHECK(value(after, "parley_request_method_errors_total{method=\"getConversation\",code=\"404\"}") ==
+        2);
+  CHECK(value(after, "parley_request_method_errors_total{method=\"ping\",code=\"404\"}") == 0);
+  // Everything was answered and written: nothing stays queued.
+  CHECK(wait_until([&] { return value(scrape(port), "parley_outbound_queued_bytes") == 0; }));
+  CHECK(after.count("parley_outbound_queued_bytes"));
+}
+
+TEST_CASE("--log-format json: one JSON object a line, request ids on request lines") {
+  KeysFile keys(key_line("obs", "default", "bot", "obs-bot", "1000", kBot));
+  BrokerProcess broker(
+      {"--dev", "--api-keys-file", keys.path(), "--log-format", "json", "--log-level", "debug"});
+  const auto port = broker.port();
+
+  // HTTP: the client's X-Request-Id (sanitised) comes back and is logged;
+  // without one the broker makes one up.
+  std::string req = "POST /api/v1/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                    "Content-Length: 2\r\nContent-Type: application/json\r\n"
+                    "Authorization: Bearer " + kBot + "\r\nX-Request-Id: obs-http 42\r\n\r\n{}";
+  HttpResult given = http_exchange(port, req);
+  CHECK(given.status == 200);
+  CHECK(given.header("X-Request-Id") == "obs-http42");
+  HttpResult fresh = api_post(port, "ping", "{}", kBot);
+  REQUIRE(fresh.header("X-Request-Id"));
+  const std::string fresh_id = *fresh.header("X-Request-Id");
+  CHECK(fresh_id.size() == 16);
+
+  // WebSocket: the socket's id and the JSON-RPC id.
+  auto ann = login_dev(port, "ann");
+  Json pong = ann->exchange_raw(R"({"jsonrpc":"2.0","id":"obs-7","method":"ping"})");
+  CHECK(pong.has("/result"));
+
+  auto lines_about = [&](const std::string& method) {
+    std::vector<Json> found;
+    std::istringstream in(broker.output());
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty()) continue;
+      Json j = Json::parse(line);  // every line is one JSON object
+      if (j.has("/method") && j.get_string("/method") == method) found.push_back(j);
+    }
+    return found;
+  };
+  REQUIRE(wait_until([&] { return lines_about("ping").size() == 3; }));
+
+  // Every line parses, and has ts, level, msg and node.
+  std::istringstream in(broker.output());
+  size_t lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    ++lines;
+    Json j = Json::parse(line);
+    CHECK_MESSAGE(j.is_string("/ts"), line);
+    CHECK_MESSAGE(j.is_string("/level"), line);
+    CHECK_MESSAGE(j.is_string("/msg"), line);
+    CHECK_MESSAGE(j.is_string("/node"), line);
+  }
+  CHECK(lines >= 4);  // the start line and the requests
+
+  std::vector<std::string> ids;
+  for (const Json& j : lines_about("ping")) ids.push_back(j.get_string("/request_id"));
+  CHECK(std::count(ids.begin(), ids.end(), "obs-http42") == 1);
+  CHECK(std::count(ids.begin(), ids.end(), fresh_id) == 1);
+  // The WebSocket ping: "<socket>/obs-7", the same socket as its authenticate.
+  auto ws = std::find_if(ids.begin(), ids.end(),
+                         [](const std::string& id) { return id.ends_with("/obs-7"); });
+  REQUIRE(ws != ids.end());
+  auto auth = lines_about("authenticate");
+  REQUIRE(auth.size() == 1);
+  const std::string socket = ws->substr(0, ws->size() - std::string("/obs-7").size());
+  CHECK(!socket.empty());
+  CHECK(auth[0].get_string("/request_id").starts_with(socket + "/"));
+  CHECK(auth[0].get_string("/transport") == "ws");
+}
