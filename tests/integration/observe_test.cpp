@@ -3,55 +3,16 @@
 // transports, the outbound queue gauge, and --log-format json with a
 // request id on every line about a request.
 #include <algorithm>
-#include <map>
 #include <sstream>
 
 #include "http_api_support.hpp"
+#include "metrics_support.hpp"
 
 using namespace parley::it;
 
 namespace {
 
 const std::string kBot = "observe-bot-key-0123456789";
-
-// /metrics as series -> value (the comment lines left out).
-std::map<std::string, double> scrape(uint16_t port) {
-  HttpResult r = http_get(port, "/metrics");
-  REQUIRE_MESSAGE(r.status == 200, r.body);
-  std::map<std::string, double> out;
-  std::istringstream in(r.body);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    const auto space = line.rfind(' ');
-    REQUIRE_MESSAGE(space != std::string::npos, line);
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
-
-double value(const std::map<std::string, double>& m, const std::string& series) {
-  auto it = m.find(series);
-  return it == m.end() ? 0 : it->second;
-}
-
-const char* const kLe[] = {"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05",
-                           "0.1",    "0.25",  "0.5",    "1",     "2.5",  "5",     "+Inf"};
-
-// The buckets of one series are all there, never decrease, and the +Inf
-// one equals _count.
-void check_buckets(const std::map<std::string, double>& m, const std::string& labels) {
-  CAPTURE(labels);
-  double previous = 0;
-  for (const char* le : kLe) {
-    const std::string series =
-        "parley_request_duration_seconds_bucket{" + labels + ",le=\"" + le + "\"}";
-    REQUIRE_MESSAGE(m.count(series), series);
-    CHECK(m.at(series) >= previous);
-    previous = m.at(series);
-  }
-  CHECK(previous == value(m, "parley_request_duration_seconds_count{" + labels + "}"));
-  CHECK(m.count("parley_request_duration_seconds_sum{" + labels + "}"));
-}
 
 }  // namespace
 
@@ -78,9 +39,9 @@ TEST_CASE("/metrics: per-method latency and errors over both transports") {
   CHECK(value(after, count(ws_ping)) - value(before, count(ws_ping)) == 3);
   CHECK(value(after, count(http_ping)) - value(before, count(http_ping)) == 2);
   CHECK(value(after, count("method=\"authenticate\",transport=\"ws\"")) == 1);
-  check_buckets(after, ws_ping);
-  check_buckets(after, http_ping);
-  check_buckets(after, "method=\"getConversation\",transport=\"http\"");
+  check_buckets(after, "parley_request_duration_seconds", ws_ping);
+  check_buckets(after, "parley_request_duration_seconds", http_ping);
+  check_buckets(after, "parley_request_duration_seconds", "method=\"getConversation\",transport=\"http\"");
   CHECK(value(after, "parley_request_method_errors_total{method=\"unknown\",code=\"-32601\"}") ==
         1);
   CHECK(value(after, "parley_request_method_errors_total{method=\"getConversation\",code=\"404\"}") ==
