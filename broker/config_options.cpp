@@ -146,7 +146,7 @@ po::options_description describe() {
   add(auth, "jwt-issuer", "ISS", "require this `iss` claim");
   add(auth, "jwt-audience", "AUD", "require this `aud` claim");
   add(auth, "api-keys-file", "FILE",
-      "the HTTP API's keys: `name tenant role user-id rate sha256-hex` lines (docs/http-api.md); "
+      "the HTTP API's keys: `name tenant role user-id rate sha256-hex` lines (docs/server-api.md); "
       "reloaded on SIGHUP");
   auth.add_options()("dev", po::bool_switch(),
                      "development mode: `authenticate {userId}` works without a token");

@@ -1,4 +1,4 @@
-// The HTTP server API (docs/http-api.md): `POST /api/v1/<method>` with the
+// The HTTP server API (docs/server-api.md): `POST /api/v1/<method>` with the
 // method's params as the body, and `POST /api/v1/batch` with an array of
 // {method, params}. Each call goes through the one method table and
 // dispatch() (dispatcher.hpp), exactly as a WebSocket call does, as the
@@ -24,7 +24,7 @@ inline constexpr std::string_view kApiPrefix = "/api/v1/";
 bool is_api_path(std::string_view path);
 
 // The HTTP status of a JSON-RPC / Parley error code (the table of
-// docs/http-api.md): -32700, -32600 and -32602 are 400, -32601 is 404,
+// docs/server-api.md): -32700, -32600 and -32602 are 400, -32601 is 404,
 // -32603 is 500, the codes 400..599 are themselves, anything else 500.
 unsigned http_status(int code);
 
