@@ -33,6 +33,8 @@ asio::awaitable<Reply> dispatch(Context& ctx, const Call& call) {
 
 asio::awaitable<Reply> serve_call(Context& ctx, const Call& call, Status admitted,
                                   CallOrigin origin) {
+  ctx.origin = &origin;
+  ctx.rpc_id = call.id;
   Reply reply = Error{};
   if (!admitted.ok()) {
     reply = std::move(admitted).error();
@@ -41,7 +43,7 @@ asio::awaitable<Reply> serve_call(Context& ctx, const Call& call, Status admitte
       reply = co_await dispatch(ctx, call);
     } catch (const std::exception& ex) {
       auto id = new_conversation_id();
-      const std::string rid = request_id(origin, &call);
+      const std::string rid = observe::request_id(origin, call.id);
       observe::LogFields fields{{"request_id", rid}, {"method", call.method}};
       spdlog::error("internal error {} in {} over {}: {}", id, call.method,
                     observe::to_string(origin.transport), ex.what());
@@ -49,6 +51,7 @@ asio::awaitable<Reply> serve_call(Context& ctx, const Call& call, Status admitte
     }
   }
   finish_call(ctx.node, origin, &call, reply);
+  ctx.origin = nullptr;  // `origin` ends with this call
   co_return reply;
 }
 
@@ -60,7 +63,7 @@ void finish_call(Services& node, const CallOrigin& origin, const Call* call, con
   if (code != 0) m.request_errors.fetch_add(1, std::memory_order_relaxed);
   m.request_latency.observe(origin.transport, call ? call->index : std::nullopt, code, took);
   if (!spdlog::should_log(spdlog::level::debug)) return;
-  const std::string rid = request_id(origin, call);
+  const std::string rid = observe::request_id(origin, call ? std::string_view(call->id) : "null");
   const std::string_view method = call ? std::string_view(call->method) : "";
   const std::string outcome = code == 0 ? std::string("ok") : std::to_string(code);
   const std::string micros = std::to_string(
@@ -71,17 +74,6 @@ void finish_call(Services& node, const CallOrigin& origin, const Call* call, con
                             {"outcome", outcome},
                             {"duration_us", micros}};
   spdlog::debug("request {} {} in {} us", method.empty() ? "(none)" : method, outcome, micros);
-}
-
-std::string request_id(const CallOrigin& origin, const Call* call) {
-  if (origin.transport == observe::Transport::http) return std::string(origin.request_id);
-  std::string id(origin.connection);
-  id.push_back('/');
-  std::string_view rpc = call ? std::string_view(call->id) : std::string_view("null");
-  // A string id without its quotes (it was serialized as JSON).
-  if (rpc.size() >= 2 && rpc.front() == '"' && rpc.back() == '"') rpc = rpc.substr(1, rpc.size() - 2);
-  id.append(rpc.substr(0, 64));
-  return id;
 }
 
 double request_cost(std::optional<size_t> method, const Limits& limits) {

@@ -22,13 +22,7 @@ namespace parley {
 // handler's reply. `call` must outlive the returned awaitable.
 asio::awaitable<Result<std::string>> dispatch(Context& ctx, const Call& call);
 
-// Where a call came from, for /metrics and the log.
-struct CallOrigin {
-  observe::Transport transport;
-  std::chrono::steady_clock::time_point started;  // when its decoding began
-  std::string_view request_id;  // HTTP: X-Request-Id or a new one; empty over the WebSocket
-  std::string_view connection;  // WebSocket: the socket's id
-};
+using observe::CallOrigin;
 
 // Runs one call for either transport, the one place both go through:
 // refused with `admitted`'s error (the transport's rate), else dispatch();
@@ -43,10 +37,6 @@ asio::awaitable<Result<std::string>> serve_call(Context& ctx, const Call& call, 
 // null for a frame that was no request.
 void finish_call(Services& node, const CallOrigin& origin, const Call* call,
                  const Result<std::string>& reply);
-
-// The request id of a call, as its log lines carry it: HTTP's as given;
-// over the WebSocket "<socket id>/<JSON-RPC id>".
-std::string request_id(const CallOrigin& origin, const Call* call);
 
 // The request-rate tokens one call takes: limits.expensive_read_cost for
 // the tenant-wide reads (Needs::tenant_read in methods.hpp), 1 for the rest

@@ -19,6 +19,15 @@ std::string_view method_name(size_t slot) {
 
 std::string_view to_string(Transport t) { return t == Transport::ws ? "ws" : "http"; }
 
+std::string request_id(const CallOrigin& origin, std::string_view rpc) {
+  if (origin.transport == Transport::http) return std::string(origin.request_id);
+  std::string id(origin.connection);
+  id.push_back('/');
+  if (rpc.size() >= 2 && rpc.front() == '"' && rpc.back() == '"') rpc = rpc.substr(1, rpc.size() - 2);
+  id.append(rpc.substr(0, 64));
+  return id;
+}
+
 size_t RequestMetrics::slot(std::optional<size_t> method) noexcept {
   return method && *method < kMethodCount ? *method : kMaxMethods;
 }

@@ -23,6 +23,19 @@ enum class Transport : uint8_t { ws = 0, http = 1 };
 inline constexpr size_t kTransports = 2;
 std::string_view to_string(Transport t);
 
+// Where a call came from, for /metrics and the log.
+struct CallOrigin {
+  Transport transport;
+  std::chrono::steady_clock::time_point started;  // when its decoding began
+  std::string_view request_id;  // HTTP: X-Request-Id or a new one; empty over the WebSocket
+  std::string_view connection;  // WebSocket: the socket's id
+};
+
+// The request id of a call, as its log lines carry it: HTTP's as given;
+// over the WebSocket "<socket id>/<JSON-RPC id>" (`rpc_id` as serialized,
+// a string's quotes left out).
+std::string request_id(const CallOrigin& origin, std::string_view rpc_id);
+
 class RequestMetrics {
  public:
   // Room for the methods of Params (static_assert in the .cpp), and one

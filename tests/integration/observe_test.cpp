@@ -55,7 +55,9 @@ TEST_CASE("/metrics: per-method latency and errors over both transports") {
 TEST_CASE("--log-format json: one JSON object a line, request ids on request lines") {
   KeysFile keys(key_line("obs", "default", "bot", "obs-bot", "1000", kBot));
   BrokerProcess broker(
-      {"--dev", "--api-keys-file", keys.path(), "--log-format", "json", "--log-level", "debug"});
+      {"--dev", "--api-keys-file", keys.path(), "--log-format", "json", "--log-level", "debug",
+       // A moderation hook nobody answers (failing open): its warning is about a request.
+       "--send-hook", "http://127.0.0.1:1/hook", "--send-hook-secret", "obs", "--send-hook-fail-open"});
   const auto port = broker.port();
 
   // HTTP: the client's X-Request-Id (sanitised) comes back and is logged;
@@ -116,4 +118,20 @@ TEST_CASE("--log-format json: one JSON object a line, request ids on request lin
   CHECK(!socket.empty());
   CHECK(auth[0].get_string("/request_id").starts_with(socket + "/"));
   CHECK(auth[0].get_string("/transport") == "ws");
+
+  // The moderation hook's failure, logged in the middle of a sendMessage,
+  // carries that request's id.
+  const std::string conv = create_conversation(*ann).get_string("/id");
+  Json sent = ann->exchange_raw(R"({"jsonrpc":"2.0","id":"obs-send","method":"sendMessage",)"
+                                R"("params":{"conversationId":")" + conv + R"(","text":"hi"}})");
+  CHECK_MESSAGE(sent.has("/result"), sent.frame());
+  REQUIRE(wait_until([&] { return lines_about("sendMessage").size() == 2; }));
+  auto send_lines = lines_about("sendMessage");
+  bool warned = false;
+  for (const Json& j : send_lines) {
+    CHECK(j.get_string("/request_id") == socket + "/obs-send");
+    warned = warned || (j.get_string("/level") == "warning" &&
+                        j.get_string("/msg").starts_with("send hook:"));
+  }
+  CHECK(warned);
 }
