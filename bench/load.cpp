@@ -74,7 +74,7 @@ void Load::start_clock(Pool& pool, size_t publishers) {
 // tells which of the two was the limit.
 void Load::measure(pid_t server, bool server_tree) {
   wait_until([&] { return now_ns() >= window_start_ns; }, o.warmup + 1);
-  CostMeter meter(server, o.redis_pid, server_tree);
+  CostMeter meter(server, o.redis_pids, server_tree);
   wait_until([&] { return stopping.load() || now_ns() >= window_end_ns; }, o.duration + 1);
   costs_ = meter.elapsed();
   stopping.store(true);
@@ -82,7 +82,7 @@ void Load::measure(pid_t server, bool server_tree) {
 
 void Load::report(RunResult& r, const ThreadStats& total, FigureOptions f) const {
   f.window_s = o.duration;
-  f.has_redis = o.redis_pid != 0;
+  f.has_redis = !o.redis_pids.empty();
   report_figures(r, total, costs_, f, static_cast<double>(finished_ns_ - window_end_ns) / 1e6);
 }
 

@@ -90,6 +90,9 @@ int main(int argc, char** argv) {
       o.broker_pid = spawned->pid();
     }
     target.broker = {boost::asio::ip::make_address(o.host), o.port};
+    target.subscribers = {
+        boost::asio::ip::make_address(o.subscriber_host.empty() ? o.host : o.subscriber_host),
+        o.subscriber_port ? o.subscriber_port : o.port};
   } catch (const std::exception& e) {
     std::cerr << "parley-bench: " << e.what() << "\n";
     return 1;

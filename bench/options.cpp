@@ -48,7 +48,12 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o, int&
     ("broker-pid", po::value(&o.broker_pid), "pid of the broker, for its memory (connect)")
     ("peer", po::value(&o.peer), "the server's protocol: parley (default), or nchan or "
                                  "socketio (fanout, latency, connect; see bench/compare.sh)")
-    ("redis-pid", po::value(&o.redis_pid), "pid of a redis-server whose CPU to report")
+    ("redis-pid", po::value(&o.redis_pids), "pid of a redis-server whose CPU to report "
+                                            "(repeatable: a cluster's nodes, summed)")
+    ("subscriber-host", po::value(&o.subscriber_host), "fanout, latency: the subscribers' "
+                                                       "broker address (default --host)")
+    ("subscriber-port", po::value(&o.subscriber_port), "fanout, latency: the subscribers' broker "
+                                                       "port, a second node (default --port)")
     ("threads", po::value(&o.threads), "the tool's I/O threads (default 1; connect: 2)")
     ("duration", po::value(&o.duration), "seconds measured (default 10)")
     ("warmup", po::value(&o.warmup), "seconds of load before measuring (default 1)")
@@ -102,6 +107,11 @@ std::optional<std::string> parse_options(int argc, char** argv, Options& o, int&
         o.scenario != "connect") {
       exit_code = 1;
       return "--peer " + o.peer + " runs fanout, latency and connect only\n";
+    }
+    if (o.subscriber_port != 0 && (o.peer != "parley" || (o.scenario != "fanout" &&
+                                                          o.scenario != "latency"))) {
+      exit_code = 1;
+      return "--subscriber-port: Parley's fanout and latency only\n";
     }
     if (o.peer != "parley" && !o.spawn.empty()) {
       exit_code = 1;

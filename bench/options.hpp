@@ -22,7 +22,11 @@ struct Options {
   // The broker's protocol: parley, or a peer of bench/compare.sh (nchan,
   // socketio) for fanout and latency.
   std::string peer = "parley";
-  int redis_pid = 0;  // a redis-server whose CPU to report (the Redis rows)
+  std::vector<int> redis_pids;  // redis-servers whose CPU to report, summed (the Redis rows)
+  // fanout / latency: the subscribers' broker when not the publishers' (a
+  // second node on the same Redis: the cross-node fan-out). Port 0: the same.
+  std::string subscriber_host;  // default: --host
+  uint16_t subscriber_port = 0;
 
   unsigned threads = 1;        // the tool's own I/O threads
   double duration = 10;        // seconds measured

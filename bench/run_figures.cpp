@@ -8,8 +8,8 @@
 
 namespace bench {
 
-CostMeter::CostMeter(pid_t server, pid_t redis, bool server_tree)
-    : server_(server), redis_(redis), tree_(server_tree), start_(read()) {}
+CostMeter::CostMeter(pid_t server, std::vector<int> redis, bool server_tree)
+    : server_(server), redis_(std::move(redis)), tree_(server_tree), start_(read()) {}
 
 Costs CostMeter::read() const {
   Costs c;
@@ -19,7 +19,7 @@ Costs CostMeter::read() const {
     c.server_cpu = tree_ ? tree_cpu_seconds(server_) : cpu_seconds(server_);
     c.server_wait = tree_ ? tree_run_delay_seconds(server_) : run_delay_seconds(server_);
   }
-  if (redis_) c.redis_cpu = cpu_seconds(redis_);
+  for (int pid : redis_) c.redis_cpu += cpu_seconds(pid);
   return c;
 }
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "pool.hpp"
 #include "result.hpp"
@@ -25,12 +26,13 @@ struct Costs {
 // the server's child processes too (nginx's workers).
 class CostMeter {
  public:
-  CostMeter(pid_t server, pid_t redis, bool server_tree);
+  CostMeter(pid_t server, std::vector<int> redis, bool server_tree);  // redis: CPU summed
   Costs elapsed() const;
 
  private:
   Costs read() const;
-  pid_t server_, redis_;
+  pid_t server_;
+  std::vector<int> redis_;
   bool tree_;
   Costs start_;
 };

@@ -18,6 +18,7 @@ namespace bench {
 
 struct Target {
   boost::asio::ip::tcp::endpoint broker;
+  boost::asio::ip::tcp::endpoint subscribers;  // fanout, latency: their broker (default: broker)
   pid_t broker_pid = 0;  // 0: unknown (no memory figure)
 };
 

@@ -183,10 +183,12 @@ RunResult run_fanout(const Options& o, const Target& target, const std::string& 
   // 1. Publishers connect and authenticate.
   // Opens socket number `index` on `thread` (the calling job's own) and
   // authenticates it.
+  // (Subscribers go to target.subscribers: a second node, or the same.)
   auto open = [&, st](size_t thread, size_t index, std::string user,
                       std::shared_ptr<WsClient>& slot) -> asio::awaitable<bool> {
     auto ws = std::make_shared<WsClient>(pool->io(thread));
-    std::string err = co_await ws->connect(target.broker, sources[index % sources.size()]);
+    const auto& to = index < P ? target.broker : target.subscribers;
+    std::string err = co_await ws->connect(to, sources[index % sources.size()]);
     if (!err.empty()) {
       setup.add(user + ": " + err);
       co_return false;

@@ -266,6 +266,13 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
   }
 
   if (auto st = apply_sentinel(vm, cfg); !st.ok()) return st;
+  if (auto* v = get("redis-password")) {
+    if (cfg.redis_cluster.empty() && cfg.redis_sentinels.empty())
+      return config_error(setting("redis-password") +
+                          " goes with --redis-cluster or --redis-sentinel (a --redis URL carries "
+                          "its own: redis://:PASSWORD@HOST)");
+    cfg.redis_password = *v;
+  }
 
   // Authentication.
   if (get("jwt-secret") && get("jwt-secret-file"))

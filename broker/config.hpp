@@ -78,6 +78,8 @@ struct Config {
   // Sentinel mode: HOST:PORT of each sentinel and the master's name there.
   std::vector<std::string> redis_sentinels;
   std::string redis_master_name;
+  // AUTH password of the cluster nodes or of the Sentinel-managed master.
+  std::string redis_password;
   // WAIT this many replicas after each acknowledged write (0: no WAIT), for
   // at most redis_wait_timeout_ms (then 503).
   int64_t redis_wait_replicas = 0;

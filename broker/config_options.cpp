@@ -178,6 +178,9 @@ po::options_description describe() {
   add(storage, "redis-sentinel", "HOST:PORT[,...]",
       "Sentinel mode: the sentinels to ask for the master (instead of --redis)");
   add(storage, "redis-master-name", "NAME", "Sentinel mode: the master's name in the sentinels");
+  add(storage, "redis-password", "PASSWORD",
+      "AUTH password of the --redis-cluster nodes or of the master the sentinels name (not "
+      "the sentinels'); better PARLEY_REDIS_PASSWORD, out of `ps` (--redis URLs carry their own)");
   add(storage, "redis-wait-replicas", "N",
       "acknowledge a write only once WAIT confirms N replicas have it, else 503" +
           dflt(d.redis_wait_replicas));

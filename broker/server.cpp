@@ -60,6 +60,7 @@ std::unique_ptr<Engine> make_engine(const Config& cfg,
   o.cluster = cfg.redis_cluster;
   o.sentinels = cfg.redis_sentinels;
   o.master_name = cfg.redis_master_name;
+  o.password = cfg.redis_password;
   o.wait_replicas = static_cast<int>(cfg.redis_wait_replicas);
   o.wait_timeout = std::chrono::milliseconds(cfg.redis_wait_timeout_ms);
   for (const auto& c : contexts) o.callers.push_back(c.get());

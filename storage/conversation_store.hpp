@@ -130,6 +130,31 @@ class EventSink {
   virtual void on_tenant_gap(const std::string& /*tenant*/) {}
 };
 
+// A sink in front of another: passes every call on to `next`, so a sink
+// that looks at some calls overrides only those (and calls the base to pass
+// them on).
+class ForwardingSink : public EventSink {
+ public:
+  explicit ForwardingSink(EventSink& next) : next_(next) {}
+  void on_events(const ConvKey& key, const std::string& epoch,
+                 const std::vector<EventPtr>& events) override {
+    next_.on_events(key, epoch, events);
+  }
+  void on_local_events(const ConvKey& key, const std::string& epoch,
+                       const std::vector<EventPtr>& events) override {
+    next_.on_local_events(key, epoch, events);
+  }
+  void on_signal(const ConvKey& key, const Signal& signal) override {
+    next_.on_signal(key, signal);
+  }
+  void on_gap(const ConvKey& key) override { next_.on_gap(key); }
+  void on_changed(const ConvKey& key, bool erased) override { next_.on_changed(key, erased); }
+  void on_tenant_gap(const std::string& tenant) override { next_.on_tenant_gap(tenant); }
+
+ private:
+  EventSink& next_;
+};
+
 // The outcome of a committed change.
 struct Commit {
   Conversation record;               // after the change (for an erase: its last state,

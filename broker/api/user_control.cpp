@@ -31,7 +31,7 @@ void UserControl::disconnect(const std::string& tenant, const std::string& user_
 }
 
 void UserControl::on_signal(const ConvKey& key, const Signal& signal) {
-  if (!(key == control_key())) return next_.on_signal(key, signal);
+  if (!(key == control_key())) return ForwardingSink::on_signal(key, signal);
   if (!signal.frame) return;
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -48,17 +48,5 @@ void UserControl::on_signal(const ConvKey& key, const Signal& signal) {
   }
   if (closer) closer(std::string(tenant), std::string(user), std::string(reason));
 }
-
-void UserControl::on_events(const ConvKey& key, const std::string& epoch,
-                            const std::vector<EventPtr>& events) {
-  next_.on_events(key, epoch, events);
-}
-void UserControl::on_local_events(const ConvKey& key, const std::string& epoch,
-                                  const std::vector<EventPtr>& events) {
-  next_.on_local_events(key, epoch, events);
-}
-void UserControl::on_gap(const ConvKey& key) { next_.on_gap(key); }
-void UserControl::on_changed(const ConvKey& key, bool erased) { next_.on_changed(key, erased); }
-void UserControl::on_tenant_gap(const std::string& tenant) { next_.on_tenant_gap(tenant); }
 
 }  // namespace parley

@@ -19,12 +19,12 @@ namespace parley {
 // The close code of a socket closed by disconnectUser (docs/protocol.md).
 inline constexpr uint16_t kDisconnectedCode = 4010;
 
-class UserControl : public EventSink {
+class UserControl : public ForwardingSink {
  public:
   using Closer = std::function<void(const std::string& tenant, const std::string& user_id,
                                     const std::string& reason)>;
 
-  UserControl(Engine& engine, EventSink& next) : engine_(engine), next_(next) {}
+  UserControl(Engine& engine, EventSink& next) : ForwardingSink(next), engine_(engine) {}
 
   // The key every node watches.
   static ConvKey control_key();
@@ -34,18 +34,10 @@ class UserControl : public EventSink {
   void disconnect(const std::string& tenant, const std::string& user_id,
                   const std::string& reason);
 
-  void on_events(const ConvKey& key, const std::string& epoch,
-                 const std::vector<EventPtr>& events) override;
-  void on_local_events(const ConvKey& key, const std::string& epoch,
-                       const std::vector<EventPtr>& events) override;
   void on_signal(const ConvKey& key, const Signal& signal) override;
-  void on_gap(const ConvKey& key) override;
-  void on_changed(const ConvKey& key, bool erased) override;
-  void on_tenant_gap(const std::string& tenant) override;
 
  private:
   Engine& engine_;
-  EventSink& next_;
   std::mutex mu_;
   Closer closer_;
 };

@@ -18,30 +18,19 @@ namespace parley::hooks {
 // Passes everything on; on the memory engine, queues the wanted events.
 // The memory engine calls on_events once per commit, in seq order per
 // conversation: the outbox gets them in that order.
-class Webhooks::Tee : public EventSink {
+class Webhooks::Tee : public ForwardingSink {
  public:
-  Tee(EventSink* next, MemoryOutbox* outbox, const HooksConfig& cfg)
-      : next_(next), outbox_(outbox), cfg_(cfg) {}
+  Tee(EventSink& next, MemoryOutbox* outbox, const HooksConfig& cfg)
+      : ForwardingSink(next), outbox_(outbox), cfg_(cfg) {}
   void on_events(const ConvKey& key, const std::string& epoch,
                  const std::vector<EventPtr>& events) override {
     if (outbox_ && cfg_.any(key.tenant))
       for (const auto& e : events)
         if (cfg_.wants(key.tenant, e->type)) outbox_->push(key, e->seq);
-    next_->on_events(key, epoch, events);
+    ForwardingSink::on_events(key, epoch, events);
   }
-  void on_local_events(const ConvKey& key, const std::string& epoch,
-                       const std::vector<EventPtr>& events) override {
-    next_->on_local_events(key, epoch, events);
-  }
-  void on_signal(const ConvKey& key, const Signal& signal) override {
-    next_->on_signal(key, signal);
-  }
-  void on_gap(const ConvKey& key) override { next_->on_gap(key); }
-  void on_changed(const ConvKey& key, bool erased) override { next_->on_changed(key, erased); }
-  void on_tenant_gap(const std::string& tenant) override { next_->on_tenant_gap(tenant); }
 
  private:
-  EventSink* next_;
   MemoryOutbox* outbox_;
   const HooksConfig& cfg_;
 };
@@ -70,7 +59,7 @@ Webhooks::~Webhooks() { stop(); }
 
 EventSink* Webhooks::wrap(EventSink* next) {
   if (!memory_ || cfg_.hooks.webhooks.empty()) return next;  // nothing to add on the hot path
-  tee_ = std::make_unique<Tee>(next, memory_, cfg_.hooks);
+  tee_ = std::make_unique<Tee>(*next, memory_, cfg_.hooks);
   return tee_.get();
 }
 

@@ -204,13 +204,19 @@ void Subscription::resync() {
   begin_refill_locked();
 }
 
+// Called under mu_, often on the socket's own thread (a hub lane hands the
+// event there). co_spawn dispatches, so on that thread it would start
+// refill() inline, whose first step takes mu_ again: the thread deadlocked
+// for good (issue 13: a node that stopped answering, then did not exit).
+// Posted, the refill starts once the caller has let go of the lock.
 void Subscription::begin_refill_locked() {
   if (refilling_) return;
   refilling_ = true;
   auto conn = conn_.lock();
   if (!conn) return;
-  asio::co_spawn(conn->executor(), [self = shared_from_this()]() { return self->refill(); },
-                 asio::detached);
+  asio::post(conn->executor(), [self = shared_from_this(), ex = conn->executor()] {
+    asio::co_spawn(ex, [self]() { return self->refill(); }, asio::detached);
+  });
 }
 
 asio::awaitable<void> Subscription::refill() {

@@ -111,6 +111,29 @@ std::optional<Redirect> parse_redirect(const RedisReply& reply, const RedisAddre
   return r;
 }
 
+bool is_cluster_redirect(const RedisReply& reply) {
+  return reply.error_is("MOVED") || reply.error_is("ASK") || reply.error_is("TRYAGAIN") ||
+         reply.error_is("CLUSTERDOWN");
+}
+
+ClusterStep cluster_step(const RedisReply& reply, const RedisAddress& at, int rounds) {
+  ClusterStep step;
+  if (!is_cluster_redirect(reply)) return step;
+  if (rounds >= kClusterMaxRounds) {
+    step.kind = ClusterStep::Kind::give_up;
+    return step;
+  }
+  if (reply.error_is("TRYAGAIN") || reply.error_is("CLUSTERDOWN")) {
+    step.kind = ClusterStep::Kind::pause;
+    return step;
+  }
+  auto r = parse_redirect(reply, at);
+  if (!r) return step;  // a MOVED/ASK without a place to go: the error stands
+  step.kind = r->ask ? ClusterStep::Kind::ask : ClusterStep::Kind::moved;
+  step.to = std::move(r->to);
+  return step;
+}
+
 std::optional<std::vector<RedisAddress>> parse_seed_list(std::string_view list) {
   std::vector<RedisAddress> out;
   while (!list.empty()) {

@@ -6,7 +6,8 @@
 // share a slot and a script over them runs on one node.
 //
 // SlotMap is one reading of CLUSTER SLOTS: which master serves each slot.
-// Redirect is a parsed -MOVED / -ASK error reply.
+// Redirect is a parsed -MOVED / -ASK error reply; cluster_step() says what
+// to do with any reply.
 #pragma once
 
 #include <array>
@@ -46,6 +47,29 @@ struct Redirect {
   RedisAddress to;
 };
 std::optional<Redirect> parse_redirect(const RedisReply& reply, const RedisAddress& like);
+
+// What a cluster client does with a reply, for every kind of command
+// (scripts, plain commands, each command of a pipeline):
+//  - done: a reply to keep (not an error, or an error that is not the
+//    cluster's: it stands);
+//  - moved: send it to `to`, and read the slot map again;
+//  - ask: send ASKING and it back to back to `to`, this once;
+//  - pause: -TRYAGAIN (a multi-key command while the slot's keys are split
+//    between the two nodes of a migration) or -CLUSTERDOWN (a failover in
+//    progress): wait a moment and send it again;
+//  - give_up: `rounds` redirects and pauses were already followed
+//    (kClusterMaxRounds): the caller answers 503.
+// A command answered with any of these did not run, so sending it again
+// never writes twice.
+inline constexpr int kClusterMaxRounds = 50;
+struct ClusterStep {
+  enum class Kind { done, moved, ask, pause, give_up };
+  Kind kind = Kind::done;
+  RedisAddress to;  // moved, ask
+};
+ClusterStep cluster_step(const RedisReply& reply, const RedisAddress& at, int rounds);
+// Whether cluster_step would send it again (MOVED, ASK, TRYAGAIN, CLUSTERDOWN).
+bool is_cluster_redirect(const RedisReply& reply);
 
 // "HOST:PORT[,HOST:PORT...]" (IPv6 hosts in brackets) -> addresses; nullopt
 // on a malformed entry or an empty list.

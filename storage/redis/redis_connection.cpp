@@ -53,6 +53,7 @@ struct RedisConnection::Request {
   std::vector<std::vector<std::string>> argv;
   std::vector<std::optional<Reply>> results;
   size_t remaining = 0;
+  Clock::time_point deadline;  // accepted + command_timeout
   Handler one;
   BatchHandler many;
   asio::any_io_executor io;            // the connection's executor
@@ -65,6 +66,10 @@ struct RedisConnection::Request {
     results[i].emplace(std::move(r));
     if (--remaining == 0) complete();
   }
+
+  // A 503 for slot i. Not inlined: GCC 12 then warns (wrongly) that the
+  // variant's reply alternative may be moved from uninitialized.
+  [[gnu::noinline]] void fail(size_t i, const std::string& why) { set(i, unavailable(why)); }
 
   // Hands the results to the caller: posted through the engine's own
   // executor, then run on the handler's associated executor (never inline
@@ -106,6 +111,7 @@ void RedisConnection::submit(std::vector<std::vector<std::string>> cmds, Handler
   req->argv = std::move(cmds);
   req->work = asio::prefer(ex, asio::execution::outstanding_work.tracked);
   req->io = io_ex_;
+  req->deadline = Clock::now() + options_.command_timeout;
   if (req->remaining == 0) {
     req->complete();
     return;
@@ -118,11 +124,12 @@ void RedisConnection::send(const std::shared_ptr<Request>& req) {
   if (!up() || !context()) {
     // Fail fast: nothing is queued behind a dead link.
     for (size_t i = 0; i < req->argv.size(); ++i)
-      req->set(i, unavailable("redis " + address().id() + " is unreachable"));
+      req->fail(i, "redis " + address().id() + " is unreachable");
     return;
   }
   if (!waiting_.empty() || inflight_.size() >= options_.window) {
     waiting_.push_back(req);
+    arm_deadline();  // its deadline runs while it waits
     return;
   }
   write(req);
@@ -132,23 +139,31 @@ void RedisConnection::fail_waiting(const std::string& why) {
   auto waiting = std::move(waiting_);
   waiting_.clear();
   for (auto& req : waiting)
-    for (size_t i = 0; i < req->argv.size(); ++i) req->set(i, unavailable(why));
+    for (size_t i = 0; i < req->argv.size(); ++i) req->fail(i, why);
+}
+
+void RedisConnection::fail_all(const std::string& why) {
+  // set() only posts the completion: nothing here re-enters the queue.
+  for (auto& f : inflight_) f.req->fail(f.index, why);
+  inflight_.clear();
+  fail_waiting(why);
+  timer_at_ = Clock::time_point::max();
+  deadline_timer_.cancel();
 }
 
 void RedisConnection::write(const std::shared_ptr<Request>& req) {
   redisAsyncContext* ac = context();
   const auto now = Clock::now();
-  const auto deadline = now + options_.command_timeout;
   thread_local std::string resp;
   for (size_t i = 0; i < req->argv.size(); ++i) {
     resp.clear();
     append_resp(resp, req->argv[i]);
     if (redisAsyncFormattedCommand(ac, &RedisConnection::on_reply, this, resp.data(),
                                    resp.size()) != REDIS_OK) {
-      req->set(i, unavailable("redis " + address().id() + " is disconnecting"));
+      req->fail(i, "redis " + address().id() + " is disconnecting");
       continue;
     }
-    inflight_.push_back({req, i, now, deadline,
+    inflight_.push_back({req, i, now, req->deadline,
                          options_.metrics && !req->argv[i].empty()
                              ? CommandMetrics::kind_of(req->argv[i][0])
                              : CommandMetrics::command});
@@ -164,7 +179,7 @@ void RedisConnection::on_reply(redisAsyncContext*, void* reply, void* privdata) 
   Inflight f = std::move(self->inflight_.front());
   self->inflight_.pop_front();
   if (!reply) {
-    f.req->set(f.index, unavailable("redis " + self->address().id() + ": connection lost"));
+    f.req->fail(f.index, "redis " + self->address().id() + ": connection lost");
     return;
   }
   self->last_reply_at_ = Clock::now();
@@ -181,27 +196,37 @@ void RedisConnection::on_reply(redisAsyncContext*, void* reply, void* privdata) 
   f.req->set(f.index, std::move(*static_cast<RedisReply*>(reply)));
 }
 
-// One timer serves the whole queue: every command gets the same time-out and
-// they are answered in order, so deadlines only grow along the queue.
+// One timer serves the whole queue. Every command gets the same time-out
+// from when it was accepted, and commands are sent in the order accepted and
+// answered in the order sent, so deadlines only grow along inflight_ and
+// then along waiting_: the earliest pending one is the first in flight not
+// yet timed out, else the oldest waiting.
 void RedisConnection::arm_deadline() {
-  if (timer_armed_ || inflight_.empty()) return;
-  const auto now = Clock::now();
   std::optional<Clock::time_point> at;
+  auto sooner = [&at](Clock::time_point t) {
+    if (!at || t < *at) at = t;
+  };
   for (const auto& f : inflight_) {
-    if (f.deadline > now) {
-      at = f.deadline;
+    if (!f.req->done(f.index)) {
+      sooner(f.deadline);
       break;
     }
   }
-  // Everything left has timed out and awaits its (ignored) reply: look again
-  // when the oldest would count as a stall.
-  if (!at) at = std::max(inflight_.front().sent, last_reply_at_) + options_.stall_timeout;
-  timer_armed_ = true;
+  if (!waiting_.empty()) sooner(waiting_.front()->deadline);
+  // The stall check: the oldest command in flight, unanswered this long
+  // with nothing received meanwhile, means a server that is gone.
+  if (!inflight_.empty())
+    sooner(std::max(inflight_.front().sent, last_reply_at_) + options_.stall_timeout);
+  if (!at || *at >= timer_at_) return;  // nothing to wait for, or woken sooner already
+  // expires_at() cancels a wait for a later time (its handler sees the
+  // error and does nothing).
+  timer_at_ = *at;
   deadline_timer_.expires_at(*at);
   auto self = std::static_pointer_cast<RedisConnection>(shared_from_this());
-  deadline_timer_.async_wait([self](boost::system::error_code ec) {
-    self->timer_armed_ = false;
-    if (!ec) self->on_deadline();
+  deadline_timer_.async_wait([self, at = *at](boost::system::error_code ec) {
+    if (ec) return;
+    if (self->timer_at_ == at) self->timer_at_ = Clock::time_point::max();
+    self->on_deadline();
   });
 }
 
@@ -210,7 +235,15 @@ void RedisConnection::on_deadline() {
   for (auto& f : inflight_) {
     if (f.deadline > now) break;
     if (!f.req->done(f.index))
-      f.req->set(f.index, unavailable("redis " + address().id() + ": command timed out"));
+      f.req->fail(f.index, "redis " + address().id() + ": command timed out");
+  }
+  // Waited behind the window past its deadline: never sent, never runs.
+  while (!waiting_.empty() && waiting_.front()->deadline <= now) {
+    auto req = std::move(waiting_.front());
+    waiting_.pop_front();
+    const std::string why = "redis " + address().id() + ": command timed out before it was sent (" +
+                            std::to_string(inflight_.size()) + " commands in flight)";
+    for (size_t i = 0; i < req->argv.size(); ++i) req->fail(i, why);
   }
   if (!inflight_.empty()) {
     const auto quiet_since = std::max(inflight_.front().sent, last_reply_at_);
@@ -233,21 +266,13 @@ void RedisConnection::on_up() {
 void RedisConnection::on_down() {
   // hiredis answered every pending callback with a null reply before the
   // context went; anything left here was never sent.
-  for (auto& f : inflight_) f.req->set(f.index, unavailable("redis connection lost"));
-  inflight_.clear();
-  fail_waiting("redis connection lost");
-  deadline_timer_.cancel();
+  fail_all("redis " + address().id() + ": connection lost");
 }
 
 }  // namespace parley::redis
 
 namespace parley::redis {
 
-void RedisConnection::on_close() {
-  for (auto& f : inflight_) f.req->set(f.index, unavailable("redis connection closed"));
-  inflight_.clear();
-  fail_waiting("redis connection closed");
-  deadline_timer_.cancel();
-}
+void RedisConnection::on_close() { fail_all("redis " + address().id() + ": connection closed"); }
 
 }  // namespace parley::redis

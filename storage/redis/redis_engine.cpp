@@ -315,7 +315,7 @@ asio::awaitable<Result<Conversation>> RedisEngine::get_by_external_id(std::strin
                                                                       std::string external_id) {
   if (external_id.empty()) co_return not_found("no such conversation");
   TenantKeys t(tenant);
-  auto r = co_await shard_of(t).cmd->command(strs("HGET", t.ext, external_id));
+  auto r = co_await routed(shard_of(t), strs("HGET", t.ext, external_id));
   if (!r) co_return std::move(r).error();
   if (r->is_error()) co_return unavailable("redis: " + r->str());
   if (r->is_nil()) co_return not_found("no such conversation");
@@ -441,7 +441,7 @@ asio::awaitable<Result<ListPage>> RedisEngine::list(std::string tenant, ListRequ
     if (req.descending) cmd.emplace_back("REV");
     for (auto& a : strs("LIMIT", std::to_string(same), std::to_string(kRedisListBatch), "WITHSCORES"))
       cmd.push_back(std::move(a));
-    auto r = co_await ts.cmd->command(std::move(cmd));
+    auto r = co_await routed(ts, std::move(cmd));
     if (!r) co_return std::move(r).error();
     if (r->is_error()) co_return unavailable("redis: " + r->str());
     const auto& e = r->elements();
@@ -484,7 +484,7 @@ asio::awaitable<Result<ListPage>> RedisEngine::list(std::string tenant, ListRequ
 asio::awaitable<void> RedisEngine::index_updated(std::string tenant, std::string id,
                                                  Millis updated_at) {
   TenantKeys t(tenant);
-  co_await shard_of(t).cmd->command(strs("ZADD", t.updated, "GT", std::to_string(updated_at), id));
+  co_await routed(shard_of(t), strs("ZADD", t.updated, "GT", std::to_string(updated_at), id));
 }
 
 }  // namespace parley::redis

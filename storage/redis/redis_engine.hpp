@@ -151,6 +151,7 @@
 
 #include "engine.hpp"
 #include "hash_ring.hpp"
+#include "cluster_slots.hpp"
 #include "lua_scripts.hpp"
 #include "redis_connection.hpp"
 #include "redis_keys.hpp"
@@ -187,6 +188,9 @@ struct RedisEngineOptions {
   // set, `urls` is ignored and the one shard is the master they name.
   std::vector<std::string> sentinels;  // HOST:PORT each
   std::string master_name;
+  // AUTH password of the cluster's nodes (`cluster`) or of the master the
+  // sentinels name (`sentinels`); "" = none. `urls` carry their own.
+  std::string password;
   // Acknowledged means replicated: every write a client is answered about
   // is followed by WAIT wait_replicas wait_timeout on its connection, and
   // answers 503 unless that many replicas confirmed it. 0: no WAIT.
@@ -307,24 +311,36 @@ class RedisEngine : public Engine {
   asio::awaitable<bool> cluster_refresh();
   void cluster_refresh_soon();
   bool cluster_ready() const;
-  // After an error reply in cluster mode: true when the command should be
-  // sent again to *to (MOVED, ASK with `asking` set, TRYAGAIN/CLUSTERDOWN
-  // after a pause), false when the error stands.
-  asio::awaitable<bool> cluster_redirect(const RedisReply& error, Shard*& to, bool& asking,
-                                         int& rounds);
-  static bool cluster_retryable(const RedisReply& r);
+  // One command on *to, the master of its keys; in cluster mode following
+  // the cluster's redirects (cluster_step(): MOVED, ASK, TRYAGAIN,
+  // CLUSTERDOWN; after kClusterMaxRounds the last error reply is returned).
+  // *to is left on the node that answered. `acked`: pipelined with WAIT
+  // (send()). Every keyed command goes through here or routed_pipeline().
+  asio::awaitable<Result<RedisReply>> routed(Shard*& to, std::vector<std::string> cmd,
+                                             bool acked = false);
+  asio::awaitable<Result<RedisReply>> routed(Shard& s, std::vector<std::string> cmd,
+                                             bool acked = false) {
+    Shard* to = &s;  // a coroutine's own: routed(to) outlives this call's frame otherwise
+    co_return co_await routed(to, std::move(cmd), acked);
+  }
+  // Several commands pipelined on s; in cluster mode each one answered with
+  // a redirect is sent again alone through routed(). One reply per command.
+  asio::awaitable<std::vector<Result<RedisReply>>> routed_pipeline(
+      Shard& s, std::vector<std::vector<std::string>> cmds);
+  static bool cluster_retryable(const RedisReply& r) { return is_cluster_redirect(r); }
   // The script's source: in cluster mode the conversation channel is a
   // shard channel (SPUBLISH).
   std::string_view source_of(ScriptId id) const;
   // Timers and presence place their per-shard indexes in buckets in
   // cluster mode (redis_timers.cpp, redis_presence.cpp).
   std::string publish_verb() const { return cluster_ ? "SPUBLISH" : "PUBLISH"; }
-  // redis_engine_ha.cpp: the command of a script or of user_put that the
-  // client is answered about — with wait_replicas, pipelined with WAIT and
-  // 503 unless enough replicas confirmed it; otherwise just the command.
-  asio::awaitable<Result<RedisReply>> acked_command(Shard& s, std::vector<std::string> cmd);
-  asio::awaitable<Result<RedisReply>> script_command(Shard& s, ScriptId id,
-                                                     std::vector<std::string> cmd);
+  // redis_engine_ha.cpp: one command on s, once (routed() follows
+  // redirects): after ASKING when `asking` (a cluster's -ASK), and when
+  // `acked` and wait_replicas > 0 (a write the client is answered about:
+  // a script's, or user_put's) pipelined with WAIT and 503 unless enough
+  // replicas confirmed it.
+  asio::awaitable<Result<RedisReply>> send(Shard& s, std::vector<std::string> cmd, bool asking,
+                                           bool acked);
   // The SHA of a script on this engine's shards, loading it when unknown.
   asio::awaitable<Result<std::string>> script_sha(Shard& s, ScriptId id);
   // EVALSHA with SCRIPT LOAD on NOSCRIPT; an error reply becomes 503.

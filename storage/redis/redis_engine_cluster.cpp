@@ -6,7 +6,9 @@
 // CRC16 of the tag (cluster_slots.hpp). The engine keeps a table slot ->
 // shard (one command connection per master), read with CLUSTER SLOTS from
 // any node it knows (the seeds first) at start, every second, and at once
-// after a -MOVED. The scripts' calls follow redirects themselves:
+// after a -MOVED. Every keyed command (scripts, plain commands, each command
+// of a pipeline) goes through routed(), which follows redirects as
+// cluster_step() (cluster_slots.hpp) says:
 //  - -MOVED slot host:port: the slot lives there now; send it there (and
 //    read the map again).
 //  - -ASK slot host:port: the slot is being migrated and this key already
@@ -14,9 +16,9 @@
 //  - -TRYAGAIN (a multi-key call while the slot's keys are split between
 //    the two nodes of a migration) and -CLUSTERDOWN (a failover in
 //    progress): wait 20 ms and send it again.
-// A call gives up after kMaxRounds of these and answers 503 (nothing was
-// written: a redirected command did not run). The few plain commands
-// (HGET, ZRANGE, EXISTS…) answer 503 on a redirect and rely on the next map.
+// A call gives up after kClusterMaxRounds of these and answers 503 (nothing
+// was written: a redirected command did not run). With
+// --redis-wait-replicas, WAIT follows the write on the node that ran it.
 //
 // WHAT EACH SCRIPT TOUCHES. A conversation's scripts touch only keys under
 // {c:T:ID} (one slot); when the tenant's {t:T} is in the same slot (never
@@ -45,7 +47,6 @@ namespace parley::redis {
 
 namespace {
 
-constexpr int kMaxRounds = 50;  // redirects and 20 ms pauses before a call answers 503
 constexpr auto kPause = std::chrono::milliseconds(20);
 constexpr auto kRefreshEvery = std::chrono::seconds(1);
 constexpr auto kRefreshGap = std::chrono::milliseconds(50);  // between two map reads
@@ -88,6 +89,8 @@ void RedisEngine::cluster_start() {
                                 options_.cluster);
   cluster_ = std::make_unique<Cluster>(io_.get_executor());
   cluster_->seeds = *seeds;
+  // The map's nodes and the redirects' take the seed's password.
+  for (auto& a : cluster_->seeds) a.password = options_.password;
   for (int i = 0; i < kScriptCount; ++i)
     cluster_->sources[static_cast<size_t>(i)] = sharded_variant(script(static_cast<ScriptId>(i)).source);
   cluster_->pubsub = std::make_unique<ClusterPubsub>(io_.get_executor(), options_.connection.link,
@@ -182,28 +185,46 @@ asio::awaitable<bool> RedisEngine::cluster_refresh() {
   co_return false;
 }
 
-bool RedisEngine::cluster_retryable(const RedisReply& r) {
-  return r.error_is("MOVED") || r.error_is("ASK") || r.error_is("TRYAGAIN") ||
-         r.error_is("CLUSTERDOWN");
+asio::awaitable<Result<RedisReply>> RedisEngine::routed(Shard*& to, std::vector<std::string> cmd,
+                                                        bool acked) {
+  if (!cluster_) co_return co_await send(*to, std::move(cmd), false, acked);
+  bool asking = false;
+  for (int rounds = 0;; ++rounds) {
+    auto r = co_await send(*to, cmd, asking, acked);  // a copy: it may go again
+    if (!r) co_return r;
+    ClusterStep step = cluster_step(*r, to->address, rounds);
+    asking = false;
+    switch (step.kind) {
+      case ClusterStep::Kind::done:
+      case ClusterStep::Kind::give_up:
+        co_return r;
+      case ClusterStep::Kind::moved:
+        cluster_refresh_soon();
+        to = &cluster_shard(step.to);
+        break;
+      case ClusterStep::Kind::ask:
+        to = &cluster_shard(step.to);
+        asking = true;
+        break;
+      case ClusterStep::Kind::pause: {
+        asio::steady_timer pause(co_await asio::this_coro::executor);
+        pause.expires_after(kPause);
+        boost::system::error_code ec;
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        break;
+      }
+    }
+  }
 }
 
-asio::awaitable<bool> RedisEngine::cluster_redirect(const RedisReply& error, Shard*& to,
-                                                    bool& asking, int& rounds) {
-  if (++rounds > kMaxRounds) co_return false;
-  if (auto r = parse_redirect(error, to->address)) {
-    if (!r->ask) cluster_refresh_soon();
-    to = &cluster_shard(r->to);
-    asking = r->ask;
-    co_return true;
-  }
-  if (error.error_is("TRYAGAIN") || error.error_is("CLUSTERDOWN")) {
-    asio::steady_timer pause(co_await asio::this_coro::executor);
-    pause.expires_after(kPause);
-    boost::system::error_code ec;
-    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    co_return true;
-  }
-  co_return false;
+asio::awaitable<std::vector<Result<RedisReply>>> RedisEngine::routed_pipeline(
+    Shard& s, std::vector<std::vector<std::string>> cmds) {
+  if (!cluster_) co_return co_await s.cmd->pipeline(std::move(cmds));
+  auto replies = co_await s.cmd->pipeline(cmds);  // a copy: some may go again
+  for (size_t i = 0; i < replies.size(); ++i)
+    if (replies[i] && is_cluster_redirect(*replies[i]))
+      replies[i] = co_await routed(s, std::move(cmds[i]));
+  co_return replies;
 }
 
 }  // namespace parley::redis

@@ -57,7 +57,7 @@ asio::awaitable<Result<bool>> RedisEngine::claim_is_stale(const std::string& ten
   if (auto since = pending_ms.as_int(); since && wall_clock_ms() - *since < kPendingGraceMs)
     co_return false;  // its create is still on the way
   ConvKeys k(ConvKey{tenant, holder});
-  auto r = co_await shard_of(k).cmd->command(strs("EXISTS", k.meta));
+  auto r = co_await routed(shard_of(k), strs("EXISTS", k.meta));
   if (!r) co_return std::move(r).error();
   if (r->is_error()) co_return unavailable("redis: " + r->str());
   co_return r->integer() == 0;
@@ -136,7 +136,7 @@ asio::awaitable<Result<Commit>> RedisEngine::create(CreateRequest req) {
 
   // A taken id is refused before any claim: the undo below must never touch
   // entries of the conversation that owns this id.
-  auto exists = co_await cs.cmd->command(strs("EXISTS", k.meta));
+  auto exists = co_await routed(cs, strs("EXISTS", k.meta));
   if (!exists) co_return std::move(exists).error();
   if (exists->integer() != 0) co_return conflict("", "conversation id already in use");
 
@@ -197,7 +197,7 @@ asio::awaitable<Result<Commit>> RedisEngine::create(CreateRequest req) {
   finish.push_back(strs("HDEL", t.pending, key.id));
   if (!same_shard)
     finish.push_back(strs("ZADD", t.updated, std::to_string(rec.updated_at), key.id));
-  co_await ts.cmd->pipeline(std::move(finish));
+  co_await routed_pipeline(ts, std::move(finish));
 
   Commit c;
   c.record = std::move(rec);

@@ -22,6 +22,7 @@ std::unique_ptr<Sentinel> make_sentinel(asio::any_io_executor ex, const RedisEng
   if (o.sentinels.empty()) return nullptr;
   SentinelOptions so;
   so.master_name = o.master_name;
+  so.master_password = o.password;
   for (const auto& s : o.sentinels) {
     auto a = parse_sentinel_address(s);
     if (!a) throw std::invalid_argument("redis engine: not a sentinel HOST:PORT: " + s);
@@ -30,47 +31,45 @@ std::unique_ptr<Sentinel> make_sentinel(asio::any_io_executor ex, const RedisEng
   return std::make_unique<Sentinel>(ex, std::move(so), o.connection);
 }
 
-namespace {
-
-// The scripts whose commit a client is answered about. The others are
-// bookkeeping (claims, index entries), presence and timers: a failover that
-// loses them is repaired by the next commit, presence renewal or poll.
-bool answers_client(ScriptId id) {
+// The scripts whose commit a client is answered about (waited for with
+// --redis-wait-replicas). The others are bookkeeping (claims, index
+// entries), presence and timers: a failover that loses them is repaired by
+// the next commit, presence renewal or poll. Used by eval()
+// (redis_engine_scripts.cpp).
+bool script_answers_client(ScriptId id) {
   return id == ScriptId::append || id == ScriptId::commit || id == ScriptId::create;
 }
 
-}  // namespace
-
-asio::awaitable<Result<RedisReply>> RedisEngine::script_command(Shard& s, ScriptId id,
-                                                                std::vector<std::string> cmd) {
-  if (answers_client(id)) co_return co_await acked_command(s, std::move(cmd));
-  co_return co_await s.cmd->command(std::move(cmd));
-}
-
-// WAIT goes right behind the command on the same connection: Redis counts
-// the replicas that have everything this connection wrote so far, this
-// command included. While it waits, the commands behind it on the
-// connection wait too (WAIT blocks its client).
-asio::awaitable<Result<RedisReply>> RedisEngine::acked_command(Shard& s,
-                                                               std::vector<std::string> cmd) {
-  if (options_.wait_replicas <= 0) co_return co_await s.cmd->command(std::move(cmd));
+// WAIT goes right behind the command on the same connection (in cluster
+// mode: the slot master's, where routed() sent the command, after ASKING
+// when the slot is being migrated): Redis counts the replicas that have
+// everything this connection wrote so far, this command included. While it
+// waits, the commands behind it on the connection wait too (WAIT blocks its
+// client).
+asio::awaitable<Result<RedisReply>> RedisEngine::send(Shard& s, std::vector<std::string> cmd,
+                                                      bool asking, bool acked) {
+  const bool wait = acked && options_.wait_replicas > 0;
+  if (!asking && !wait) co_return co_await s.cmd->command(std::move(cmd));
   std::vector<std::vector<std::string>> cmds;
+  if (asking) cmds.push_back(strs("ASKING"));
   cmds.push_back(std::move(cmd));
-  cmds.push_back(strs("WAIT", std::to_string(options_.wait_replicas),
-                      std::to_string(options_.wait_timeout.count())));
+  if (wait)
+    cmds.push_back(strs("WAIT", std::to_string(options_.wait_replicas),
+                        std::to_string(options_.wait_timeout.count())));
   auto replies = co_await s.cmd->pipeline(std::move(cmds));
-  // A transport failure or an error reply (NOSCRIPT: nothing ran) is the
-  // caller's to handle, as without WAIT.
-  if (!replies[0] || replies[0]->is_error()) co_return std::move(replies[0]);
-  const auto& w = replies[1];
-  const auto acked = w ? w->as_int() : std::nullopt;
-  if (!acked || *acked < options_.wait_replicas)
+  auto& reply = replies[asking ? 1 : 0];
+  // A transport failure or an error reply (NOSCRIPT, a redirect: nothing
+  // ran) is the caller's to handle, as without WAIT.
+  if (!wait || !reply || reply->is_error()) co_return std::move(reply);
+  const auto& w = replies.back();
+  const auto acked_by = w ? w->as_int() : std::nullopt;
+  if (!acked_by || *acked_by < options_.wait_replicas)
     co_return unavailable(
-        "redis: the write reached " + (acked ? std::to_string(*acked) : std::string("?")) +
+        "redis: the write reached " + (acked_by ? std::to_string(*acked_by) : std::string("?")) +
         " of " + std::to_string(options_.wait_replicas) + " replicas within " +
         std::to_string(options_.wait_timeout.count()) +
         " ms; it may still be applied (a retry with the same clientMessageId is not duplicated)");
-  co_return std::move(replies[0]);
+  co_return std::move(reply);
 }
 
 }  // namespace parley::redis

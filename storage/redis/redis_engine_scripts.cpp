@@ -10,6 +10,9 @@
 
 namespace parley::redis {
 
+// redis_engine_ha.cpp: whether --redis-wait-replicas waits for the script.
+bool script_answers_client(ScriptId id);
+
 // Declared in redis_engine.cpp, its one user.
 std::string script_sha1(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -48,9 +51,7 @@ asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
                                                       std::vector<std::string> args) {
   const Script& sc = script(id);
   const auto slot = static_cast<size_t>(id);
-  Shard* to = &s;         // cluster mode: where a redirect points
-  bool asking = false;    // an ASK redirect: ASKING first, this once
-  int rounds = 0;         // redirects and pauses so far
+  Shard* to = &s;  // cluster mode: where the redirects led
   for (int attempt = 0; attempt < 3;) {
     auto sha = co_await script_sha(*to, id);
     if (!sha) co_return std::move(sha).error();
@@ -61,26 +62,16 @@ asio::awaitable<Result<RedisReply>> RedisEngine::eval(Shard& s, ScriptId id,
     cmd.push_back(std::to_string(keys.size()));
     cmd.insert(cmd.end(), keys.begin(), keys.end());
     cmd.insert(cmd.end(), args.begin(), args.end());
-    Result<RedisReply> r = unavailable("redis: not sent");
-    if (asking) {
-      std::vector<std::vector<std::string>> both;
-      both.push_back(strs("ASKING"));
-      both.push_back(std::move(cmd));
-      auto replies = co_await to->cmd->pipeline(std::move(both));
-      r = std::move(replies[1]);
-      asking = false;
-    } else {
-      r = co_await script_command(*to, id, std::move(cmd));  // + WAIT when asked
-    }
+    // + WAIT when the client is answered about it and replicas are asked.
+    auto r = co_await routed(to, std::move(cmd), script_answers_client(id));
     if (!r) co_return r;
     if (r->error_is("NOSCRIPT")) {
-      // This shard never saw it, or SCRIPT FLUSH ran: load it again.
+      // This node never saw it, or SCRIPT FLUSH ran: load it there again.
       std::lock_guard lk(sha_mu_);
       if (shas_[slot] == *sha) shas_[slot].clear();
       ++attempt;
       continue;
     }
-    if (cluster_ && r->is_error() && co_await cluster_redirect(*r, to, asking, rounds)) continue;
     if (r->is_error())
       co_return unavailable("redis " + to->address.id() + " " + std::string(sc.name) + ": " +
                             r->str());

@@ -165,7 +165,7 @@ asio::awaitable<Result<std::vector<PresenceChange>>> RedisEngine::presence_sweep
     if (limit == 0) break;
     std::vector<std::string> cmd = strs("ZRANGE", due_key, "-inf", std::to_string(now), "BYSCORE",
                                         "LIMIT", "0", std::to_string(limit));
-    auto due = co_await s.cmd->command(std::move(cmd));
+    auto due = co_await routed(s, std::move(cmd));
     if (!due) co_return std::move(due).error();
     if (due->is_error()) co_return unavailable("redis: " + due->str());
     std::vector<ScriptCall> calls;
@@ -216,7 +216,7 @@ asio::awaitable<Result<std::vector<PresenceState>>> RedisEngine::presence_get(
       cmds.push_back(strs("ZCOUNT", k.sockets, live_from, "+inf"));
       cmds.push_back(strs("HMGET", k.presence, "status", "last_seen"));
     }
-    auto replies = co_await shards_[shard].cmd->pipeline(std::move(cmds));
+    auto replies = co_await routed_pipeline(shards_[shard], std::move(cmds));
     for (size_t j = 0; j < idx.size(); ++j) {
       auto& live = replies[2 * j];
       auto& hash = replies[2 * j + 1];

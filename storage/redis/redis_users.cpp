@@ -147,7 +147,7 @@ asio::awaitable<Result<User>> RedisEngine::user_put(UserPut put) {
   optional_op(cmd, put.display_name);
   optional_op(cmd, put.image_url);
   Shard& s = shard_of_tag(k.tag);
-  auto r = co_await acked_command(s, std::move(cmd));
+  auto r = co_await routed(s, std::move(cmd), true);  // + WAIT when asked
   if (!r) co_return std::move(r).error();
   if (r->is_error()) co_return unavailable("redis " + s.address.id() + " user put: " + r->str());
   auto u = decode_user(put.tenant, put.user_id, *r);
@@ -159,7 +159,7 @@ asio::awaitable<Result<User>> RedisEngine::user_get(std::string tenant, std::str
   UserKeys k(tenant);
   std::vector<std::string> cmd = strs("HMGET", k.user(user_id));
   for (auto& f : record_fields()) cmd.push_back(std::move(f));
-  auto r = co_await shard_of_tag(k.tag).cmd->command(std::move(cmd));
+  auto r = co_await routed(shard_of_tag(k.tag), std::move(cmd));
   if (!r) co_return std::move(r).error();
   if (r->is_error()) co_return unavailable("redis: " + r->str());
   auto u = decode_user(tenant, user_id, *r);
@@ -193,7 +193,7 @@ asio::awaitable<Result<UserPage>> RedisEngine::user_list(std::string tenant,
         const std::string lo = src.started ? "(" + src.from : std::string("-");
         std::vector<std::string> cmd = strs("ZRANGE", src.key, lo, "+", "BYLEX", "LIMIT", "0",
                                             std::to_string(kRedisUserBatch));
-        auto r = co_await s.cmd->command(std::move(cmd));
+        auto r = co_await routed(s, std::move(cmd));
         if (!r) co_return std::move(r).error();
         if (r->is_error()) co_return unavailable("redis: " + r->str());
         for (const auto& e : r->elements()) src.buffer.push_back(e.str());
@@ -223,7 +223,7 @@ asio::awaitable<Result<UserPage>> RedisEngine::user_list(std::string tenant,
       for (auto& f : record_fields()) cmd.push_back(std::move(f));
       cmds.push_back(std::move(cmd));
     }
-    auto replies = co_await s.cmd->pipeline(std::move(cmds));
+    auto replies = co_await routed_pipeline(s, std::move(cmds));
     for (size_t i = 0; i < ids.size(); ++i) {
       if (!replies[i]) co_return std::move(replies[i]).error();
       if (replies[i]->is_error()) co_return unavailable("redis: " + replies[i]->str());

@@ -107,6 +107,7 @@ void Sentinel::locate_from(size_t i, std::shared_ptr<Found> found, RedisLink::Ad
             RedisAddress master;
             master.host = ip;
             master.port = *port;
+            master.password = options_.master_password;
             found->address = std::move(master);
             found->epoch = *epoch;
           }
@@ -151,6 +152,7 @@ void Sentinel::on_message(std::string_view channel, std::string_view payload) {
   RedisAddress master;
   master.host = std::string(words[3]);
   master.port = *port;
+  master.password = options_.master_password;
   {
     std::lock_guard lk(mu_);
     ++switches_;

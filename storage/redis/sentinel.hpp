@@ -31,6 +31,7 @@ namespace parley::redis {
 struct SentinelOptions {
   std::vector<RedisAddress> sentinels;  // at least one
   std::string master_name;
+  std::string master_password;  // AUTH to the master it names ("" = none); not the sentinels'
 };
 
 // "HOST:PORT" (IPv6 in brackets) as a sentinel's address; nullopt if not one.

@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -62,7 +63,9 @@ RedisCluster::RedisCluster(int masters, int replicas_each) {
     // above 55535 would put it out of range.
     o.extra = {"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                "--cluster-node-timeout", "1000", "--cluster-port",
-               std::to_string(free_loopback_port())};
+               std::to_string(free_loopback_port()),
+               // A replica's first sync starts at once, not 5 s later.
+               "--repl-diskless-sync-delay", "0"};
     nodes_.push_back(std::make_unique<RedisServer>(o));
   }
   std::string cmd = "redis-cli --cluster create";
@@ -121,6 +124,34 @@ RedisServer* RedisCluster::master_of(int slot) {
     }
   }
   return nullptr;
+}
+
+int RedisCluster::slots_through(int slot) {
+  RedisServer* m = master_of(slot);
+  if (!m) return 0;
+  Reply r;
+  run_on(m->port(), {"CLUSTER", "SLOTS"}, r);
+  if (!r.r || r.r->type != REDIS_REPLY_ARRAY) return 0;
+  long long n = 0;
+  for (size_t i = 0; i < r.r->elements; ++i) {
+    const redisReply* range = r.r->element[i];
+    if (range->elements < 3 || range->element[2]->element[1]->integer != m->port()) continue;
+    const long long lo = range->element[0]->integer, hi = range->element[1]->integer;
+    if (lo <= slot) n += std::min<long long>(hi, slot) - lo + 1;
+  }
+  return static_cast<int>(n);
+}
+
+bool RedisCluster::reshard(int slot, RedisServer& to) {
+  RedisServer* from = master_of(slot);
+  if (!from) return false;
+  if (from == &to) return true;
+  const std::string cmd = "redis-cli --cluster reshard 127.0.0.1:" + std::to_string(to.port()) +
+                          " --cluster-from " + from->command({"CLUSTER", "MYID"}) +
+                          " --cluster-to " + to.command({"CLUSTER", "MYID"}) +
+                          " --cluster-slots " + std::to_string(slots_through(slot)) +
+                          " --cluster-yes >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
 }
 
 std::string RedisCluster::command_on_master(int slot, std::initializer_list<std::string> args) {

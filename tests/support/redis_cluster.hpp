@@ -38,6 +38,14 @@ class RedisCluster {
   // Moves `slot` to the master `to` with redis-cli (CLUSTER SETSLOT +
   // MIGRATE); true when redis-cli succeeded.
   bool move_slot(int slot, RedisServer& to);
+  // How many slots the master of `slot` serves up to and including it (what
+  // reshard() moves); 0 when no master serves it.
+  int slots_through(int slot);
+  // Moves `slot` to the master `to` with the operator's tool: redis-cli
+  // --cluster reshard --cluster-from (its master) --cluster-to --cluster-slots
+  // slots_through(slot) --cluster-yes, which takes the lowest slots first;
+  // true when redis-cli succeeded.
+  bool reshard(int slot, RedisServer& to);
   // Waits until every running node says cluster_state:ok.
   bool wait_ok();
 

@@ -130,6 +130,7 @@ TEST_CASE("config: --help answers the usage, listing every flag") {
                            "--redis-timeout-ms",
                            "--redis-sentinel",
                            "--redis-master-name",
+                           "--redis-password",
                            "--redis-wait-replicas",
                            "--redis-wait-timeout-ms",
                            "--config",
@@ -389,6 +390,13 @@ TEST_CASE("config: Sentinel mode and --redis-wait-replicas") {
   CHECK(ok({"--dev", "--redis", "redis://h", "--redis-wait-replicas", "2"}).redis_wait_replicas == 2);
 
   CHECK(contains(error({"--dev", "--redis-sentinel", "h:26379"}), "needs --redis-master-name"));
+  // AUTH for the cluster's nodes or the sentinels' master; a --redis URL has its own.
+  CHECK(ok({"--dev", "--redis-cluster", "h:7000", "--redis-password", "pw"}).redis_password == "pw");
+  CHECK(ok({"--dev"}, {"PARLEY_REDIS_SENTINEL=a:1", "PARLEY_REDIS_MASTER_NAME=m",
+                       "PARLEY_REDIS_PASSWORD=s3"})
+            .redis_password == "s3");
+  CHECK(contains(error({"--dev", "--redis", "redis://h", "--redis-password", "pw"}),
+                 "goes with --redis-cluster or --redis-sentinel"));
   CHECK(contains(error({"--dev", "--redis-master-name", "m"}), "goes with --redis-sentinel"));
   CHECK(error({"--dev", "--redis", "redis://h", "--redis-sentinel", "h:26379", "--redis-master-name",
                "m"}) == "set either --redis or --redis-sentinel, not both");

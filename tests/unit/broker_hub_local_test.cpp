@@ -6,14 +6,20 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "live/hub.hpp"
@@ -378,4 +384,32 @@ TEST_CASE("hub: a lane's own thread does not overtake a hand-off still queued fo
   other.poll();
   CHECK(mine->seqs() == std::vector<long>{1, 2, 3, -1});
   CHECK(theirs->seqs() == std::vector<long>{1, 2, 3, -1});
+}
+
+// Issue 13's hang: a subscription that starts re-reading its log on its
+// socket's own thread (a gap offered there, or on_gap) must not run the
+// refill inline under its own lock. It did: co_spawn dispatches, and the
+// refill's first step took the lock again, deadlocking that io thread for
+// good. A deadlock cannot be failed politely: past a generous bound this
+// test says so and ends the process.
+TEST_CASE("hub: a refill started on the socket's own thread does not deadlock it") {
+  Fixture f;
+  f.subscribe(1);
+  f.pubsub(1);
+  auto guard = boost::asio::make_work_guard(f.io);
+  f.io.restart();
+  std::thread runner([&] { f.io.run(); });
+  std::promise<void> done;
+  boost::asio::post(f.io, [&] {
+    f.hub.on_gap(f.key);  // the subscription re-reads its log from here
+    done.set_value();
+  });
+  if (done.get_future().wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    std::fprintf(stderr, "FAILED: the io thread deadlocked in Subscription::resync\n");
+    std::_Exit(1);
+  }
+  guard.reset();
+  f.io.stop();
+  runner.join();
+  CHECK(f.conns[0]->seqs() == upto(1));
 }

@@ -20,6 +20,9 @@ inline std::string request(std::string_view method, std::string_view params) {
   return s;
 }
 
+// A JSON string literal of `s` (no escaping: test text only).
+inline std::string jstr(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
 // The params of that request as decode_frame gives them (or their error).
 inline Result<Params> decode_params(std::string_view method, std::string_view params,
                                     const Limits& limits = {}) {

@@ -171,6 +171,32 @@ TEST_CASE("redis adapter: a command past its time-out answers 503, its late repl
   c->close();
 }
 
+// Issue 13: a command waiting behind a full window has a deadline too,
+// counted from when the connection accepted it, and it is never sent.
+TEST_CASE("redis adapter: a command waiting behind the window answers 503 by its deadline") {
+  auto& server = RedisServer::shared();
+  IoThread t;
+  ConnectionOptions o;
+  o.command_timeout = 100ms;
+  o.window = 1;
+  auto c = connect(t, server, o);
+  REQUIRE(run_sync(c->command({"DEL", "adapter:waited"})).ok());
+  // BLPOP holds the window for 1 s (it times out, and stays in flight until
+  // Redis answers); the SET after it waits unsent.
+  auto slow = run_sync(c->command({"BLPOP", "adapter:never", "1"}));
+  auto waited = run_sync(c->command({"SET", "adapter:waited", "x"}));
+  REQUIRE_FALSE(slow.ok());
+  REQUIRE_FALSE(waited.ok());
+  CHECK(waited.error().code == code::unavailable);
+  CHECK_MESSAGE(waited.error().message.find("before it was sent") != std::string::npos,
+                waited.error().message);
+  std::this_thread::sleep_for(1100ms);  // BLPOP's reply came; the window is free
+  auto after = run_sync(c->command({"GET", "adapter:waited"}));
+  REQUIRE(after.ok());
+  CHECK(after->is_nil());  // the timed-out SET never ran
+  c->close();
+}
+
 TEST_CASE(
     "redis adapter: down fails fast with 503, back up works without a new connection object") {
   auto& server = RedisServer::shared();

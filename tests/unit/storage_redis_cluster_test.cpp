@@ -11,6 +11,7 @@
 #include "engine_contract.hpp"
 #include "engine_contract_inbox.hpp"
 #include "engine_contract_local.hpp"
+#include "engine_contract_users.hpp"
 #include "redis/cluster_slots.hpp"
 #include "redis/redis_engine.hpp"
 #include "redis/redis_keys.hpp"
@@ -109,9 +110,136 @@ TEST_CASE("redis cluster: slot maps, redirects and seed lists parse, and bad one
   CHECK_FALSE(parse_seed_list("h:99999"));
 }
 
+TEST_CASE("redis cluster: what every command kind does with each reply (cluster_step)") {
+  RedisAddress at;
+  at.host = "10.0.0.1";
+  at.port = 7000;
+  at.password = "secret";
+  using K = ClusterStep::Kind;
+  struct Row {
+    RedisReply reply;
+    int rounds;
+    K kind;
+    int to_port;  // moved / ask
+  };
+  const Row rows[] = {
+      {str("OK"), 0, K::done, 0},
+      {num(1), 49, K::done, 0},
+      {RedisReply::make_error("ERR wrong number of arguments"), 0, K::done, 0},
+      {RedisReply::make_error("NOSCRIPT No matching script"), 0, K::done, 0},
+      {RedisReply::make_error("MOVED 3999 127.0.0.1:6381"), 0, K::moved, 6381},
+      {RedisReply::make_error("ASK 3999 127.0.0.1:6382"), 3, K::ask, 6382},
+      {RedisReply::make_error("TRYAGAIN Multiple keys request during rehashing of slot"), 0,
+       K::pause, 0},
+      {RedisReply::make_error("CLUSTERDOWN The cluster is down"), 10, K::pause, 0},
+      {RedisReply::make_error("CLUSTERDOWN Hash slot not served"), 0, K::pause, 0},
+      {RedisReply::make_error("MOVED 3999 127.0.0.1:6381"), kClusterMaxRounds, K::give_up, 0},
+      {RedisReply::make_error("TRYAGAIN x"), kClusterMaxRounds, K::give_up, 0},
+      {RedisReply::make_error("MOVED nowhere"), 0, K::done, 0},  // malformed: the error stands
+      {RedisReply::make_error("MOVEDX 1 h:1"), 0, K::done, 0},
+      {str("MOVED 1 h:1"), 0, K::done, 0},  // a value, not an error
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.reply.str());
+    CAPTURE(row.rounds);
+    const ClusterStep step = cluster_step(row.reply, at, row.rounds);
+    CHECK(step.kind == row.kind);
+    CHECK(is_cluster_redirect(row.reply) ==
+          (row.kind != K::done || row.reply.str() == "MOVED nowhere"));
+    if (row.kind == K::moved || row.kind == K::ask) {
+      CHECK(step.to.host == "127.0.0.1");
+      CHECK(step.to.port == row.to_port);
+      CHECK(step.to.password == "secret");  // as the node it came from
+    }
+  }
+}
+
+// The plain commands (not scripts) follow the cluster too: a user's record
+// (HMGET) and the users index (ZRANGE) are read at once through -ASK while
+// the tenant's slot migrates and through -MOVED once it moved, before the
+// engine's next slot map (before, they answered 503 until that map).
+TEST_CASE("redis cluster: plain commands follow ASK and MOVED while a slot moves") {
+  ClusterFactory::reset();
+  RedisCluster& c = RedisCluster::shared();
+  auto e = cluster_engine();
+  const std::string tenant = "plain";
+  put_user(*e, tenant, "u1", AccountRole::agent, "Una");
+  put_user(*e, tenant, "u2", AccountRole::agent, "Ugo");
+  const TenantKeys t(tenant);
+  const int slot = tag_slot(t.tag);
+  RedisServer* from = c.master_of(slot);
+  REQUIRE(from);
+  RedisServer* to = nullptr;
+  for (size_t i = 0; i < c.size(); ++i)
+    if (&c.node(i) != from) to = &c.node(i);
+  const std::string s = std::to_string(slot);
+  const std::string from_id = from->command({"CLUSTER", "MYID"});
+  const std::string to_id = to->command({"CLUSTER", "MYID"});
+  REQUIRE(to->command({"CLUSTER", "SETSLOT", s, "IMPORTING", from_id}) == "OK");
+  REQUIRE(from->command({"CLUSTER", "SETSLOT", s, "MIGRATING", to_id}) == "OK");
+  // One user's record moves ahead: the old master answers -ASK for it.
+  const std::string u1 = "pl:{" + t.tag + "}:user:u1";
+  REQUIRE(from->command({"MIGRATE", "127.0.0.1", std::to_string(to->port()), u1, "0", "5000"}) ==
+          "OK");
+  CHECK(from->command({"HGET", u1, "name"}).rfind("ASK ", 0) == 0);
+  auto u = run(e->user_get(tenant, "u1"));
+  REQUIRE(u.ok());
+  CHECK(u->name == "Una");
+  auto u2 = run(e->user_get(tenant, "u2"));  // still on the old master
+  REQUIRE(u2.ok());
+  CHECK(u2->name == "Ugo");
+  // The rest moves and the slot is handed over: -MOVED, followed at once.
+  for (const std::string& key : {"pl:{" + t.tag + "}:user:u2", "pl:{" + t.tag + "}:users",
+                                 "pl:{" + t.tag + "}:users:agent"})
+    REQUIRE(from->command({"MIGRATE", "127.0.0.1", std::to_string(to->port()), key, "0", "5000"}) ==
+            "OK");
+  REQUIRE(from->command({"CLUSTER", "COUNTKEYSINSLOT", s}) == "0");
+  REQUIRE(to->command({"CLUSTER", "SETSLOT", s, "NODE", to_id}) == "OK");
+  REQUIRE(from->command({"CLUSTER", "SETSLOT", s, "NODE", to_id}) == "OK");
+  for (size_t i = 0; i < c.size(); ++i)
+    if (&c.node(i) != from && &c.node(i) != to)
+      c.node(i).command({"CLUSTER", "SETSLOT", s, "NODE", to_id});
+  CHECK(from->command({"HGET", u1, "name"}).rfind("MOVED ", 0) == 0);
+  const uint64_t maps = e->cluster_maps_read();
+  auto moved = run(e->user_get(tenant, "u2"));
+  REQUIRE(moved.ok());
+  CHECK(moved->name == "Ugo");
+  auto page = run(e->user_list(tenant, UserListRequest{}));
+  REQUIRE(page.ok());
+  CHECK(user_ids(*page) == std::vector<std::string>{"u1", "u2"});
+  MESSAGE("slot maps read during the MOVED reads: " << e->cluster_maps_read() - maps);
+}
+
 PARLEY_ENGINE_CONTRACT(ClusterFactory)
 PARLEY_ENGINE_CONTRACT_INBOX(ClusterFactory)
 PARLEY_ENGINE_CONTRACT_LOCAL(ClusterFactory)
+
+// --redis-password: every node of the map gets AUTH, not only the seeds.
+TEST_CASE("redis cluster: a cluster with requirepass is reached with the password") {
+  RedisCluster c(3, 0);  // its own: it gets a password
+  for (size_t i = 0; i < c.size(); ++i)
+    REQUIRE(c.node(i).command({"CONFIG", "SET", "requirepass", "s3cret"}) == "OK");
+  {
+    RedisEngineOptions o;
+    o.cluster = "127.0.0.1:" + std::to_string(c.node(0).port());  // one seed: the map names the rest
+    auto refused = std::make_unique<RedisEngine>(std::move(o));
+    CHECK_FALSE(refused->wait_until_ready(1500ms));
+  }
+  RedisEngineOptions o;
+  o.cluster = "127.0.0.1:" + std::to_string(c.node(0).port());
+  o.password = "s3cret";
+  Harness h(std::make_unique<RedisEngine>(std::move(o)));
+  auto& e = static_cast<RedisEngine&>(h.engine());
+  // Ready: the command connection of every master (two of them known
+  // only from the slot map) is up, so each took the AUTH.
+  REQUIRE(e.wait_until_ready(10s));
+  CHECK(e.shards() == 3);
+  for (int i = 0; i < 12; ++i) {
+    const ConvKey k{"t", "auth-" + std::to_string(i)};
+    REQUIRE(h.create(k).ok());
+    REQUIRE(h.append(k, message("c1", "hi")).ok());
+  }
+}
 
 TEST_CASE("redis cluster: the engine reads the slot map and spreads conversations on every master") {
   ClusterFactory::reset();
