@@ -226,6 +226,11 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
                           ": expected trace, debug, info, warn or error, got \"" + *v + "\"");
     cfg.log_level = *v;
   }
+  if (auto* v = get("log-format")) {
+    if (*v != "text" && *v != "json")
+      return config_error(setting("log-format") + ": expected text or json, got \"" + *v + "\"");
+    cfg.log_format = *v;
+  }
   if (auto it = vm.find("allowed-origin"); it != vm.end()) {
     for (const auto& origin : it->second.as<std::vector<std::string>>()) {
       if (origin.empty()) return config_error(setting("allowed-origin") + ": empty origin");

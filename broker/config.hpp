@@ -38,6 +38,7 @@ struct Config {
   unsigned threads = 0;         // 0 = one per core
   std::string node_id;          // default: hostname-pid
   std::string log_level = "info";
+  std::string log_format = "text";  // text | json (observe/logging.hpp)
   std::vector<std::string> allowed_origins;  // empty = any Origin
   // The web UI's files (web_files.hpp), served on the same port unless
   // --no-web. `web_root`: the canonical (absolute, symlink-free) directory;

@@ -116,6 +116,8 @@ po::options_description describe() {
   add(server, "threads", "N", "I/O threads (default 0 = one per core)");
   add(server, "node-id", "ID", "this node's name (default hostname-pid)");
   add(server, "log-level", "LEVEL", "trace|debug|info|warn|error (default info)");
+  add(server, "log-format", "FORMAT",
+      "text|json: json writes one JSON object a line, with request ids (default text)");
   server.add_options()("allowed-origin",
                        po::value<std::vector<std::string>>()->value_name("ORIGIN"),
                        "an Origin allowed to open a WebSocket; repeat for more (default: any)");
@@ -144,7 +146,7 @@ po::options_description describe() {
   add(auth, "jwt-issuer", "ISS", "require this `iss` claim");
   add(auth, "jwt-audience", "AUD", "require this `aud` claim");
   add(auth, "api-keys-file", "FILE",
-      "the HTTP API's keys: `name tenant role user-id rate sha256-hex` lines (docs/http-api.md); "
+      "the HTTP API's keys: `name tenant role user-id rate sha256-hex` lines (docs/server-api.md); "
       "reloaded on SIGHUP");
   auth.add_options()("dev", po::bool_switch(),
                      "development mode: `authenticate {userId}` works without a token");

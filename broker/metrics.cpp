@@ -1,5 +1,6 @@
 #include "metrics.hpp"
 
+#include <algorithm>
 #include <string_view>
 
 namespace parley {
@@ -48,7 +49,11 @@ std::string Metrics::render_prometheus() const {
   put(out, "parley_rate_limited_total", "counter", "Requests refused with 429.", get(rate_limited));
   put(out, "parley_subscriptions", "gauge", "Conversation subscriptions open now.",
       get(subscriptions));
+  put(out, "parley_outbound_queued_bytes", "gauge",
+      "Bytes queued on sockets and not yet written, all sockets.",
+      static_cast<uint64_t>(std::max<int64_t>(0, outbound_queued_bytes.load())));
   hooks.render(out);
+  request_latency.render(out);
   return out;
 }
 

@@ -31,6 +31,7 @@
 #include "live/user_registration.hpp"
 #include "memory/memory_engine.hpp"
 #include "metrics.hpp"
+#include "observe/logging.hpp"
 #include "net/listener.hpp"
 #include "net/web_files.hpp"
 #include "redis/redis_engine.hpp"
@@ -320,6 +321,8 @@ int Server::run() {
   Impl& s = *impl_;
   const Config& cfg = s.cfg;
   auto level = spdlog::level::from_str(cfg.log_level);
+  observe::set_log_format(
+      cfg.log_format == "json" ? observe::LogFormat::json : observe::LogFormat::text, cfg.node_id);
 
   unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) {

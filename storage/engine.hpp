@@ -18,6 +18,7 @@
 // caller's executor.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "conversation_store.hpp"
@@ -37,6 +38,9 @@ class Engine : public ConversationStore,
   virtual std::string_view name() const = 0;
   // Whether storage answers now (GET /readyz).
   virtual bool ready() const = 0;
+  // Appends the engine's own series to GET /metrics (Prometheus text):
+  // the Redis engine's command latency; nothing for the memory engine.
+  virtual void render_metrics(std::string& out) const { (void)out; }
 };
 
 }  // namespace parley

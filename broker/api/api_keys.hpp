@@ -1,4 +1,4 @@
-// The API keys of the HTTP server API (docs/http-api.md): read from
+// The API keys of the HTTP server API (docs/server-api.md): read from
 // --api-keys-file, one key a line, each stored as the SHA-256 of the key
 // (never the key itself) with the service identity it acts as and its
 // request rate:

@@ -57,6 +57,13 @@ struct Context {
   Millis now;
   // The caller's socket; null for a transport without one.
   SocketContext* socket = nullptr;
+  // Where the call came from (set by serve_call, api/dispatcher.hpp), and
+  // its JSON-RPC id: request_id() for the log lines about it.
+  const observe::CallOrigin* origin = nullptr;
+  std::string_view rpc_id;
+  std::string request_id() const {
+    return origin ? observe::request_id(*origin, rpc_id) : std::string();
+  }
 
   ConvKey key(const std::string& id) const { return {who.tenant, id}; }
 };

@@ -1,7 +1,6 @@
 #include "api/http_api.hpp"
 
 #include <simdjson.h>
-#include <spdlog/spdlog.h>
 
 #include "api/dispatcher.hpp"
 #include "clock.hpp"
@@ -103,6 +102,7 @@ std::string error_object(const Error& e) {
 }
 
 asio::awaitable<HttpReply> HttpApi::handle(const ApiRequest& req) {
+  const auto started = std::chrono::steady_clock::now();
   if (req.method != "POST") {
     HttpReply r = error_reply(Error{405, "method not allowed: the API takes POST", ""});
     r.headers.emplace_back("Allow", "POST");
@@ -130,7 +130,7 @@ asio::awaitable<HttpReply> HttpApi::handle(const ApiRequest& req) {
 
   if (method != "batch") {
     if (!doc.is_object()) co_return error_reply(invalid_params("params", "must be an object"));
-    Reply reply = co_await run(*key, method, *body);
+    Reply reply = co_await run(*key, method, *body, started, req.request_id);
     co_return reply.ok() ? json_reply(200, std::move(reply.value())) : error_reply(reply.error());
   }
 
@@ -164,7 +164,8 @@ asio::awaitable<HttpReply> HttpApi::handle(const ApiRequest& req) {
       else if (!plain_name(name) || name == "batch")
         reply = method_not_found(name);
       else
-        reply = co_await run(*key, name, params_json);
+        reply = co_await run(*key, name, params_json, std::chrono::steady_clock::now(),
+                             req.request_id);
     }
     if (!first) out.push_back(',');
     first = false;
@@ -183,31 +184,23 @@ asio::awaitable<HttpReply> HttpApi::handle(const ApiRequest& req) {
 }
 
 asio::awaitable<Reply> HttpApi::run(const ApiKey& key, std::string_view method,
-                                    std::string_view params_json) {
-  node_.metrics.requests.fetch_add(1, std::memory_order_relaxed);
-  Reply reply = Error{};
+                                    std::string_view params_json,
+                                    std::chrono::steady_clock::time_point started,
+                                    std::string_view request_id) {
+  const CallOrigin origin{observe::Transport::http, started, request_id, {}};
   auto decoded = decode_frame(envelope(method, params_json), node_.cfg.limits);
   if (!decoded.ok()) {
-    reply = decoded.error();
-  } else {
-    const Call& call = decoded->calls.front();
-    auto verdict = keys_.admit(key, request_cost(call.index, node_.cfg.limits),
-                               RateLimiter::Clock::now());
-    if (!verdict.admitted) {
-      reply = rate_limited(verdict.retry_after_ms);
-    } else {
-      Context ctx(node_, key.identity, wall_clock_ms());
-      try {
-        reply = co_await dispatch(ctx, call);
-      } catch (const std::exception& ex) {
-        auto id = new_conversation_id();
-        spdlog::error("internal error {} in {} over HTTP: {}", id, method, ex.what());
-        reply = internal_error(id);
-      }
-    }
+    Reply reply = decoded.error();
+    finish_call(node_, origin, nullptr, reply);
+    co_return reply;
   }
-  if (!reply.ok()) node_.metrics.request_errors.fetch_add(1, std::memory_order_relaxed);
-  co_return reply;
+  const Call& call = decoded->calls.front();
+  auto verdict =
+      keys_.admit(key, request_cost(call.index, node_.cfg.limits), RateLimiter::Clock::now());
+  Status admitted = Ok{};
+  if (!verdict.admitted) admitted = rate_limited(verdict.retry_after_ms);
+  Context ctx(node_, key.identity, wall_clock_ms());
+  co_return co_await serve_call(ctx, call, std::move(admitted), origin);
 }
 
 }  // namespace parley

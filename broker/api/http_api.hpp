@@ -1,4 +1,4 @@
-// The HTTP server API (docs/http-api.md): `POST /api/v1/<method>` with the
+// The HTTP server API (docs/server-api.md): `POST /api/v1/<method>` with the
 // method's params as the body, and `POST /api/v1/batch` with an array of
 // {method, params}. Each call goes through the one method table and
 // dispatch() (dispatcher.hpp), exactly as a WebSocket call does, as the
@@ -7,6 +7,7 @@
 // the listener; this takes a parsed request and answers a reply.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -23,7 +24,7 @@ inline constexpr std::string_view kApiPrefix = "/api/v1/";
 bool is_api_path(std::string_view path);
 
 // The HTTP status of a JSON-RPC / Parley error code (the table of
-// docs/http-api.md): -32700, -32600 and -32602 are 400, -32601 is 404,
+// docs/server-api.md): -32700, -32600 and -32602 are 400, -32601 is 404,
 // -32603 is 500, the codes 400..599 are themselves, anything else 500.
 unsigned http_status(int code);
 
@@ -36,6 +37,7 @@ struct ApiRequest {
   std::string_view content_type;
   std::string_view authorization;
   std::string_view body;
+  std::string_view request_id;  // X-Request-Id, sanitised, or a new one (api_transport.cpp)
 };
 
 class HttpApi {
@@ -47,9 +49,12 @@ class HttpApi {
   asio::awaitable<HttpReply> handle(const ApiRequest& req);
 
  private:
-  // One call as the key's identity: admitted under its rate, dispatched.
+  // One call as the key's identity: admitted under its rate, dispatched
+  // (serve_call); `started` is when its decoding began.
   asio::awaitable<Reply> run(const ApiKey& key, std::string_view method,
-                             std::string_view params_json);
+                             std::string_view params_json,
+                             std::chrono::steady_clock::time_point started,
+                             std::string_view request_id);
 
   Services& node_;
   ApiKeyStore& keys_;

@@ -29,7 +29,7 @@ asio::awaitable<Reply> send_message(Context& ctx, const params::SendMessage& p) 
   // The moderation hook first (hooks/send_hook.hpp): it may refuse the
   // message or rewrite its text.
   if (ctx.node.send_hook) {
-    auto verdict = co_await ctx.node.send_hook->check(ctx.who, p);
+    auto verdict = co_await ctx.node.send_hook->check(ctx.who, p, ctx.request_id());
     if (!verdict.ok()) co_return verdict.error();
     if (*verdict) {
       params::SendMessage rewritten = p;

@@ -73,7 +73,7 @@ std::string openapi_yaml() {
         "  title: Parley HTTP server API\n"
         "  version: v1\n"
         "  description: >-\n"
-        "    The methods of the Parley protocol over HTTP (docs/http-api.md): POST the\n"
+        "    The methods of the Parley protocol over HTTP (docs/server-api.md): POST the\n"
         "    method's params as a JSON object to /api/v1/<method>, with an API key as a\n"
         "    bearer token. The answer is the method's JSON-RPC result, or its error\n"
         "    object with the HTTP status of its code.\n"

@@ -7,6 +7,7 @@
 
 #include "hooks/signature.hpp"
 #include "json_writer.hpp"
+#include "observe/logging.hpp"
 
 namespace parley::hooks {
 
@@ -20,9 +21,11 @@ bool SendHook::applies_to(const Identity& who) {
          who.role == AccountRole::manager;
 }
 
-Result<std::optional<std::string>> SendHook::failure(std::string why, bool overload) {
+Result<std::optional<std::string>> SendHook::failure(std::string why, bool overload,
+                                                    std::string_view request_id) {
   (overload ? metrics_.send_hook_overload : metrics_.send_hook_error)
       .fetch_add(1, std::memory_order_relaxed);
+  observe::LogFields fields{{"request_id", request_id}, {"method", "sendMessage"}};
   spdlog::warn("send hook: {} ({})", why, cfg_.send_hook_fail_open ? "fail-open: committed as sent"
                                                                    : "fail-closed: refused");
   if (cfg_.send_hook_fail_open) return std::optional<std::string>{};
@@ -32,12 +35,13 @@ Result<std::optional<std::string>> SendHook::failure(std::string why, bool overl
 }
 
 asio::awaitable<Result<std::optional<std::string>>> SendHook::check(const Identity& who,
-                                                                   const params::SendMessage& p) {
+                                                                   const params::SendMessage& p,
+                                                                   std::string request_id) {
   if (!cfg_.send_hook || !applies_to(who)) co_return std::optional<std::string>{};
   // The cap: a call beyond it is not made.
   if (inflight_.fetch_add(1) >= cfg_.send_hook_max_inflight) {
     inflight_.fetch_sub(1);
-    co_return failure("over --send-hook-max-inflight", true);
+    co_return failure("over --send-hook-max-inflight", true, request_id);
   }
   metrics_.send_hook_inflight.fetch_add(1, std::memory_order_relaxed);
   struct Release {
@@ -47,11 +51,12 @@ asio::awaitable<Result<std::optional<std::string>>> SendHook::check(const Identi
       h.metrics_.send_hook_inflight.fetch_sub(1, std::memory_order_relaxed);
     }
   } release{*this};
-  co_return co_await call(who, p);
+  co_return co_await call(who, p, request_id);
 }
 
 asio::awaitable<Result<std::optional<std::string>>> SendHook::call(const Identity& who,
-                                                                  const params::SendMessage& p) {
+                                                                  const params::SendMessage& p,
+                                                                  std::string_view request_id) {
   JsonWriter w;
   w.begin_object()
       .field("type", std::string_view("message.send"))
@@ -82,17 +87,17 @@ asio::awaitable<Result<std::optional<std::string>>> SendHook::call(const Identit
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                             start)
           .count()));
-  if (!r.ok()) co_return failure(r.error().message, false);
+  if (!r.ok()) co_return failure(r.error().message, false, request_id);
   if (r->status < 200 || r->status > 299)
-    co_return failure("answered HTTP " + std::to_string(r->status), false);
+    co_return failure("answered HTTP " + std::to_string(r->status), false, request_id);
 
   simdjson::dom::parser parser;
   simdjson::dom::object answer;
   if (parser.parse(r->body).get_object().get(answer) != simdjson::SUCCESS)
-    co_return failure("the answer is not a JSON object", false);
+    co_return failure("the answer is not a JSON object", false, request_id);
   std::string_view action;
   if (answer["action"].get_string().get(action) != simdjson::SUCCESS)
-    co_return failure("the answer has no \"action\" string", false);
+    co_return failure("the answer has no \"action\" string", false, request_id);
   if (action == "allow") {
     metrics_.send_hook_allow.fetch_add(1, std::memory_order_relaxed);
     co_return std::optional<std::string>{};
@@ -109,13 +114,13 @@ asio::awaitable<Result<std::optional<std::string>>> SendHook::call(const Identit
   if (action == "rewrite") {
     std::string_view text;
     if (answer["text"].get_string().get(text) != simdjson::SUCCESS)
-      co_return failure("a rewrite without a \"text\" string", false);
+      co_return failure("a rewrite without a \"text\" string", false, request_id);
     if (text.empty() || code_points(text) > max_text_chars_)
-      co_return failure("a rewrite's text is empty or over the text limit", false);
+      co_return failure("a rewrite's text is empty or over the text limit", false, request_id);
     metrics_.send_hook_rewrite.fetch_add(1, std::memory_order_relaxed);
     co_return std::optional<std::string>(std::string(text));
   }
-  co_return failure("unknown action \"" + std::string(action) + "\"", false);
+  co_return failure("unknown action \"" + std::string(action) + "\"", false, request_id);
 }
 
 }  // namespace parley::hooks

@@ -30,14 +30,18 @@ class SendHook {
   // nullopt: commit as sent; a string: commit this text instead; an Error:
   // refuse (403 with data {reason} when the hook rejected; 503 when the
   // hook failed, timed out or is over its in-flight cap and the hook fails
-  // closed; with fail-open those commit as sent).
+  // closed; with fail-open those commit as sent). `request_id` goes on the
+  // log line of a failure.
   asio::awaitable<Result<std::optional<std::string>>> check(const Identity& who,
-                                                           const params::SendMessage& p);
+                                                           const params::SendMessage& p,
+                                                           std::string request_id = {});
 
  private:
   asio::awaitable<Result<std::optional<std::string>>> call(const Identity& who,
-                                                          const params::SendMessage& p);
-  Result<std::optional<std::string>> failure(std::string why, bool overload);
+                                                          const params::SendMessage& p,
+                                                          std::string_view request_id);
+  Result<std::optional<std::string>> failure(std::string why, bool overload,
+                                             std::string_view request_id);
 
   const HooksConfig& cfg_;
   HookMetrics& metrics_;

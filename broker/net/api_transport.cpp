@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "api/http_api.hpp"
+#include "observe/logging.hpp"
 #include "tuning.hpp"
 
 namespace parley {
@@ -67,6 +68,10 @@ asio::awaitable<void> serve_api(beast::tcp_stream& stream, beast::flat_buffer& b
           co_await asio::async_write(stream, asio::buffer(kContinue), kUseTuple);
       if (wec) co_return;
     }
+    // The request's id (logs, X-Request-Id on the answer): the client's,
+    // sanitised, or a new one.
+    const std::string request_id =
+        observe::request_id_from_header(parser->get()["X-Request-Id"]);
     boost::system::error_code ec;
     if (too_long) {
       ec = http::error::body_limit;  // not read: the connection ends after the 413
@@ -88,10 +93,11 @@ asio::awaitable<void> serve_api(beast::tcp_stream& stream, beast::flat_buffer& b
     } else {
       auto req = parser->release();
       ApiRequest r{req.method_string(), req.target(), req[http::field::content_type],
-                   req[http::field::authorization], req.body()};
+                   req[http::field::authorization], req.body(), request_id};
       reply = co_await api.handle(r);
       keep = req.keep_alive();
     }
+    reply.headers.emplace_back("X-Request-Id", request_id);
     auto res = beast_response(std::move(reply), keep);
     stream.expires_after(kHttpReadTimeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kUseTuple);

@@ -55,6 +55,7 @@ HttpReply http_reply(std::string_view method, std::string_view target, const Eng
     r.status = 200;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = metrics.render_prometheus();
+    engine.render_metrics(r.body);
   } else {
     r.body = "not found\n";
   }

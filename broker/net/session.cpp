@@ -162,6 +162,7 @@ void Session::finish() {
     advance_locked(Phase::finished);
     held_.clear();
     queue_.clear();
+    uncount_queued_locked(queued_bytes_);  // nothing left is written
   }
   batch_.clear();
   received_.clear();

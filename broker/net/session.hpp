@@ -159,6 +159,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   bool enqueue_locked(Payload payload, bool hold);
   // Drops `f` (not written yet) from the count of queued bytes.
   void unqueue_locked(const Outgoing& f);
+  void count_queued_locked(size_t n);
+  void uncount_queued_locked(size_t n);
   // Drops what is held or queued and not being written yet (closing).
   void drop_unwritten_locked();
   void enqueue_control(ws::Opcode op, std::string payload);

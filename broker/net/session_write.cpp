@@ -41,13 +41,25 @@ Session::Outgoing Session::make_outgoing(ws::Opcode op, Payload payload) {
 bool Session::enqueue_locked(Payload payload, bool hold) {
   size_t size = payload->size();
   if (queued_bytes_ > 0 && queued_bytes_ + size > shared_.cfg.limits.outbound_bytes) return false;
-  queued_bytes_ += size;
+  count_queued_locked(size);
   (hold ? held_ : queue_).push_back(make_outgoing(ws::text, std::move(payload)));
   return true;
 }
 
-void Session::unqueue_locked(const Outgoing& f) {
-  queued_bytes_ -= std::min(queued_bytes_, f.payload->size());
+void Session::unqueue_locked(const Outgoing& f) { uncount_queued_locked(f.payload->size()); }
+
+// queued_bytes_ and, beside it, the node's parley_outbound_queued_bytes.
+void Session::count_queued_locked(size_t n) {
+  queued_bytes_ += n;
+  shared_.metrics.outbound_queued_bytes.fetch_add(static_cast<int64_t>(n),
+                                                  std::memory_order_relaxed);
+}
+
+void Session::uncount_queued_locked(size_t n) {
+  n = std::min(queued_bytes_, n);
+  queued_bytes_ -= n;
+  shared_.metrics.outbound_queued_bytes.fetch_sub(static_cast<int64_t>(n),
+                                                  std::memory_order_relaxed);
 }
 
 // What has not started to be written is dropped; the frames being written
@@ -110,7 +122,7 @@ void Session::enqueue_control(ws::Opcode op, std::string payload) {
     if (op == ws::close)
       advance_locked(phase() == Phase::peer_closed ? Phase::closed : Phase::close_sent);
     Outgoing frame = make_outgoing(op, std::make_shared<const std::string>(std::move(payload)));
-    queued_bytes_ += frame.payload->size();
+    count_queued_locked(frame.payload->size());
     if (op == ws::pong && pong_at_ < queue_.size() && queue_[pong_at_].opcode() == ws::pong) {
       unqueue_locked(queue_[pong_at_]);
       queue_[pong_at_] = std::move(frame);
@@ -153,7 +165,7 @@ void Session::write_some(bool scheduled) {
         flush_scheduled_ = false;
         scheduled = false;
       }
-      queued_bytes_ -= std::min(queued_bytes_, payload_done);
+      uncount_queued_locked(payload_done);
       payload_done = 0;
       if (queue_.empty()) break;
       batch_.swap(queue_);
@@ -203,7 +215,7 @@ void Session::write_some(bool scheduled) {
   if (payload_done || scheduled) {
     std::lock_guard lk(mu_);
     if (scheduled) flush_scheduled_ = false;
-    queued_bytes_ -= std::min(queued_bytes_, payload_done);
+    uncount_queued_locked(payload_done);
   }
   if (frames_done) {
     shared_.metrics.frames_out.fetch_add(frames_done, std::memory_order_relaxed);

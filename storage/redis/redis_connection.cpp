@@ -163,7 +163,10 @@ void RedisConnection::write(const std::shared_ptr<Request>& req) {
       req->fail(i, "redis " + address().id() + " is disconnecting");
       continue;
     }
-    inflight_.push_back({req, i, now, req->deadline});
+    inflight_.push_back({req, i, now, req->deadline,
+                         options_.metrics && !req->argv[i].empty()
+                             ? CommandMetrics::kind_of(req->argv[i][0])
+                             : CommandMetrics::command});
   }
   req->argv.clear();
   req->argv.shrink_to_fit();
@@ -180,6 +183,7 @@ void RedisConnection::on_reply(redisAsyncContext*, void* reply, void* privdata) 
     return;
   }
   self->last_reply_at_ = Clock::now();
+  if (auto* m = self->options_.metrics) m->by_kind[f.kind].observe(self->last_reply_at_ - f.sent);
   // Room in the window: what waits goes out, in order.
   while (!self->waiting_.empty() && self->inflight_.size() < self->options_.window) {
     auto next = std::move(self->waiting_.front());

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "asio_redis.hpp"
+#include "command_metrics.hpp"
 #include "error.hpp"
 #include "redis_reply.hpp"
 
@@ -49,6 +50,8 @@ struct ConnectionOptions {
   // after they were sent keep their place in the window until Redis
   // answers them (or the stall reset drops the connection).
   size_t window = 128;
+  // Where each command's latency goes (command_metrics.hpp); null: nowhere.
+  CommandMetrics* metrics = nullptr;
 };
 
 class RedisConnection : public RedisLink {
@@ -105,6 +108,7 @@ class RedisConnection : public RedisLink {
     size_t index;
     Clock::time_point sent;
     Clock::time_point deadline;  // the request's: from when it was accepted
+    CommandMetrics::Kind kind = CommandMetrics::command;  // for its latency (sent to reply)
   };
 
   void submit(std::vector<std::vector<std::string>> cmds, Handler one, BatchHandler many);

@@ -51,6 +51,12 @@ Millis score_of(const RedisReply& r) {
   return static_cast<Millis>(std::llround(std::strtod(r.str().c_str(), nullptr)));
 }
 
+// `o` with its command connections' latency going to `m`.
+RedisEngineOptions with_metrics(RedisEngineOptions o, CommandMetrics* m) {
+  if (!o.connection.metrics) o.connection.metrics = m;
+  return o;
+}
+
 }  // namespace
 
 // Turns pub/sub traffic into EventSink calls, on the subscriber's strand, in
@@ -98,7 +104,7 @@ class RedisEngine::Dispatcher : public RedisSubscriber::Listener {
 RedisSubscriber::Listener* RedisEngine::dispatcher() const { return dispatcher_.get(); }
 
 RedisEngine::RedisEngine(RedisEngineOptions options)
-    : options_(std::move(options)),
+    : options_(with_metrics(std::move(options), &command_metrics_)),
       work_(io_.get_executor()),
       // In cluster mode the ring is not used (the slot table places keys).
       ring_(options_.cluster.empty() ? shard_ids(options_) : std::vector<std::string>{""},

@@ -216,6 +216,8 @@ class RedisEngine : public Engine {
 
   std::string_view name() const override { return "redis"; }
   bool ready() const override;
+  // parley_redis_command_duration_seconds (command_metrics.hpp).
+  void render_metrics(std::string& out) const override { command_metrics_.render(out); }
   void set_sink(EventSink* sink) override { sink_.store(sink); }
   void watch(const ConvKey& key) override;
   void unwatch(const ConvKey& key) override;
@@ -376,6 +378,9 @@ class RedisEngine : public Engine {
   // Moves `id` in the tenant's updated-at index (never backwards).
   asio::awaitable<void> index_updated(std::string tenant, std::string id, Millis updated_at);
 
+  // Every command connection's latency (its address is in
+  // options_.connection.metrics); declared first, so it outlives them.
+  CommandMetrics command_metrics_;
   const RedisEngineOptions options_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;

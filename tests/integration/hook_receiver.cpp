@@ -19,12 +19,14 @@ namespace parley::it {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
-HookReceiver::HookReceiver(Policy policy) : policy_(std::move(policy)) {
+HookReceiver::HookReceiver(Policy policy, uint16_t port) : policy_(std::move(policy)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int one = 1;  // the port of a stopped receiver may still be in TIME_WAIT
+  if (listen_fd_ >= 0) ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(port);
   if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       ::listen(listen_fd_, 64) != 0)
     throw std::runtime_error("hook receiver: cannot listen");

@@ -36,7 +36,9 @@ struct HookAnswer {
 class HookReceiver {
  public:
   using Policy = std::function<HookAnswer(const HookRequest&)>;
-  explicit HookReceiver(Policy policy = {});
+  // `port` 0: a free one; else that port (a receiver back up where one
+  // was stopped).
+  explicit HookReceiver(Policy policy = {}, uint16_t port = 0);
   ~HookReceiver();
   HookReceiver(const HookReceiver&) = delete;
   HookReceiver& operator=(const HookReceiver&) = delete;

@@ -1,5 +1,5 @@
 // The HTTP server API from a test: an API keys file in a temporary folder,
-// and POSTs to /api/v1/ (docs/http-api.md).
+// and POSTs to /api/v1/ (docs/server-api.md).
 #pragma once
 
 #include <openssl/sha.h>

@@ -1,4 +1,4 @@
-// The HTTP server API (docs/http-api.md) against the real binary: every
+// The HTTP server API (docs/server-api.md) against the real binary: every
 // status of the error mapping, batches, keep-alive, keys reloaded on
 // SIGHUP, clientMessageId idempotent across HTTP and the WebSocket, a bot's
 // message reaching a WebSocket subscriber, disconnectUser closing sockets.

@@ -3,6 +3,9 @@
 // dead-letter list and its replay through the admin methods.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
 
 #include "webhooks_support.hpp"
 
@@ -65,6 +68,40 @@ TEST_CASE("webhooks: a receiver answering 500 then 200 gets retries with the sam
   for (size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1].seq <= all[i].seq);
   for (const auto& [delivery, n] : tries) CHECK(n == 3);
   for (const auto& s : all) CHECK(s.signed_ok);
+}
+
+TEST_CASE("webhooks: a receiver down for 10 s gets everything afterwards, in order, once each") {
+  auto receiver = std::make_unique<HookReceiver>();
+  const uint16_t port = receiver->port();
+  const auto args = jwt_args(webhook_args(*receiver));
+  receiver.reset();  // down: connections to its port are refused
+  BrokerProcess broker(args);
+  auto ann = login(broker.port(), "ann", "consumer", "acme");
+  const std::string a = create_conversation(*ann).get_string("/id");
+  const std::string b = create_conversation(*ann).get_string("/id");
+  // Messages at the start of the outage and in its middle.
+  for (int i = 0; i < 6; ++i) send_message(*ann, i % 2 ? a : b, "early " + std::to_string(i));
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  for (int i = 0; i < 4; ++i) send_message(*ann, i % 2 ? a : b, "late " + std::to_string(i));
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  // Meanwhile the attempts failed, and /metrics says so.
+  const std::string metrics = http_get(broker.port(), "/metrics").body;
+  CHECK(metrics.find("\nparley_webhook_failures_total 0\n") == std::string::npos);
+  CHECK(metrics.find("\nparley_webhook_delivered_total 0\n") != std::string::npos);
+
+  receiver = std::make_unique<HookReceiver>(HookReceiver::Policy{}, port);  // back up
+  REQUIRE(wait_until([&] {
+    auto got = accepted(*receiver);
+    return got[a].size() == 5 && got[b].size() == 5;
+  }));
+  auto got = accepted(*receiver);
+  CHECK(got[a] == message_seqs(*ann, a));
+  CHECK(got[b] == message_seqs(*ann, b));
+  for (const auto& s : seen(*receiver)) {
+    CHECK(s.signed_ok);
+    CHECK(s.status == 200);
+  }
+  CHECK(seen(*receiver).size() == 10);  // each once: nothing was half-delivered
 }
 
 TEST_CASE("webhooks: after the retry budget a delivery is dead-lettered, then replayed") {
