@@ -373,6 +373,13 @@ Status apply_settings(const po::variables_map& vm, Config& cfg) {
   }
 
   if (auto st = hooks::apply(vm, cfg.hooks); !st.ok()) return st;
+  // The durable outbox is one stream per --redis shard, outside any
+  // conversation's slot: a cluster refuses it, and with Sentinel the outbox
+  // would not follow the master (docs/webhooks.md, Limits).
+  if (!cfg.hooks.webhooks.empty() && (!cfg.redis_cluster.empty() || !cfg.redis_sentinels.empty()))
+    return config_error(setting("webhook") + " is not supported with " +
+                        (cfg.redis_cluster.empty() ? "--redis-sentinel" : "--redis-cluster") +
+                        " yet: use --redis (docs/webhooks.md, Limits)");
 
   if (cfg.auth.jwt_secret.empty() && cfg.auth.jwks_file.empty() && !cfg.dev)
     return config_error(

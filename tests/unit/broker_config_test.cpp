@@ -398,6 +398,14 @@ TEST_CASE("config: Sentinel mode and --redis-wait-replicas") {
   CHECK(contains(error({"--dev", "--redis", "redis://h", "--redis-password", "pw"}),
                  "goes with --redis-cluster or --redis-sentinel"));
   CHECK(contains(error({"--dev", "--redis-master-name", "m"}), "goes with --redis-sentinel"));
+  // Webhooks need the --redis outbox stream.
+  const std::string hook = "tenant=t url=http://127.0.0.1:9/h secret=s";
+  CHECK(contains(error({"--dev", "--redis-cluster", "h:7000", "--webhook", hook}),
+                 "is not supported with --redis-cluster yet"));
+  CHECK(contains(error({"--dev", "--redis-sentinel", "h:26379", "--redis-master-name", "m",
+                        "--webhook", hook}),
+                 "is not supported with --redis-sentinel yet"));
+  CHECK(ok({"--dev", "--redis", "redis://h", "--webhook", hook}).hooks.webhooks.size() == 1);
   CHECK(error({"--dev", "--redis", "redis://h", "--redis-sentinel", "h:26379", "--redis-master-name",
                "m"}) == "set either --redis or --redis-sentinel, not both");
   // The port is required (a sentinel's is not Redis's), and nothing but HOST:PORT.
