@@ -18,6 +18,8 @@
 // on the new master, and how long writes answered 503.
 //
 //   node tests/redis_ha/sentinel.mjs [--wait 1] [--replicas 1] [--senders 4] [--before-ms 2000] [--after-ms 3000]
+//     [--password P]   (requirepass on every redis-server, the sentinels' auth-pass,
+//                       the broker's --redis-password: AUTH through the failover)
 //
 // PARLEY_BINARY: the broker (default build/parley). Exit status: 0 passed,
 // 1 a check failed, 2 set-up failed or the run passed its time bound.
@@ -40,6 +42,7 @@ const { values: opt } = parseArgs({
     senders: { type: 'string', default: '4' },
     'before-ms': { type: 'string', default: '2000' },
     'after-ms': { type: 'string', default: '3000' },
+    password: { type: 'string', default: '' },
   },
 });
 const WAIT = Number(opt.wait);
@@ -47,6 +50,8 @@ const SENDERS = Number(opt.senders);
 const REPLICAS = Number(opt.replicas);
 const BINARY = path.resolve(process.env.PARLEY_BINARY || path.join(repo, 'build/parley'));
 const MASTER = 'parleymaster';
+const PASSWORD = opt.password;
+const sentinelPorts = new Set(); // no AUTH to these: the password is the data servers'
 const HARD_LIMIT_MS = 85000;
 
 const t0 = Date.now();
@@ -107,15 +112,23 @@ function parseReply(buf, at = 0) {
   throw new Error(`unexpected reply ${JSON.stringify(buf.slice(at, at + 40))}`);
 }
 
+const resp = (args) => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('');
+
+/** One command; with --password, a data server's is sent behind an AUTH and answers the second reply. */
 function redis(port, ...args) {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1');
+    const auth = PASSWORD && !sentinelPorts.has(port);
     let buf = '';
     const timer = setTimeout(() => (s.destroy(), reject(new Error(`no reply from ${port}`))), 2000);
-    s.on('connect', () => s.write(`*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('')));
+    s.on('connect', () => s.write((auth ? resp(['AUTH', PASSWORD]) : '') + resp(args)));
     s.on('data', (d) => {
       buf += d.toString('latin1');
-      const r = parseReply(buf);
+      let r = parseReply(buf);
+      if (r && auth) {
+        if (r.value instanceof Error) return clearTimeout(timer), s.destroy(), reject(r.value);
+        r = parseReply(buf, r.end);
+      }
       if (r) {
         clearTimeout(timer);
         s.destroy();
@@ -132,20 +145,23 @@ const until = (what, ms, cond) =>
 
 async function startRedis(name, extra = [], samePort = 0) {
   const port = samePort || (await freePort());
-  const p = launch('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], name);
+  const auth = PASSWORD ? ['--requirepass', PASSWORD, '--masterauth', PASSWORD] : [];
+  const p = launch('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...auth, ...extra], name);
   await until(`${name} to answer PING`, 10000, async () => (await redis(port, 'PING')) == 'PONG');
   return { ...p, port };
 }
 
 async function startSentinel(i, masterPort) {
   const port = await freePort();
+  sentinelPorts.add(port);
   const conf = path.join(dir, `sentinel-${i}.conf`);
   writeFileSync(conf, [
     `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
     `sentinel monitor ${MASTER} 127.0.0.1 ${masterPort} 2`,
     `sentinel down-after-milliseconds ${MASTER} 1000`,
     `sentinel failover-timeout ${MASTER} 3000`,
-    `sentinel parallel-syncs ${MASTER} 1`, '',
+    `sentinel parallel-syncs ${MASTER} 1`,
+    ...(PASSWORD ? [`sentinel auth-pass ${MASTER} ${PASSWORD}`] : []), '',
   ].join('\n'));
   const p = launch('redis-sentinel', [conf], `sentinel${i}`);
   await until(`sentinel ${i} to answer PING`, 10000, async () => (await redis(port, 'PING')) == 'PONG');
@@ -188,7 +204,7 @@ let oldPort = 0, newPort = 0;
 let sentinelProcs = [];
 
 async function main() {
-  log(`sentinel failover test: --redis-wait-replicas ${WAIT}, ${REPLICAS} replica(s), ${SENDERS} senders; broker ${BINARY}`);
+  log(`sentinel failover test: --redis-wait-replicas ${WAIT}, ${REPLICAS} replica(s), ${SENDERS} senders${PASSWORD ? ', requirepass' : ''}; broker ${BINARY}`);
   const master = await startRedis('master');
   const replicas = [];
   for (let i = 1; i <= REPLICAS; i++) replicas.push(await startRedis(`replica${i}`, ['--replicaof', '127.0.0.1', String(master.port)]));
@@ -214,7 +230,8 @@ async function main() {
   broker = await startBroker({
     binary: BINARY,
     args: ['--dev', '--threads', '1', ...FAST, '--redis-sentinel', sentinels.map((s) => `127.0.0.1:${s.port}`).join(','),
-      '--redis-master-name', MASTER, ...(WAIT > 0 ? ['--redis-wait-replicas', String(WAIT)] : [])],
+      '--redis-master-name', MASTER, ...(WAIT > 0 ? ['--redis-wait-replicas', String(WAIT)] : []),
+      ...(PASSWORD ? ['--redis-password', PASSWORD] : [])],
   });
   const pid = broker.process.pid;
   await until('the broker to be ready', 15000, async () => (await fetch(`${broker.httpUrl}/readyz`)).status == 200);

@@ -2,8 +2,10 @@
 # Sentinel failover under traffic (issue 14), from the repo root:
 #   tests/redis_ha/sentinel.sh
 # Two runs of sentinel.mjs, each on its own fresh master, replica and three
-# sentinels: with --redis-wait-replicas 1 (nothing acknowledged may be lost),
-# then without (the loss is counted and reported). Each prints a RESULT line
+# sentinels: with --redis-wait-replicas 1 (nothing acknowledged may be lost)
+# and a password on every redis-server (requirepass; the broker's
+# --redis-password, the sentinels' auth-pass), then without either (the loss
+# is counted and reported). Each prints a RESULT line
 # with the failover window. Needs redis-server, redis-sentinel and Node 20;
 # installs web/'s npm dependencies (`ws`) when missing.
 # PARLEY_BINARY: the broker (default build/parley). Bounded: 85 s per run.
@@ -34,5 +36,5 @@ run() {
   return $status
 }
 
-run --wait 1
+run --wait 1 --password parley-ha-test
 run --wait 0
